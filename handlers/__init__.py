@@ -1,0 +1,23 @@
+"""Telegram handlers, one module per concern. ``register_all`` wires them in order."""
+
+from __future__ import annotations
+
+import importlib
+
+from telegram.ext import Application
+
+# Order matters only between modules whose handlers could match the same update;
+# each module registers in its own handler group where it needs to.
+MODULES = ("handlers.registration", "handlers.notices", "handlers.tracking", "handlers.status",
+           "handlers.schedule")
+
+
+def register_all(application: Application) -> None:
+    for name in MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # feature not built yet
+                continue
+            raise
+        module.register(application)

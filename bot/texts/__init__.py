@@ -20,6 +20,11 @@ DEFAULT_LANGUAGE = "vi"
 _language = DEFAULT_LANGUAGE
 
 
+def escape(value: str) -> str:
+    """HTML-escape user-supplied text for Telegram's HTML parse mode."""
+    return html.escape(value, quote=False)
+
+
 class Raw(str):
     """A string that is already safe HTML: not escaped by :func:`t`."""
 

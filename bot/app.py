@@ -1,0 +1,152 @@
+"""Application wiring: builds the python-telegram-bot Application and runs it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import signal
+from typing import Any, Callable
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot import texts
+from bot.config import Config
+from bot.directory import Directory
+
+log = logging.getLogger("dondoc")
+
+
+@dataclasses.dataclass
+class Services:
+    """What handlers and jobs need; kept in ``application.bot_data["services"]``."""
+
+    config: Config
+    store: Any  # storage.DataStore
+    directory: Directory
+    clock: Callable[[], dt.datetime]
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data["services"]
+
+
+def _commands(keys: list[str]) -> list[BotCommand]:
+    return [BotCommand(k, texts.t(f"commands.{k}")) for k in keys]
+
+
+PRIVATE_COMMANDS = ["start", "help", "mytasks"]
+GROUP_COMMANDS = ["help", "mytasks", "report", "register"]
+ADMIN_COMMANDS = ["help", "invite", "agencies", "status", "digest"]
+LEADER_COMMANDS = ["help", "status", "digest"]
+
+
+async def post_init(application: Application) -> None:
+    """Command lists per scope, like python-telegram-bot's rules-bot."""
+    svc: Services = application.bot_data["services"]
+    bot = application.bot
+    await bot.set_my_commands(_commands([c for c in PRIVATE_COMMANDS if texts.has(f"commands.{c}")]),
+                              scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(_commands([c for c in GROUP_COMMANDS if texts.has(f"commands.{c}")]),
+                              scope=BotCommandScopeAllGroupChats())
+    people = {uid: ADMIN_COMMANDS for uid in svc.config.people.admins}
+    for uid in svc.config.people.leaders:
+        people.setdefault(uid, LEADER_COMMANDS)
+    for uid, keys in people.items():
+        try:
+            await bot.set_my_commands(_commands([c for c in keys if texts.has(f"commands.{c}")]),
+                                      scope=BotCommandScopeChat(uid))
+        except TelegramError as exc:  # the person has not started the bot yet
+            log.info("commands for user %s not set: %s", uid, exc.message)
+    for hook in application.bot_data.get("post_init_hooks", []):
+        await hook(application)
+    log.info("bot @%s ready", bot.username)
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log, tell the user something went wrong, and tell the office."""
+    error = context.error
+    log.error("error while handling an update: %r", error, exc_info=error)
+    svc: Services | None = context.application.bot_data.get("services")
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, texts.t("common.error_generic"))
+        except TelegramError:
+            pass
+    if svc is not None and svc.config.office.chat_id is not None:
+        try:
+            await context.bot.send_message(
+                svc.config.office.chat_id, texts.t("common.error_office", error=type(error).__name__)
+            )
+        except TelegramError:
+            pass
+
+
+def build_application(cfg: Config, store: Any, directory: Directory, *,
+                      clock: Callable[[], dt.datetime] | None = None) -> Application:
+    texts.set_language(cfg.language)
+    tz = cfg.tz
+    builder = (
+        ApplicationBuilder()
+        .token(cfg.token or "")
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=tz, link_preview_options=None))
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .post_init(post_init)
+        .concurrent_updates(False)
+    )
+    if cfg.telegram.base_url:
+        builder = builder.base_url(cfg.telegram.base_url).base_file_url(cfg.telegram.base_file_url)
+    application = builder.build()
+    application.bot_data["services"] = Services(
+        config=cfg, store=store, directory=directory, clock=clock or (lambda: dt.datetime.now(tz))
+    )
+    application.bot_data["post_init_hooks"] = []
+
+    from handlers import register_all
+
+    register_all(application)
+    application.add_error_handler(error_handler)
+    return application
+
+
+def run_bot(cfg: Config) -> int:
+    """Open the store, build the application and poll until SIGINT/SIGTERM."""
+    from storage import DataStore, StoreError
+
+    try:
+        directory = Directory.load(cfg.directory.file)
+    except Exception as exc:  # DirectoryError: one line
+        log.error("%s", exc)
+        print(f"dondoc: {exc}")
+        return 2
+    try:
+        store = DataStore.open(cfg.storage.path, backups_kept=cfg.storage.backups_kept)
+    except StoreError as exc:
+        print(f"dondoc: {exc}")
+        return 2
+    try:
+        application = build_application(cfg, store, directory)
+        log.info("starting (polling, data in %s)", cfg.storage.path)
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES,
+            timeout=cfg.telegram.poll_timeout,
+            stop_signals=(signal.SIGINT, signal.SIGTERM),
+            drop_pending_updates=False,
+        )
+    finally:
+        store.close()
+        log.info("stopped")
+    return 0

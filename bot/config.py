@@ -1,0 +1,325 @@
+"""Configuration: a TOML file (``--config``) plus the token from ``DONDOC_TOKEN``.
+
+Every problem is reported as one line naming the key (``ConfigError.problems``);
+``config.example.toml`` documents every key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+import tomllib
+import typing
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+TOKEN_ENV = "DONDOC_TOKEN"
+TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """One or more configuration problems, each a single line naming the key."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclasses.dataclass
+class TelegramSettings:
+    base_url: str | None = None  # e.g. http://127.0.0.1:8081/bot (a local Bot API server)
+    base_file_url: str | None = None
+    mode: str = "polling"
+    poll_timeout: int = 30  # seconds of getUpdates long polling
+
+
+@dataclasses.dataclass
+class StorageSettings:
+    path: Path = Path("data")
+    backups_kept: int = 7
+
+
+@dataclasses.dataclass
+class PeopleSettings:
+    admins: list[int] = dataclasses.field(default_factory=list)
+    leaders: list[int] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class OfficeSettings:
+    chat_id: int | None = None
+    name: str = "Văn phòng UBND tỉnh"
+
+
+@dataclasses.dataclass
+class DirectorySettings:
+    file: Path | None = None  # None: national names only
+
+
+@dataclasses.dataclass
+class RegistrationSettings:
+    invite_days: int = 7
+
+
+@dataclasses.dataclass
+class Config:
+    token: str | None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+    telegram: TelegramSettings = dataclasses.field(default_factory=TelegramSettings)
+    storage: StorageSettings = dataclasses.field(default_factory=StorageSettings)
+    people: PeopleSettings = dataclasses.field(default_factory=PeopleSettings)
+    office: OfficeSettings = dataclasses.field(default_factory=OfficeSettings)
+    directory: DirectorySettings = dataclasses.field(default_factory=DirectorySettings)
+    registration: RegistrationSettings = dataclasses.field(default_factory=RegistrationSettings)
+    sections: dict[str, Any] = dataclasses.field(default_factory=dict)  # domain settings by section name
+    source: Path | None = None
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.people.admins
+
+    def is_leader(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.people.leaders
+
+    def section(self, name: str) -> Any:
+        """Domain settings (``calendar``, ``reminders``, ``digest``, ``tracking``, ``ocr``)."""
+        return self.sections[name]
+
+
+def _domain_sections() -> dict[str, type]:
+    """Sections whose settings dataclass lives in a domain module."""
+    found: dict[str, type] = {}
+    for section, module, cls in (
+        ("calendar", "bot.calendar", "CalendarSettings"),
+        ("tracking", "bot.tracking", "TrackingSettings"),
+        ("reminders", "bot.reminders", "ReminderSettings"),
+        ("digest", "bot.digest", "DigestSettings"),
+        ("ocr", "bot.notices.ocr", "OcrSettings"),
+    ):
+        try:
+            mod = __import__(module, fromlist=[cls])
+            found[section] = getattr(mod, cls)
+        except (ImportError, AttributeError):  # module not built yet
+            continue
+    return found
+
+
+_CORE_SECTIONS: dict[str, type] = {
+    "telegram": TelegramSettings,
+    "storage": StorageSettings,
+    "people": PeopleSettings,
+    "office": OfficeSettings,
+    "directory": DirectorySettings,
+    "registration": RegistrationSettings,
+}
+_TOP_LEVEL = {"timezone", "language"}
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _type_name(tp: Any) -> str:
+    names = {int: "an integer", str: "a string", bool: "true or false", float: "a number",
+             Path: "a file path (string)", dt.date: "a date (YYYY-MM-DD)"}
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return f"a list of {_type_name(typing.get_args(tp)[0]).removeprefix('a ').removeprefix('an ')}s"
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
+    return names.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _coerce(tp: Any, value: Any) -> Any:
+    """Value converted to ``tp`` or ValueError."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(arg, value)
+            except ValueError:
+                pass
+        raise ValueError
+    if origin is list:
+        if not isinstance(value, list):
+            raise ValueError
+        return [_coerce(args[0], v) for v in value]
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ValueError
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ValueError
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ValueError
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ValueError
+    if tp is Path:
+        if isinstance(value, str) and value:
+            return Path(value)
+        raise ValueError
+    if tp is dt.date:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError from None
+        raise ValueError
+    if tp is typing.Any or tp is object:
+        return value
+    if isinstance(value, tp):
+        return value
+    raise ValueError
+
+
+def _build_section(cls: type, data: Any, name: str, problems: list[str]) -> Any:
+    if not isinstance(data, dict):
+        problems.append(f"[{name}] must be a table")
+        return cls()
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in fields:
+            problems.append(f"{name}.{key}: unknown key (known: {', '.join(sorted(fields))})")
+            continue
+        try:
+            kwargs[key] = _coerce(hints[key], value)
+        except ValueError:
+            problems.append(f"{name}.{key}: must be {_type_name(hints[key])}, got {value!r}")
+            continue
+        if isinstance(kwargs[key], str) and (key in ("hour", "time") or key.endswith("_time")):
+            if not _HHMM.match(kwargs[key]):
+                problems.append(f"{name}.{key}: must be a time HH:MM, got {value!r}")
+                del kwargs[key]
+    try:
+        obj = cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        problems.append(f"[{name}]: {exc}")
+        return cls()
+    validate = getattr(obj, "validate", None)
+    if callable(validate):
+        for problem in validate() or []:
+            problems.append(f"{name}.{problem}")
+    return obj
+
+
+def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Path(".")) -> Config:
+    """Build a Config from parsed TOML; raises ConfigError listing every problem."""
+    problems: list[str] = []
+    domain = _domain_sections()
+    known = _TOP_LEVEL | set(_CORE_SECTIONS) | set(domain)
+    for key in data:
+        if key not in known:
+            problems.append(f"{key}: unknown key or section (known: {', '.join(sorted(known))})")
+
+    cfg = Config(token=token)
+    for name, cls in _CORE_SECTIONS.items():
+        setattr(cfg, name, _build_section(cls, data.get(name, {}), name, problems))
+    for name, cls in domain.items():
+        cfg.sections[name] = _build_section(cls, data.get(name, {}), name, problems)
+
+    tz = data.get("timezone", cfg.timezone)
+    try:
+        if not isinstance(tz, str):
+            raise zoneinfo.ZoneInfoNotFoundError
+        zoneinfo.ZoneInfo(tz)
+        cfg.timezone = tz
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        problems.append(f"timezone: unknown time zone {tz!r} (e.g. \"Asia/Ho_Chi_Minh\")")
+    language = data.get("language", cfg.language)
+    from bot.texts import available_languages
+
+    if language not in available_languages():
+        problems.append(f"language: {language!r} has no catalogue (available: {', '.join(available_languages())})")
+    else:
+        cfg.language = language
+    if "calendar" in cfg.sections and hasattr(cfg.sections["calendar"], "timezone"):
+        cfg.sections["calendar"].timezone = cfg.timezone
+
+    # Values.
+    if token is None or not token.strip():
+        problems.append(f"{TOKEN_ENV}: the bot token is not set (export {TOKEN_ENV}=123456:ABC...)")
+    elif not TOKEN_RE.match(token.strip()):
+        problems.append(f"{TOKEN_ENV}: does not look like a bot token (digits:letters, from @BotFather)")
+    else:
+        cfg.token = token.strip()
+    tg = cfg.telegram
+    if tg.mode not in ("polling",):
+        problems.append(f"telegram.mode: must be \"polling\" (webhook is not supported yet), got {tg.mode!r}")
+    for key in ("base_url", "base_file_url"):
+        url = getattr(tg, key)
+        if url is not None and not re.match(r"^https?://[^\s/]+", url):
+            problems.append(f"telegram.{key}: must be an http(s) URL, got {url!r}")
+    if (tg.base_url is None) != (tg.base_file_url is None):
+        problems.append("telegram.base_file_url: set base_url and base_file_url together")
+    if tg.poll_timeout < 0 or tg.poll_timeout > 600:
+        problems.append(f"telegram.poll_timeout: must be between 0 and 600 seconds, got {tg.poll_timeout}")
+    for key in ("admins", "leaders"):
+        for uid in getattr(cfg.people, key):
+            if uid <= 0:
+                problems.append(f"people.{key}: {uid} is not a Telegram user id (user ids are positive)")
+    if not cfg.people.admins:
+        problems.append("people.admins: list at least one admin's Telegram user id")
+    if cfg.office.chat_id is not None and cfg.office.chat_id >= 0:
+        problems.append(f"office.chat_id: {cfg.office.chat_id} is not a group id (group ids are negative)")
+    if cfg.registration.invite_days < 1 or cfg.registration.invite_days > 365:
+        problems.append(f"registration.invite_days: must be 1 to 365, got {cfg.registration.invite_days}")
+    if cfg.storage.backups_kept < 1:
+        problems.append(f"storage.backups_kept: must be at least 1, got {cfg.storage.backups_kept}")
+    # Relative paths are relative to the config file.
+    if not cfg.storage.path.is_absolute():
+        cfg.storage.path = base_dir / cfg.storage.path
+    if cfg.directory.file is not None and not cfg.directory.file.is_absolute():
+        cfg.directory.file = base_dir / cfg.directory.file
+    if cfg.directory.file is not None:
+        if not cfg.directory.file.is_file():
+            problems.append(f"directory.file: cannot read {cfg.directory.file}")
+        else:
+            try:
+                from bot.directory import Directory, DirectoryError
+
+                Directory.load(cfg.directory.file)
+            except DirectoryError as exc:
+                problems.append(f"directory.file: {exc}")
+            except ImportError:
+                pass
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def load_config(path: Path | str, *, environ: dict[str, str] | None = None) -> Config:
+    """Read and validate the config file; raises ConfigError (one line per problem)."""
+    env = os.environ if environ is None else environ
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([f"--config: {path} not found (copy config.example.toml to {path} and edit it)"]) from None
+    except OSError as exc:
+        raise ConfigError([f"--config: cannot read {path}: {exc.strerror}"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([f"--config: {path} is not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"--config: {path} is not valid TOML: {exc}"]) from None
+    cfg = parse_config(data, token=env.get(TOKEN_ENV), base_dir=path.resolve().parent)
+    cfg.source = path
+    return cfg

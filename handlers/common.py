@@ -1,0 +1,57 @@
+"""Small helpers shared by the handlers: services, roles, replies."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, Message, Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.app import Services, services
+from bot.messages import split_message
+
+log = logging.getLogger("dondoc.handlers")
+
+__all__ = ["services", "Services", "is_admin", "is_leader", "is_group", "reply", "reply_long", "display_name"]
+
+
+def is_admin(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
+    user = update.effective_user
+    return user is not None and services(context).config.is_admin(user.id)
+
+
+def is_leader(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
+    user = update.effective_user
+    return user is not None and services(context).config.is_leader(user.id)
+
+
+def is_group(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def display_name(user) -> str:
+    if user is None:
+        return ""
+    return " ".join(p for p in (user.first_name, user.last_name) if p) or (user.username or str(user.id))
+
+
+async def reply(update: Update, text: str, **kwargs) -> Message | None:
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_text(text, do_quote=message.chat.type != Chat.PRIVATE, **kwargs)
+
+
+async def reply_long(update: Update, text: str) -> None:
+    """Reply with a long text split under Telegram's 4096-character limit."""
+    for part in split_message(text):
+        await reply(update, part)
+
+
+async def refuse(update: Update, key: str = "common.not_allowed", **values) -> None:
+    user = update.effective_user
+    log.info("refused %s for user %s in chat %s", key, user.id if user else None,
+             update.effective_chat.id if update.effective_chat else None)
+    await reply(update, texts.t(key, **values))
