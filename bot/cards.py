@@ -1,0 +1,243 @@
+"""Builders of the bot's task-related messages: one function per kind of message.
+
+Pure: records in, (HTML text, buttons) out. Buttons are rows of (label, callback_data);
+the handlers turn them into Telegram keyboards. Every user-supplied string is escaped
+by :func:`bot.texts.t` or :func:`bot.texts.escape`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from bot.calendar import WorkingCalendar
+from bot.directory import Directory
+from bot.models import Assignment, Notice, Progress, Report, Role, Task
+from bot.texts import Raw, escape, t
+from bot.tracking import (
+    CATEGORY_ORDER, category, category_label, days_overdue, effective_deadline, is_waiting_confirmation,
+    progress_label, role_label, summarize,
+)
+
+Buttons = list[list[tuple[str, str]]]
+SHORT_TEXT = 300
+
+
+def fmt_date(d: dt.date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else t("task.deadline_none")
+
+
+def fmt_when(moment: dt.datetime, cal: WorkingCalendar) -> str:
+    return cal.local(moment).strftime("%H:%M %d/%m/%Y")
+
+
+def shorten(text: str, limit: int = SHORT_TEXT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def deadline_text(deadline: dt.date | None, cal: WorkingCalendar) -> str:
+    if deadline is None:
+        return t("task.deadline_none")
+    effective = cal.effective_deadline(deadline)
+    if effective != deadline:
+        return t("task.deadline_shifted", date=fmt_date(deadline), effective=fmt_date(effective))
+    return fmt_date(deadline)
+
+
+def agency_names(refs: Iterable[dict]) -> str:
+    return ", ".join(r.get("name") or r.get("as_written") or "?" for r in refs)
+
+
+def agency_name(directory: Directory, agency_id: str) -> str:
+    agency = directory.get(agency_id)
+    return agency.name if agency else agency_id
+
+
+# ------------------------------------------------------------------ task card (agency group)
+
+def status_buttons(assignment_id: str) -> Buttons:
+    return [
+        [(t("task.button_in_progress"), f"st:{assignment_id}:ip"), (t("task.button_done"), f"st:{assignment_id}:done")],
+        [(t("task.button_blocked"), f"st:{assignment_id}:blk"), (t("task.button_extension"), f"st:{assignment_id}:ext")],
+    ]
+
+
+def task_card(a: Assignment, task: Task, notice: Notice, cal: WorkingCalendar) -> tuple[str, Buttons]:
+    lines = [t("task.card", code=task.code, number=notice.number or "", ref=task.ref, role=role_label(a.role),
+               deadline=deadline_text(a.deadline, cal), text=task.text)]
+    if a.recurring:
+        lines.append(t("task.card_recurring", recurring=a.recurring))
+    if a.role == Role.LEAD and task.coordinate:
+        lines.append(t("task.card_coordinators", names=agency_names(task.coordinate)))
+    if a.role == Role.COORDINATE and task.lead:
+        lines.append(t("task.card_lead", names=agency_names(task.lead)))
+    lines.append(t("task.card_footer"))
+    return "\n".join(lines), status_buttons(a.id)
+
+
+# ------------------------------------------------------------------ preview (admin, before publishing)
+
+def preview(notice: Notice, tasks: Sequence[Task], cal: WorkingCalendar) -> tuple[str, Buttons]:
+    state = t("notice.state_published") if notice.state == "published" else t("notice.state_draft")
+    parts = [t("notice.preview_head", kind=notice.kind or "", number=notice.number or "?",
+               issued=fmt_date(notice.issued_on), issuer=notice.issuer or "", title=notice.title or "",
+               count=sum(not x.dropped for x in tasks), state=state)]
+    for w in notice.warnings:
+        parts.append(t("notice.preview_warning", warning=w))
+    for task in tasks:
+        if task.dropped:
+            parts.append(t("notice.preview_item_dropped", code=task.code, ref=task.ref))
+            continue
+        doubtful = [w.split(":", 1)[1] for w in task.warnings if w.startswith("doubtful:")]
+        warnings = [w for w in task.warnings if not w.startswith("doubtful:")]
+        missing = [r for r in (*task.lead, *task.coordinate) if not r.get("agency_id") and not r.get("group")]
+        flags = "⚠️" if (doubtful or warnings or missing or not task.lead) else ""
+        deadline = deadline_text(task.deadline, cal)
+        if task.recurring:
+            deadline += f" · {task.recurring}"
+        parts.append(t("notice.preview_item", code=task.code, ref=task.ref, flags=flags, text=shorten(task.text, 220),
+                       lead=agency_names(task.lead) or "—", coordinate=agency_names(task.coordinate) or "—",
+                       deadline=deadline))
+        if missing:
+            parts.append(t("notice.preview_unresolved", names=", ".join(r.get("as_written", "?") for r in missing)))
+        if doubtful:
+            labels = [t(f"notice.field_{f}") if f in ("lead", "coordinate", "deadline", "ref") else f for f in doubtful]
+            parts.append(t("notice.preview_doubtful", fields=", ".join(labels)))
+        for w in warnings:
+            parts.append(t("notice.preview_warning", warning=w))
+    buttons: Buttons = []
+    if notice.state != "published":
+        parts.append(t("notice.preview_help"))
+        buttons = [[(t("notice.button_publish"), f"pub:{notice.id}"), (t("notice.button_refresh"), f"pv:{notice.id}")]]
+    return "\n".join(parts), buttons
+
+
+# ------------------------------------------------------------------ progress acknowledgements
+
+def correction_buttons(report_id: str) -> Buttons:
+    return [[(t("progress.button_correct_in_progress"), f"cr:{report_id}:ip"),
+             (t("progress.button_correct_done"), f"cr:{report_id}:done")],
+            [(t("progress.button_correct_blocked"), f"cr:{report_id}:blk"),
+             (t("progress.button_correct_none"), f"cr:{report_id}:none")]]
+
+
+def ack(report: Report, task: Task, agency: str) -> tuple[str, Buttons]:
+    files = t("progress.ack_files", count=len(report.files)) if report.files else ""
+    text = t("progress.ack", agency=agency, code=task.code, status=progress_label(report.status), files=Raw(files))
+    if report.source == "reply":
+        text += "\n" + t("progress.correct_hint")
+        return text, correction_buttons(report.id)
+    return text, []
+
+
+def office_done(a: Assignment, task: Task, notice: Notice, report: Report, agency: str) -> tuple[str, Buttons]:
+    text = t("progress.office_done", agency=agency, code=task.code, ref=task.ref, number=notice.number or "",
+             text=shorten(report.text, 600), author=report.author_name)
+    return text, [[(t("progress.button_confirm"), f"cf:{a.id}:ok"), (t("progress.button_return"), f"cf:{a.id}:back")]]
+
+
+def office_extension(a: Assignment, index: int, task: Task, notice: Notice, agency: str,
+                     author: str) -> tuple[str, Buttons]:
+    ext = a.extensions[index]
+    text = t("progress.extension_office", agency=agency, code=task.code, ref=task.ref, number=notice.number or "",
+             current=fmt_date(a.deadline), date=fmt_date(ext.new_deadline), reason=ext.reason, author=author)
+    return text, [[(t("progress.button_approve"), f"ex:{a.id}:{index}:ok"),
+                   (t("progress.button_refuse"), f"ex:{a.id}:{index}:no")]]
+
+
+# ------------------------------------------------------------------ /status and /mytasks
+
+def _summary_lines(assignments: Sequence[Assignment], today: dt.date, cal: WorkingCalendar, *,
+                   lead_only: bool = True) -> list[str]:
+    s = summarize(assignments, today, cal, lead_only=lead_only)
+    lines = [t("status.total_line", total=s.total)]
+    for c in CATEGORY_ORDER:
+        lines.append(t("status.count_line", label=category_label(c), count=s.counts.get(c, 0)))
+    rate = f"{s.completion_rate * 100:.0f}%" if s.completion_rate is not None else t("status.rate_none")
+    lines.append(t("status.rate_line", rate=rate))
+    return lines
+
+
+def _overdue_lines(assignments: Sequence[Assignment], tasks: dict[str, Task], directory: Directory,
+                   today: dt.date, cal: WorkingCalendar, limit: int = 30) -> list[str]:
+    late = [(days_overdue(a, today, cal), a) for a in assignments
+            if not a.closed and a.completed_at is None and category(a, today, cal).value == "open_overdue"]
+    late.sort(key=lambda x: -x[0])
+    if not late:
+        return []
+    lines = [t("status.overdue_title")]
+    for days, a in late[:limit]:
+        task = tasks.get(a.task_id)
+        lines.append(t("status.overdue_line", code=task.code if task else "?", agency=agency_name(directory, a.agency_id),
+                       days=days))
+    return lines
+
+
+def status_overview(title: str, assignments: Sequence[Assignment], tasks: dict[str, Task], directory: Directory,
+                    today: dt.date, cal: WorkingCalendar) -> str:
+    if not assignments:
+        return "\n".join([title, t("status.empty")])
+    return "\n".join([title, *_summary_lines(assignments, today, cal),
+                      *_overdue_lines([a for a in assignments if a.role == Role.LEAD], tasks, directory, today, cal)])
+
+
+def assignment_status(a: Assignment, today: dt.date, cal: WorkingCalendar) -> str:
+    label = category_label(category(a, today, cal))
+    if is_waiting_confirmation(a):
+        return f"{label} · {progress_label(Progress.DONE)}"
+    if a.progress in (Progress.BLOCKED, Progress.EXTENSION):
+        return f"{label} · {progress_label(a.progress)}"
+    return label
+
+
+def status_agency(agency: str, assignments: Sequence[Assignment], tasks: dict[str, Task], today: dt.date,
+                  cal: WorkingCalendar) -> str:
+    title = t("status.agency_title", agency=agency, today=fmt_date(today))
+    if not assignments:
+        return "\n".join([title, t("status.empty")])
+    lines = [title, *_summary_lines(assignments, today, cal, lead_only=False), ""]
+    for a in sorted(assignments, key=lambda a: (effective_deadline(a, cal) or dt.date.max, a.id)):
+        task = tasks.get(a.task_id)
+        lines.append(t("status.agency_row", code=task.code if task else "?", role=role_label(a.role),
+                       deadline=fmt_date(a.deadline), status=assignment_status(a, today, cal)))
+    return "\n".join(lines)
+
+
+def status_task(task: Task, notice: Notice, assignments: Sequence[Assignment], reports: Sequence[Report],
+                directory: Directory, today: dt.date, cal: WorkingCalendar) -> str:
+    lines = [t("status.task_title", code=task.code, number=notice.number or "", ref=task.ref,
+               text=shorten(task.text, 500), deadline=deadline_text(task.deadline, cal))]
+    by_assignment: dict[str, list[Report]] = {}
+    for r in reports:
+        by_assignment.setdefault(r.assignment_id, []).append(r)
+    for a in sorted(assignments, key=lambda a: (a.role != Role.LEAD, agency_name(directory, a.agency_id))):
+        lines.append(t("status.task_assignment", agency=agency_name(directory, a.agency_id), role=role_label(a.role),
+                       status=assignment_status(a, today, cal)))
+        for r in sorted(by_assignment.get(a.id, []), key=lambda r: r.at):
+            what = progress_label(r.status) if r.status != Progress.NONE else ""
+            if r.text:
+                what = f"{what}: {shorten(r.text, 160)}" if what else shorten(r.text, 160)
+            if r.files:
+                what += f" 📎{len(r.files)}"
+            lines.append(t("status.task_history_line", when=fmt_when(r.at, cal), who=r.author_name, what=what))
+        for ext in a.extensions:
+            decision = {None: "chờ quyết định", "approved": t("progress.decision_approved"),
+                        "refused": t("progress.decision_refused")}[ext.decision]
+            lines.append(t("status.task_extension_line", when=fmt_when(ext.requested_at, cal),
+                           date=fmt_date(ext.new_deadline), decision=decision, reason=shorten(ext.reason, 160)))
+    return "\n".join(lines)
+
+
+def mytasks(agency: str, open_assignments: Sequence[Assignment], tasks: dict[str, Task], today: dt.date,
+            cal: WorkingCalendar) -> str:
+    if not open_assignments:
+        return t("status.mytasks_none", agency=agency)
+    lines = [t("status.mytasks_title", agency=agency, count=len(open_assignments))]
+    ordered = sorted(open_assignments, key=lambda a: (effective_deadline(a, cal) or dt.date.max, a.id))
+    for a in ordered:
+        task = tasks[a.task_id]
+        lines.append(t("status.mytasks_line", code=task.code, role=role_label(a.role),
+                       deadline=deadline_text(a.deadline, cal) if a.deadline else (a.recurring or t("task.deadline_none")),
+                       status=assignment_status(a, today, cal), text=shorten(task.text, 160)))
+    return "\n".join(lines)

@@ -1,0 +1,273 @@
+"""Pure logic of the notice → tasks → assignments → reports loop (issue 4).
+
+No Telegram, no storage: functions take records and ``now`` and return records
+or decisions. Handlers load, call these, store, then send.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+
+from bot.directory import Directory
+from bot.models import Assignment, Extension, Notice, Progress, Report, Role, Task
+
+TASK_CODE_RE = re.compile(r"^\s*NV\s?(\d{1,6})\s*$", re.IGNORECASE)
+DATE_RE = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})")
+
+
+def notice_id_for(source: bytes) -> str:
+    """A stable id from the file's content: importing the same file twice finds the same notice."""
+    return "n" + hashlib.sha256(source).hexdigest()[:12]
+
+
+def sha256(source: bytes) -> str:
+    return hashlib.sha256(source).hexdigest()
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def notice_from_reading(reading: dict, *, notice_id: str, source: bytes, source_name: str,
+                        now: dt.datetime, by: int) -> Notice:
+    head = reading.get("notice", {})
+    return Notice(
+        id=notice_id, number=head.get("number"), issued_on=_date(head.get("issued_on")),
+        issuer=head.get("issuer"), kind=head.get("kind"), title=head.get("title"),
+        source_sha256=sha256(source), source_name=source_name, state="draft",
+        created_at=now, created_by=by, warnings=list(reading.get("warnings", [])),
+    )
+
+
+def tasks_from_reading(reading: dict, *, notice_id: str, next_code: Callable[[], str]) -> list[Task]:
+    tasks = []
+    for item in reading.get("items", []):
+        warnings = list(item.get("warnings", []))
+        for field in item.get("doubtful", []) or []:
+            warnings.append(f"doubtful:{field}")
+        tasks.append(Task(
+            id=f"{notice_id}-{item['ref']}", notice_id=notice_id, code=next_code(), ref=item["ref"],
+            text=item.get("text", ""), lead=list(item.get("lead", [])),
+            coordinate=list(item.get("coordinate", [])), deadline=_date(item.get("deadline")),
+            deadline_text=item.get("deadline_text"), recurring=item.get("recurring"), warnings=warnings,
+        ))
+    return tasks
+
+
+def agency_ref(directory: Directory, text: str) -> dict | None:
+    """An AGENCY dict (reader's shape) for what a clerk typed, or None when not sure."""
+    group = directory.resolve_group(text)
+    if group is not None:
+        return {"name": directory.group_label(group), "agency_id": None, "group": group, "as_written": text}
+    match = directory.resolve(text)
+    if match.agency is None or not match.sure:
+        return None
+    return {"name": match.agency.name, "agency_id": match.agency.id, "group": None, "as_written": text}
+
+
+def expand(ref: dict, directory: Directory) -> list[str]:
+    """Agency ids an AGENCY dict stands for (a group expands to its members; unresolved: none)."""
+    if ref.get("agency_id"):
+        return [ref["agency_id"]]
+    group = ref.get("group")
+    if group:
+        try:
+            return [a.id for a in directory.members(group)]
+        except (KeyError, ValueError):
+            return []
+    return []
+
+
+def unresolved(task: Task) -> list[dict]:
+    """AGENCY dicts of a task that reach no agency (kept as written, shown to the clerk)."""
+    return [r for r in (*task.lead, *task.coordinate) if not r.get("agency_id") and not r.get("group")]
+
+
+@dataclasses.dataclass
+class Plan:
+    assignments: list[Assignment]
+    unassigned_tasks: list[Task]  # no lead agency at all: the clerk must set one
+
+
+def plan_assignments(tasks: Iterable[Task], directory: Directory, *, existing: Iterable[Assignment] = (),
+                     new_id: Callable[[], str]) -> Plan:
+    """One assignment per (task, agency, role); the lead role wins over coordination.
+
+    ``existing`` assignments are kept (re-publishing never duplicates).
+    """
+    have = {(a.task_id, a.agency_id) for a in existing}
+    out: list[Assignment] = []
+    unassigned: list[Task] = []
+    for task in tasks:
+        if task.dropped:
+            continue
+        leads: list[str] = []
+        for ref in task.lead:
+            leads += [i for i in expand(ref, directory) if i not in leads]
+        coords: list[str] = []
+        for ref in task.coordinate:
+            coords += [i for i in expand(ref, directory) if i not in leads and i not in coords]
+        if not leads:
+            unassigned.append(task)
+        for role, ids in ((Role.LEAD, leads), (Role.COORDINATE, coords)):
+            for agency_id in ids:
+                if (task.id, agency_id) in have:
+                    continue
+                have.add((task.id, agency_id))
+                out.append(Assignment(
+                    id=new_id(), task_id=task.id, notice_id=task.notice_id, agency_id=agency_id, role=role,
+                    deadline=task.deadline, original_deadline=task.deadline, recurring=task.recurring,
+                ))
+    return Plan(out, unassigned)
+
+
+# ------------------------------------------------------------------ clerk's fixes before publishing
+
+class EditError(ValueError):
+    """A clerk's fix that cannot be applied; ``key`` names the text to show."""
+
+    def __init__(self, key: str, **values: str):
+        self.key = key
+        self.values = values
+        super().__init__(key)
+
+
+def parse_date(text: str, *, default_year: int | None = None) -> dt.date:
+    """A date typed by a person: 31/3/2024, 31-3-2024, 31.3.24, 31/3 (with default_year)."""
+    text = text.strip()
+    m = DATE_RE.search(text)
+    if m:
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if year < 100:
+            year += 2000
+    else:
+        m2 = re.search(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\b", text)
+        if not m2 or default_year is None:
+            raise EditError("notice.bad_date", value=text)
+        day, month, year = int(m2.group(1)), int(m2.group(2)), default_year
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise EditError("notice.bad_date", value=text) from None
+
+
+def split_names(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[;\n]", text) if p.strip()]
+
+
+def set_lead(task: Task, text: str, directory: Directory) -> Task:
+    ref = agency_ref(directory, text)
+    if ref is None:
+        raise EditError("notice.unknown_agency", name=text)
+    task.lead = [ref]
+    task.warnings = [w for w in task.warnings if not w.startswith("doubtful:lead")]
+    return task
+
+
+def set_coordinators(task: Task, text: str, directory: Directory) -> Task:
+    refs = []
+    if text.strip() not in ("-", "0", "không", "khong"):
+        for name in split_names(text):
+            ref = agency_ref(directory, name)
+            if ref is None:
+                raise EditError("notice.unknown_agency", name=name)
+            refs.append(ref)
+    task.coordinate = refs
+    return task
+
+
+def set_deadline(task: Task, text: str, *, default_year: int | None) -> Task:
+    if text.strip() in ("-", "0", "không", "khong"):
+        task.deadline = None
+        task.deadline_text = None
+    else:
+        task.deadline = parse_date(text, default_year=default_year)
+        task.deadline_text = text.strip()
+    task.warnings = [w for w in task.warnings if not w.startswith("doubtful:deadline")]
+    return task
+
+
+# ------------------------------------------------------------------ progress
+
+def apply_report(a: Assignment, report: Report, *, now: dt.datetime, auto_confirm: bool) -> Assignment:
+    """The assignment after a progress report (a reply, a button, /report)."""
+    a.last_report_at = now
+    if report.status == Progress.NONE:
+        return a
+    if a.completed_at is not None and report.status != Progress.DONE:
+        return a  # confirmed work stays confirmed; the office can reopen by returning it
+    a.progress = report.status
+    if report.status == Progress.DONE:
+        a.done_reported_at = a.done_reported_at or now
+        if auto_confirm:
+            a.completed_at = now
+    else:
+        a.done_reported_at = None
+    return a
+
+
+def confirm(a: Assignment, *, now: dt.datetime, by: int) -> Assignment:
+    a.completed_at = now
+    a.confirmed_by = by
+    a.done_reported_at = a.done_reported_at or now
+    a.progress = Progress.DONE
+    return a
+
+
+def return_to_agency(a: Assignment) -> Assignment:
+    a.completed_at = None
+    a.confirmed_by = None
+    a.done_reported_at = None
+    a.progress = Progress.IN_PROGRESS
+    return a
+
+
+def request_extension(a: Assignment, *, new_deadline: dt.date, reason: str, by: int,
+                      now: dt.datetime) -> Extension:
+    ext = Extension(requested_at=now, requested_by=by, new_deadline=new_deadline, reason=reason,
+                    previous_deadline=a.deadline)
+    a.extensions.append(ext)
+    a.progress = Progress.EXTENSION
+    return ext
+
+
+def decide_extension(a: Assignment, index: int, *, approve: bool, by: int, now: dt.datetime) -> Extension:
+    ext = a.extensions[index]
+    if ext.decision is not None:
+        raise EditError("tracking.extension_already_decided")
+    ext.decision = "approved" if approve else "refused"
+    ext.decided_by = by
+    ext.decided_at = now
+    if approve:
+        ext.previous_deadline = a.deadline
+        a.deadline = ext.new_deadline
+    if a.progress == Progress.EXTENSION:
+        a.progress = Progress.IN_PROGRESS
+    return ext
+
+
+def parse_extension_request(text: str, *, today: dt.date) -> tuple[dt.date, str]:
+    """'30/4/2024 - lý do ...' → (date, reason). The reason is required."""
+    m = DATE_RE.search(text) or re.search(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\b", text)
+    if not m:
+        raise EditError("tracking.extension_bad_request")
+    date = parse_date(m.group(0), default_year=today.year)
+    reason = (text[:m.start()] + " " + text[m.end():]).strip(" -–:,.;\n\t")
+    if len(reason) < 3:
+        raise EditError("tracking.extension_no_reason")
+    if date <= today:
+        raise EditError("tracking.extension_past_date", value=date.strftime("%d/%m/%Y"))
+    return date, reason
+
+
+def is_task_code(text: str) -> bool:
+    return bool(TASK_CODE_RE.match(text))
+
+
+def normalise_code(text: str) -> str:
+    m = TASK_CODE_RE.match(text)
+    return f"NV{int(m.group(1))}" if m else text.strip().upper()
