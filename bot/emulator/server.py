@@ -1,0 +1,306 @@
+"""The HTTP side: a ThreadingHTTPServer on 127.0.0.1 speaking the Bot API, and BotAPIEmulator."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .flood import FloodLimits
+from .methods import BotApiMethods
+from .spec import SpecChecker, UploadedFile
+from .world import ApiError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TOKEN = "123456789:AAEmulatorTestTokenForDondocBotApi0"
+_SPEC: SpecChecker | None = None
+
+
+def _spec() -> SpecChecker:
+    global _SPEC
+    if _SPEC is None:
+        _SPEC = SpecChecker()
+    return _SPEC
+
+
+class BotAPIEmulator(BotApiMethods):
+    """A local Telegram Bot API server plus a driver for tests. See the package docstring."""
+
+    def __init__(self, token: str = DEFAULT_TOKEN, *, bot_username: str = "dondoc_test_bot",
+                 bot_name: str = "Đôn đốc", flood: FloodLimits | None = None,
+                 clock: Callable[[], float] = time.time):
+        super().__init__(token, bot_username, bot_name, flood, clock)
+        self.spec = _spec()
+        self.requests: list[tuple[str, dict]] = []
+        self.responses: list[tuple[str, dict]] = []
+        self.spec_errors: list[str] = []
+        self.spec_notes: list[str] = []
+        self.unsupported: list[str] = []
+        self._in_flight = 0
+        self._last_activity = time.monotonic()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.closing = False
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> "BotAPIEmulator":
+        handler = type("Handler", (_Handler,), {"emulator": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="bot-api-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self.lock:
+            self.closing = True
+            self.changed.notify_all()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "BotAPIEmulator":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "call start() first"
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # ------------------------------------------------------------------ one request
+    def handle(self, method: str, raw: dict[str, Any], files: dict[str, UploadedFile], *, form: bool,
+               token: str) -> tuple[int, dict]:
+        """Answer one Bot API call: (HTTP status, JSON body)."""
+        if token != self.token:
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        checked = self.spec.check(method, raw, files, form=form)
+        name = self.spec.method_name(method) or method
+        polling = name == "getUpdates"
+        with self.lock:
+            self.requests.append((name, checked.params))
+            self.spec_notes.extend(checked.notes)
+            self.spec_errors.extend(checked.errors)
+            if not polling:
+                self._in_flight += 1
+                self._last_activity = time.monotonic()
+        try:
+            if self.spec.method_name(method) is None:
+                return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            if checked.errors:
+                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: " + checked.errors[0]}
+            impl = getattr(self, f"api_{name}", None)
+            if impl is None:
+                with self.lock:
+                    self.unsupported.append(name)
+                return 400, {"ok": False, "error_code": 400,
+                             "description": f"Bad Request: {name} is not emulated (bot.emulator)"}
+            try:
+                with self.lock:
+                    result = impl(checked.params)
+            except ApiError as exc:
+                return exc.code, exc.payload()
+            except Exception as exc:  # an emulator bug: answer 500, keep serving
+                log.exception("emulator failed on %s", name)
+                return 500, {"ok": False, "error_code": 500, "description": f"Internal Server Error: {exc}"}
+            with self.lock:
+                self.responses.append((name, result))
+            return 200, {"ok": True, "result": result}
+        finally:
+            with self.lock:
+                if not polling:
+                    self._in_flight -= 1
+                self._last_activity = time.monotonic()
+                self.changed.notify_all()
+
+    # ------------------------------------------------------------------ observing
+    def calls(self, method: str) -> list[dict]:
+        """Parameters of every request to `method`, in order."""
+        with self.lock:
+            return [p for m, p in self.requests if m == method]
+
+    @property
+    def pending_updates(self) -> int:
+        """Updates created but not yet handed to the bot by getUpdates."""
+        with self.lock:
+            return sum(1 for u in self.updates if u["update_id"] > self.delivered_upto)
+
+    # ------------------------------------------------------------------ async waiters
+    async def wait_until(self, cond: Callable[[], Any], timeout: float = 5.0, *, what: str = "") -> Any:
+        """Wait (without blocking the loop) until cond() is truthy; return its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                value = cond()
+            if value:
+                return value
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"emulator: timed out after {timeout}s waiting for "
+                                   f"{what or getattr(cond, '__name__', 'condition')}; {self._state()}")
+            await asyncio.sleep(0.005)
+
+    async def wait_for_bot_message(self, chat_id: int | None = None,
+                                   predicate: Callable[[dict], bool] | None = None, timeout: float = 5.0,
+                                   *, since: int | None = None, include_edits: bool = False) -> dict:
+        """The first message the bot sent to `chat_id` (any chat if None) after the last driver
+        action (or after `since`, a `seq` value) that satisfies `predicate`. With include_edits,
+        a message edited after that point also matches (in its current form)."""
+        mark = self.mark if since is None else since
+
+        def find():
+            for m in self.bot_messages(chat_id):
+                key = "changed_seq" if include_edits else "seq"
+                if m[key] > mark and (predicate is None or predicate(m)):
+                    return m
+            return None
+        return await self.wait_until(find, timeout, what=f"a bot message in chat {chat_id}")
+
+    async def wait_idle(self, quiet: float = 0.15, timeout: float = 10.0) -> None:
+        """Wait until the bot has fetched every pending update and made no request for `quiet` s."""
+        def idle():
+            if self.pending_updates or self._in_flight:
+                return False
+            return time.monotonic() - self._last_activity >= quiet
+        await self.wait_until(idle, timeout, what="the bot to go idle")
+
+    def _state(self) -> str:
+        recent = [f"{m}({_brief(p)})" for m, p in self.requests[-5:]]
+        sent = [(m["chat"]["id"], (m.get("text") or m.get("caption") or "")[:40]) for m in self.bot_messages()[-3:]]
+        return (f"pending updates {self.pending_updates}, last requests {recent}, last bot messages {sent}, "
+                f"spec errors {self.spec_errors[:3]}")
+
+
+def _brief(params: dict) -> str:
+    keep = {k: v for k, v in params.items() if k in ("chat_id", "text", "message_id", "offset", "callback_query_id")}
+    text = ", ".join(f"{k}={v!r}" for k, v in keep.items())
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+_BOT_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z0-9_]+)/?$")
+_FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    emulator: BotAPIEmulator
+    protocol_version = "HTTP/1.1"
+    timeout = 60
+    server_version = "telegram-bot-api-emulator"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        m = _FILE_PATH.match(url.path)
+        if m:
+            return self._download(m.group("token"), unquote(m.group("path")))
+        m = _BOT_PATH.match(url.path)
+        if not m:
+            return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        raw: dict[str, Any] = dict(parse_qsl(url.query, keep_blank_values=True))
+        files: dict[str, UploadedFile] = {}
+        ctype = self.headers.get("Content-Type", "")
+        form = True
+        try:
+            if ctype.startswith("application/json"):
+                if body.strip():
+                    data = json.loads(body)
+                    if not isinstance(data, dict):
+                        raise ValueError("JSON body is not an object")
+                    raw.update(data)
+                    form = False
+            elif ctype.startswith("multipart/form-data"):
+                fields, files = parse_multipart(body, ctype)
+                raw.update(fields)
+            elif body:
+                raw.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        except ValueError as exc:
+            return self._reply(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"})
+        status, payload = self.emulator.handle(m.group("method"), raw, files, form=form, token=m.group("token"))
+        self._reply(status, payload)
+
+    def _download(self, token: str, path: str) -> None:
+        data = self.emulator.file_by_path(path) if token == self.emulator.token else None
+        if data is None:
+            return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _reply(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (e.g. a cancelled long poll)
+
+
+_PARAM_RE = re.compile(r';\s*([a-zA-Z0-9_*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+
+
+def parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], dict[str, UploadedFile]]:
+    """Split a multipart/form-data body into text fields and file parts."""
+    m = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not m:
+        raise ValueError("multipart body without boundary")
+    delimiter = b"--" + m.group(1).encode("latin-1")
+    fields: dict[str, str] = {}
+    files: dict[str, UploadedFile] = {}
+    for part in body.split(delimiter)[1:]:
+        if part.startswith(b"--"):
+            break
+        part = part[2:] if part.startswith(b"\r\n") else part
+        head, sep, content = part.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        if content.endswith(b"\r\n"):
+            content = content[:-2]
+        headers = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        params = {k.lower(): v.strip('"').replace('\\"', '"')
+                  for k, v in _PARAM_RE.findall(";" + headers.get("content-disposition", "").partition(";")[2])}
+        name = params.get("name")
+        if name is None:
+            continue
+        if "filename*" in params and "''" in params["filename*"]:
+            params["filename"] = unquote(params["filename*"].split("''", 1)[1])
+        if "filename" in params:
+            files[name] = UploadedFile(unquote(params["filename"]) if "%" in params["filename"] else params["filename"],
+                                       content, headers.get("content-type", "application/octet-stream"))
+        else:
+            fields[name] = content.decode("utf-8")
+    return fields, files
