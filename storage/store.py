@@ -1,0 +1,288 @@
+"""The data store: one data folder, one process, crash-safe files.
+
+Layout of the data folder::
+
+    .lock                      exclusive lock (fcntl.flock), holds the owner's pid
+    registry.json              chats bound to agencies, contacts, invites
+    meta.json                  counters (next task code number, ...)
+    notices/<notice_id>.json   one notice: the notice, its tasks, assignments, reports
+    sentlog/YYYY-MM.json       reminders sent, one file per month
+    backups/YYYY-MM-DD/        a copy of all the above, one per day, N kept
+
+Use::
+
+    store = DataStore.open(config.storage.path, now=now)   # StoreLocked / StoreCorrupt / SchemaError
+    store.registry.bind_chat(...)                          # sync, thread-safe, durable on return
+    await store.run(store.notices.add_report, report)     # same, in the writer thread (async code)
+    store.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import datetime as dt
+import fcntl
+import functools
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from . import counters as counters_mod
+from . import migrations
+from . import notices as notices_mod
+from . import registry as registry_mod
+from . import sentlog as sentlog_mod
+from ._base import Guard
+from .atomic import DIR_MODE, FILE_MODE, _fsync, clean_temp_files, fsync_dir, is_temp_name, load_json_file
+from .counters import Counters
+from .errors import StoreClosed, StoreCorrupt, StoreError, StoreLocked
+from .notices import NoticesRepo
+from .registry import Registry
+from .sentlog import SentLog
+
+T = TypeVar("T")
+
+LOCK_NAME = ".lock"
+BACKUPS = "backups"
+_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_KIND_OF_TOP = {registry_mod.FILE_NAME: "registry", counters_mod.FILE_NAME: "meta"}
+_SUBFOLDERS = {notices_mod.FOLDER_NAME: "notice", sentlog_mod.FOLDER_NAME: "sentlog"}
+
+
+def _lock(folder: Path) -> int:
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        try:
+            text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+            pid: int | None = int(text) if text.isdigit() else None
+        finally:
+            os.close(fd)
+        raise StoreLocked(folder, pid) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def data_files(folder: Path) -> dict[Path, str]:
+    """Every data file of the folder → its kind (backups and temp files excluded)."""
+    out: dict[Path, str] = {}
+    for name, kind in _KIND_OF_TOP.items():
+        if (folder / name).exists():
+            out[folder / name] = kind
+    for sub, kind in _SUBFOLDERS.items():
+        d = folder / sub
+        if d.is_dir():
+            for p in sorted(d.iterdir()):
+                if p.suffix == ".json" and not p.name.startswith(".") and p.is_file():
+                    out[p] = kind
+    return out
+
+
+def newest_backup(folder: Path) -> Path | None:
+    """The most recent ``backups/YYYY-MM-DD`` folder, or None."""
+    d = Path(folder) / BACKUPS
+    if not d.is_dir():
+        return None
+    days = sorted(p for p in d.iterdir() if _DAY_RE.match(p.name) and p.is_dir())
+    return days[-1] if days else None
+
+
+def _copy_durable(src: Path, dst: Path) -> None:
+    data = src.read_bytes()
+    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        _fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class DataStore:
+    """The open data folder. Build with :meth:`open`; always :meth:`close` (or use ``with``)."""
+
+    registry: Registry
+    notices: NoticesRepo
+    sentlog: SentLog
+    counters: Counters
+
+    def __init__(self, folder: Path, lock_fd: int, backups_kept: int) -> None:
+        self.folder = folder
+        self.backups_kept = backups_kept
+        self._lock_fd: int | None = lock_fd
+        self._guard = Guard()
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    # ---------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, folder: str | os.PathLike[str], *, backups_kept: int = 7,
+             now: dt.datetime | None = None) -> "DataStore":
+        """Lock, clean, check, back up, migrate and load the data folder.
+
+        Raises :class:`StoreLocked` (another process has it), :class:`StoreCorrupt`
+        (a file is not valid JSON: left untouched, newest backup named),
+        :class:`SchemaError`, or :class:`StoreError` (e.g. permission denied).
+        """
+        folder = Path(folder).expanduser().absolute()
+        try:
+            folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+            fd = _lock(folder)
+        except OSError as exc:
+            raise StoreError(f"cannot use data folder {folder}: {exc.strerror or exc}") from None
+        store = cls(folder, fd, backups_kept)
+        try:
+            store._load(now)
+        except OSError as exc:
+            store._release()
+            raise StoreError(f"cannot use data folder {folder}: {exc.strerror or exc}"
+                             + (f" ({exc.filename})" if exc.filename else "")) from None
+        except BaseException:
+            store._release()
+            raise
+        return store
+
+    def _load(self, now: dt.datetime | None) -> None:
+        folder = self.folder
+        self.cleaned = self._clean_temp()
+        for sub in _SUBFOLDERS:
+            (folder / sub).mkdir(mode=DIR_MODE, exist_ok=True)
+        # 1. every file must parse, and be of a schema we can read, before anything is written
+        parsed: dict[Path, dict[str, Any] | None] = {}
+        kinds = data_files(folder)
+        for path, kind in kinds.items():
+            try:
+                parsed[path] = load_json_file(path)
+            except StoreCorrupt as exc:
+                raise self._corrupt(exc) from None
+            migrations.check_supported(kind, parsed[path], path)
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, FILE_MODE)
+        # 2. the daily backup holds the files as they were, before any migration
+        if self.backups_kept > 0:
+            self.backup(now)
+        # 3. repositories (migrate + index)
+        g = self._guard
+        nd, sd = folder / notices_mod.FOLDER_NAME, folder / sentlog_mod.FOLDER_NAME
+        self.counters = Counters(g, folder / counters_mod.FILE_NAME, parsed.get(folder / counters_mod.FILE_NAME))
+        self.registry = Registry(g, folder / registry_mod.FILE_NAME, parsed.get(folder / registry_mod.FILE_NAME))
+        self.notices = NoticesRepo(g, nd, {p: d for p, d in parsed.items() if p.parent == nd}, self.counters)
+        self.sentlog = SentLog(g, sd, {p: d for p, d in parsed.items() if p.parent == sd})
+        for prefix, n in self.notices.max_code_numbers().items():
+            self.counters.raise_floor(prefix, n)
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-store")
+
+    def _corrupt(self, exc: StoreCorrupt) -> StoreCorrupt:
+        backup = newest_backup(self.folder)
+        if backup is not None:
+            copy = backup / exc.path.relative_to(self.folder)
+            if copy.exists():
+                backup = copy
+        return StoreCorrupt(exc.path, exc.reason, backup)
+
+    def _clean_temp(self) -> list[Path]:
+        removed: list[Path] = []
+        for d in (self.folder, *(self.folder / s for s in _SUBFOLDERS)):
+            removed += clean_temp_files(d)
+        b = self.folder / BACKUPS
+        if b.is_dir():
+            for p in b.iterdir():
+                if is_temp_name(p.name):
+                    shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+                    removed.append(p)
+        return removed
+
+    # ---------------------------------------------------------------- backups
+    def backup(self, now: dt.datetime | None = None) -> Path | None:
+        """Copy every data file to ``backups/<date of now>/`` unless that day exists; rotate.
+
+        Returns the day's backup folder (None if backups are off). Call it daily
+        (``await store.run(store.backup, now)``); open() calls it too.
+        """
+        if self.backups_kept <= 0:
+            return None
+        day = (now or dt.datetime.now().astimezone()).date().isoformat()
+        with self._guard:
+            root = self.folder / BACKUPS
+            target = root / day
+            if target.is_dir():
+                return target
+            files = data_files(self.folder)
+            if not files:
+                return None  # nothing to save yet
+            root.mkdir(mode=DIR_MODE, exist_ok=True)
+            tmp = root / f".tmp-{day}-{secrets.token_hex(4)}"
+            tmp.mkdir(mode=DIR_MODE)
+            try:
+                for path in files:
+                    dst = tmp / path.relative_to(self.folder)
+                    dst.parent.mkdir(mode=DIR_MODE, exist_ok=True)
+                    _copy_durable(path, dst)
+                for sub in _SUBFOLDERS:
+                    if (tmp / sub).is_dir():
+                        fsync_dir(tmp / sub)
+                fsync_dir(tmp)
+                os.rename(tmp, target)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            fsync_dir(root)
+            days = sorted(p for p in root.iterdir() if _DAY_RE.match(p.name) and p.is_dir())
+            for old in days[: max(0, len(days) - self.backups_kept)]:
+                shutil.rmtree(old, ignore_errors=True)
+            return target
+
+    def newest_backup(self) -> Path | None:
+        return newest_backup(self.folder)
+
+    # ---------------------------------------------------------------- running
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kw: Any) -> T:
+        """Run ``fn(*args, **kw)`` in the store's single writer thread and await it.
+
+        Use it from async code for every store call that writes (or may wait for a
+        write): the event loop keeps serving while a slow fsync runs, and the call
+        returns only once the write is durable.
+        """
+        if self._guard.closed or self._executor is None:
+            raise StoreClosed()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kw))
+
+    @property
+    def closed(self) -> bool:
+        return self._guard.closed
+
+    def close(self) -> None:
+        """Finish pending writes, then release the lock. Idempotent."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        with self._guard.lock:
+            self._guard.closed = True
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> "DataStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<DataStore {self.folder}{' closed' if self.closed else ''}>"

@@ -1,0 +1,82 @@
+"""Helper for the storage tests: sample records, and a writer process for the crash test.
+
+``python tests/crash_writer.py DATA_FOLDER PREFIX`` opens the store, makes sure a
+notice with one assignment exists, then adds reports in a loop and prints each
+report id on stdout *after* ``add_report`` returned (= acknowledged). The test
+kills it with SIGKILL at random moments and checks every printed id survived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.models import (  # noqa: E402
+    Assignment,
+    Notice,
+    Progress,
+    Report,
+    ReportFile,
+    Role,
+    Task,
+)
+
+TZ = dt.timezone(dt.timedelta(hours=7))
+T0 = dt.datetime(2024, 5, 3, 9, 0, tzinfo=TZ)
+TEXT = ("Sở Nội vụ đã hoàn thành việc rà soát, sắp xếp tổ chức bộ máy theo Thông báo kết luận số 89/TB-UBND; "
+        "đề nghị Văn phòng UBND tỉnh tổng hợp, báo cáo Chủ tịch UBND tỉnh. Kèm theo báo cáo số 123/BC-SNV.")
+
+
+def make_notice(nid: str = "n1", number: str | None = "89/TB-UBND", sha: str = "") -> Notice:
+    return Notice(id=nid, number=number, issued_on=dt.date(2024, 4, 25), issuer="UBND tỉnh",
+                  kind="Thông báo kết luận", title="Kết luận của Chủ tịch UBND tỉnh tại buổi làm việc",
+                  source_sha256=sha or f"sha-{nid}", source_name=f"{nid}.pdf", created_at=T0, created_by=1,
+                  warnings=["Hạn chót không rõ ở mục 3"])
+
+
+def make_task(tid: str, nid: str = "n1", code: str = "", ref: str = "1") -> Task:
+    return Task(id=tid, notice_id=nid, code=code, ref=ref, text="Rà soát, báo cáo tình hình thực hiện",
+                lead=[{"name": "Sở Nội vụ", "agency_id": "snv", "group": None, "as_written": "Sở Nội vụ"}],
+                deadline=dt.date(2024, 6, 30), deadline_text="trước ngày 30/6/2024")
+
+
+def make_assignment(aid: str, tid: str, nid: str = "n1", agency: str = "snv", chat_id: int | None = None,
+                    message_id: int | None = None) -> Assignment:
+    return Assignment(id=aid, task_id=tid, notice_id=nid, agency_id=agency, role=Role.LEAD,
+                      deadline=dt.date(2024, 6, 30), original_deadline=dt.date(2024, 6, 30), chat_id=chat_id,
+                      message_id=message_id, sent_at=T0 if message_id else None)
+
+
+def make_report(rid: str, aid: str, nid: str = "n1", agency: str = "snv", chat_id: int = -100,
+                message_id: int | None = 1, at: dt.datetime = T0, source: str = "reply") -> Report:
+    return Report(id=rid, assignment_id=aid, notice_id=nid, agency_id=agency, chat_id=chat_id,
+                  message_id=message_id, author_id=7, author_name="Nguyễn Thị Hoà", at=at, text=TEXT,
+                  files=[ReportFile(file_id="f1", name="báo cáo.pdf", size=1234, mime_type="application/pdf")],
+                  status=Progress.IN_PROGRESS, source=source)
+
+
+def main(folder: str, prefix: str) -> None:
+    from storage import DataStore
+
+    store = DataStore.open(folder, backups_kept=2)
+    if store.notices.notice("n1") is None:
+        store.notices.create_notice(make_notice("n1"), [make_task("t1")])
+        store.notices.add_assignments([make_assignment("a1", "t1")])
+    i = 0
+    out = sys.stdout
+    while True:
+        i += 1
+        rid = f"{prefix}-{i}"
+        store.notices.add_report(make_report(rid, "a1", message_id=None, at=T0 + dt.timedelta(seconds=i)))
+        if i % 7 == 0:
+            store.sentlog.mark_sent(f"k-{rid}", T0, {"report": rid})
+        out.write(rid + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
