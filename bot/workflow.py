@@ -238,7 +238,7 @@ def request_extension(a: Assignment, *, new_deadline: dt.date, reason: str, by: 
 def decide_extension(a: Assignment, index: int, *, approve: bool, by: int, now: dt.datetime) -> Extension:
     ext = a.extensions[index]
     if ext.decision is not None:
-        raise EditError("tracking.extension_already_decided")
+        raise EditError("progress.extension_already_decided")
     ext.decision = "approved" if approve else "refused"
     ext.decided_by = by
     ext.decided_at = now
@@ -254,13 +254,13 @@ def parse_extension_request(text: str, *, today: dt.date) -> tuple[dt.date, str]
     """'30/4/2024 - lý do ...' → (date, reason). The reason is required."""
     m = DATE_RE.search(text) or re.search(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\b", text)
     if not m:
-        raise EditError("tracking.extension_bad_request")
+        raise EditError("progress.extension_bad_request")
     date = parse_date(m.group(0), default_year=today.year)
     reason = (text[:m.start()] + " " + text[m.end():]).strip(" -–:,.;\n\t")
     if len(reason) < 3:
-        raise EditError("tracking.extension_no_reason")
+        raise EditError("progress.extension_no_reason")
     if date <= today:
-        raise EditError("tracking.extension_past_date", value=date.strftime("%d/%m/%Y"))
+        raise EditError("progress.extension_past_date", value=date.strftime("%d/%m/%Y"))
     return date, reason
 
 

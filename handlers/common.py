@@ -55,3 +55,25 @@ async def refuse(update: Update, key: str = "common.not_allowed", **values) -> N
     log.info("refused %s for user %s in chat %s", key, user.id if user else None,
              update.effective_chat.id if update.effective_chat else None)
     await reply(update, texts.t(key, **values))
+
+
+def keyboard(buttons):
+    """Rows of (label, callback_data) from the message builders → an inline keyboard (or None)."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                 for row in buttons])
+
+
+def calendar_of(context):
+    """The working calendar, built once per application from the config."""
+    svc = services(context)
+    cal = svc.extra.get("calendar")
+    if cal is None:
+        from bot.calendar import CalendarSettings, WorkingCalendar
+
+        settings = svc.config.sections.get("calendar") or CalendarSettings(timezone=svc.config.timezone)
+        cal = svc.extra["calendar"] = WorkingCalendar(settings)
+    return cal

@@ -1,0 +1,70 @@
+"""From an uploaded file to a stored draft notice: shared by the bot and ``dondoc notice import``."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from bot import workflow
+from bot.directory import Directory
+from bot.models import Notice, Task
+
+Progress = Callable[[int, int], None]
+
+
+def read_any(data: bytes, filename: str, directory: Directory, *, ocr_settings: Any = None,
+             progress: Progress | None = None) -> tuple[dict, bool]:
+    """The reader's JSON for a file of any supported kind, OCR included; (reading, used_ocr).
+
+    Raises ``bot.notices.NoticeFileError`` (one-line message) for files it cannot read.
+    """
+    from bot.notices.reader import read_notice
+
+    try:
+        from bot.notices.ocr import OcrSettings, extract_or_ocr
+    except ImportError:  # OCR layer not installed
+        from bot.notices.extract import extract_text
+
+        text, used_ocr = extract_text(data, filename), False
+    else:
+        text, used_ocr = extract_or_ocr(data, filename, ocr_settings or OcrSettings(), progress)
+    reading = read_notice(text, directory)
+    try:
+        from bot.notices.checks import doubt_checks
+    except ImportError:
+        pass
+    else:
+        reading = doubt_checks(reading, text)
+    return reading, used_ocr
+
+
+@dataclasses.dataclass
+class Imported:
+    notice: Notice
+    tasks: list[Task]
+    created: bool  # False: the same file was imported before
+
+
+def store_draft(store: Any, reading: dict, *, source: bytes, source_name: str, now: dt.datetime,
+                by: int) -> Imported:
+    """Store the reading as a draft notice, or find the notice imported from the same file."""
+    existing = store.notices.find_notice_by_sha(workflow.sha256(source))
+    if existing is not None:
+        return Imported(existing, store.notices.tasks(existing.id), created=False)
+    notice_id = workflow.notice_id_for(source)
+    notice = workflow.notice_from_reading(reading, notice_id=notice_id, source=source, source_name=source_name,
+                                          now=now, by=by)
+    tasks = workflow.tasks_from_reading(reading, notice_id=notice_id, next_code=lambda: "")
+    stored = store.notices.create_notice(notice, tasks)
+    return Imported(notice, stored, created=True)
+
+
+def new_assignment_id() -> str:
+    return "a" + secrets.token_hex(5)
+
+
+def new_report_id() -> str:
+    return "r" + secrets.token_hex(6)

@@ -1,0 +1,391 @@
+"""Progress from agencies: replies to task messages, buttons, /report, edits; the office's decisions."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ForceReply, Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot import cards, texts, workflow
+from bot.importing import new_report_id
+from bot.models import Assignment, Progress, Report, ReportFile
+from bot.tracking import detect_progress, progress_label
+from handlers.common import display_name, is_admin, keyboard, reply, services
+
+log = logging.getLogger("dondoc.tracking")
+
+BUTTON_STATUS = {"ip": Progress.IN_PROGRESS, "done": Progress.DONE, "blk": Progress.BLOCKED,
+                 "ext": Progress.EXTENSION, "none": Progress.NONE}
+
+
+def _files(message: Message) -> list[ReportFile]:
+    files = []
+    if message.document:
+        d = message.document
+        files.append(ReportFile(file_id=d.file_id, name=d.file_name, size=d.file_size, mime_type=d.mime_type))
+    if message.photo:
+        p = message.photo[-1]
+        files.append(ReportFile(file_id=p.file_id, size=p.file_size, mime_type="image/jpeg", kind="photo"))
+    return files
+
+
+def _check_access(context: ContextTypes.DEFAULT_TYPE, chat_id: int, a: Assignment | None) -> str | None:
+    """Error key when chat ``chat_id`` may not report on ``a``, else None."""
+    svc = services(context)
+    binding = svc.store.registry.chat(chat_id)
+    if a is None:
+        return "progress.forged"
+    if binding is None:
+        return "progress.not_bound"
+    if binding.agency_id != a.agency_id:
+        return "progress.not_your_task"
+    if a.closed or a.completed_at is not None:
+        return "progress.task_closed"
+    return None
+
+
+async def _record(context: ContextTypes.DEFAULT_TYPE, a: Assignment, *, chat_id: int, message_id: int | None,
+                  user, text: str, files: list[ReportFile], status: Progress, source: str) -> tuple[Report, bool]:
+    """Store a report and apply it to the assignment (one write); returns (report, created)."""
+    svc = services(context)
+    now = svc.now()
+    report = Report(id=new_report_id(), assignment_id=a.id, notice_id=a.notice_id, agency_id=a.agency_id,
+                    chat_id=chat_id, message_id=message_id, author_id=user.id, author_name=display_name(user),
+                    at=now, text=text, files=files, status=status, source=source)
+    auto = bool(getattr(svc.config.sections.get("tracking"), "auto_confirm", False))
+
+    def write() -> tuple[Report, bool]:
+        stored, created = svc.store.notices.add_report(report)
+        if created:
+            workflow.apply_report(a, stored, now=now, auto_confirm=auto)
+            svc.store.notices.update_assignment(a)
+        return stored, created
+
+    return await svc.store.run(write)
+
+
+async def _after_status(context: ContextTypes.DEFAULT_TYPE, a: Assignment, report: Report) -> None:
+    """Tell the office what needs it: a completion to confirm, a blocker."""
+    svc = services(context)
+    office = svc.config.office.chat_id
+    if office is None:
+        return
+    task = svc.store.notices.task(a.task_id)
+    notice = svc.store.notices.notice(a.notice_id)
+    agency = cards.agency_name(svc.directory, a.agency_id)
+    if report.status == Progress.DONE and a.completed_at is None:
+        text, buttons = cards.office_done(a, task, notice, report, agency)
+        await context.bot.send_message(office, text, reply_markup=keyboard(buttons))
+    elif report.status == Progress.BLOCKED:
+        await context.bot.send_message(office, texts.t("progress.blocked_office", agency=agency, code=task.code,
+                                                       ref=task.ref, number=notice.number or "",
+                                                       text=cards.shorten(report.text, 600)))
+
+
+async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reply in a group to one of the bot's messages."""
+    message = update.effective_message
+    target = message.reply_to_message
+    if target is None or target.from_user is None or target.from_user.id != context.bot.id:
+        return
+    svc = services(context)
+    a = svc.store.notices.assignment_by_message(message.chat.id, target.message_id)
+    if a is None:
+        if target.text and target.text.startswith("📅"):
+            await _extension_reply(update, context, target)
+        return  # a reply to another bot message (an acknowledgement...): nothing to record
+    error = _check_access(context, message.chat.id, a)
+    if error:
+        await reply(update, texts.t(error, code=svc.store.notices.task(a.task_id).code))
+        return
+    text = message.text or message.caption or ""
+    status = detect_progress(text) or Progress.NONE
+    if status == Progress.EXTENSION:
+        status = Progress.NONE  # an extension needs a date and a reason: the button asks for them
+    report, created = await _record(context, a, chat_id=message.chat.id, message_id=message.message_id,
+                                    user=message.from_user, text=text, files=_files(message), status=status,
+                                    source="reply")
+    if not created:
+        return  # the same Telegram message delivered twice
+    task = svc.store.notices.task(a.task_id)
+    log.info("report %s stored for assignment %s (%s)", report.id, a.id, report.status.value)
+    ack_text, buttons = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
+    await reply(update, ack_text, reply_markup=keyboard(buttons))
+    await _after_status(context, a, report)
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited reply updates its report (the previous version is kept in its history)."""
+    message = update.edited_message
+    svc = services(context)
+    report = svc.store.notices.report_by_message(message.chat.id, message.message_id)
+    if report is None:
+        return
+    a = svc.store.notices.assignment(report.assignment_id)
+    text = message.text or message.caption or ""
+    new_status = detect_progress(text) or Progress.NONE
+    if new_status == Progress.EXTENSION:
+        new_status = Progress.NONE
+    now = svc.now()
+    report.history.append({"at": report.at.isoformat(), "text": report.text, "status": report.status.value,
+                           "edited_at": now.isoformat()})
+    report.text = text
+    report.files = _files(message) or report.files
+    status_changed = new_status != report.status
+    report.status = new_status
+    auto = bool(getattr(svc.config.sections.get("tracking"), "auto_confirm", False))
+
+    def write() -> None:
+        svc.store.notices.update_report(report)
+        if status_changed and a.completed_at is None:
+            workflow.apply_report(a, report, now=now, auto_confirm=auto)
+        a.last_report_at = now
+        svc.store.notices.update_assignment(a)
+
+    await svc.store.run(write)
+    task = svc.store.notices.task(a.task_id)
+    log.info("report %s updated from an edit", report.id)
+    await context.bot.send_message(message.chat.id, texts.t("progress.ack_edit", code=task.code,
+                                                            status=progress_label(report.status)),
+                                   reply_to_message_id=message.message_id)
+    if status_changed:
+        await _after_status(context, a, report)
+
+
+async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Buttons under a task message: st:<assignment>:<ip|done|blk|ext>."""
+    query = update.callback_query
+    svc = services(context)
+    parts = query.data.split(":")
+    a = svc.store.notices.assignment(parts[1]) if len(parts) == 3 else None
+    status = BUTTON_STATUS.get(parts[2]) if len(parts) == 3 else None
+    if a is None or status is None or a.message_id != query.message.message_id:
+        error = "progress.forged"
+    else:
+        error = _check_access(context, query.message.chat.id, a)
+    if error:
+        log.info("button refused (%s) for user %s", error, query.from_user.id)
+        await query.answer(texts.t(error, code=""), show_alert=True)
+        return
+    task = svc.store.notices.task(a.task_id)
+    if status == Progress.EXTENSION:
+        await query.answer()
+        await context.bot.send_message(query.message.chat.id, texts.t("progress.extension_prompt", code=task.code),
+                                       reply_to_message_id=query.message.message_id,
+                                       reply_markup=ForceReply(selective=False))
+        return
+    report, _ = await _record(context, a, chat_id=query.message.chat.id, message_id=None, user=query.from_user,
+                              text="", files=[], status=status, source="button")
+    log.info("status %s set by button for assignment %s", status.value, a.id)
+    await query.answer(texts.t("progress.ack_button", status=progress_label(status)))
+    ack_text, _ = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
+    await context.bot.send_message(query.message.chat.id, ack_text, reply_to_message_id=query.message.message_id)
+    await _after_status(context, a, report)
+
+
+async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """cr:<report>:<status>: the agency corrects what the bot understood from its reply."""
+    query = update.callback_query
+    svc = services(context)
+    parts = query.data.split(":")
+    report = svc.store.notices.report(parts[1]) if len(parts) == 3 else None
+    status = BUTTON_STATUS.get(parts[2]) if len(parts) == 3 else None
+    a = svc.store.notices.assignment(report.assignment_id) if report else None
+    error = "progress.forged" if (report is None or status is None) else _check_access(context, query.message.chat.id, a)
+    if error:
+        await query.answer(texts.t(error, code=""), show_alert=True)
+        return
+    now = svc.now()
+    report.history.append({"at": report.at.isoformat(), "status": report.status.value, "corrected_at": now.isoformat(),
+                           "by": query.from_user.id})
+    report.status = status
+    auto = bool(getattr(svc.config.sections.get("tracking"), "auto_confirm", False))
+
+    def write() -> None:
+        svc.store.notices.update_report(report)
+        workflow.apply_report(a, report, now=now, auto_confirm=auto)
+        svc.store.notices.update_assignment(a)
+
+    await svc.store.run(write)
+    task = svc.store.notices.task(a.task_id)
+    await query.answer()
+    await query.edit_message_text(texts.t("progress.corrected", code=task.code, status=progress_label(status)))
+    await _after_status(context, a, report)
+
+
+async def _extension_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, prompt: Message) -> None:
+    """A reply to the bot's "Đề nghị gia hạn NVxx" prompt: a new date and a reason."""
+    svc = services(context)
+    message = update.effective_message
+    code = next((w for w in prompt.text.replace(":", " ").split() if workflow.is_task_code(w)), None)
+    task = svc.store.notices.task_by_code(code) if code else None
+    binding = svc.store.registry.chat(message.chat.id)
+    a = None
+    if task is not None and binding is not None:
+        a = next((x for x in svc.store.notices.assignments(agency_id=binding.agency_id) if x.task_id == task.id), None)
+    error = _check_access(context, message.chat.id, a)
+    if error:
+        await reply(update, texts.t(error, code=code or ""))
+        return
+    cal_today = svc.now().date()
+    try:
+        new_date, reason = workflow.parse_extension_request(message.text or "", today=cal_today)
+    except workflow.EditError as exc:
+        await reply(update, texts.t(exc.key, **exc.values))
+        return
+    author = display_name(message.from_user)
+
+    def write() -> int:
+        workflow.request_extension(a, new_deadline=new_date, reason=reason, by=message.from_user.id, now=svc.now())
+        svc.store.notices.update_assignment(a)
+        return len(a.extensions) - 1
+
+    index = await svc.store.run(write)
+    log.info("extension requested for assignment %s", a.id)
+    await reply(update, texts.t("progress.extension_sent", code=task.code, date=cards.fmt_date(new_date)))
+    office = svc.config.office.chat_id
+    if office is not None:
+        notice = svc.store.notices.notice(a.notice_id)
+        text, buttons = cards.office_extension(a, index, task, notice,
+                                               cards.agency_name(svc.directory, a.agency_id), author)
+        await context.bot.send_message(office, text, reply_markup=keyboard(buttons))
+
+
+async def _office_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    query = update.callback_query
+    svc = services(context)
+    if not is_admin(context, update) or query.message.chat.id != svc.config.office.chat_id:
+        await query.answer(texts.t("progress.only_office"), show_alert=True)
+        return False
+    return True
+
+
+async def on_confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """cf:<assignment>:<ok|back> in the office group."""
+    query = update.callback_query
+    if not await _office_check(update, context):
+        return
+    svc = services(context)
+    parts = query.data.split(":")
+    a = svc.store.notices.assignment(parts[1]) if len(parts) == 3 and parts[2] in ("ok", "back") else None
+    if a is None:
+        await query.answer(texts.t("progress.forged"), show_alert=True)
+        return
+    if a.completed_at is not None or a.done_reported_at is None:
+        await query.answer(texts.t("progress.already_decided"), show_alert=True)
+        await query.edit_message_reply_markup(None)
+        return
+    by = display_name(query.from_user)
+    approve = parts[2] == "ok"
+
+    def write() -> None:
+        if approve:
+            workflow.confirm(a, now=svc.now(), by=query.from_user.id)
+        else:
+            workflow.return_to_agency(a)
+        svc.store.notices.update_assignment(a)
+
+    await svc.store.run(write)
+    task = svc.store.notices.task(a.task_id)
+    agency = cards.agency_name(svc.directory, a.agency_id)
+    log.info("assignment %s %s by user %s", a.id, "confirmed" if approve else "returned", query.from_user.id)
+    await query.answer()
+    key = "confirmed" if approve else "returned"
+    await query.edit_message_text(texts.t(f"progress.{key}_office", code=task.code, agency=agency, by=by))
+    if a.chat_id is not None:
+        await context.bot.send_message(a.chat_id, texts.t(f"progress.{key}_agency", code=task.code),
+                                       reply_to_message_id=a.message_id)
+
+
+async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ex:<assignment>:<index>:<ok|no> in the office group."""
+    query = update.callback_query
+    if not await _office_check(update, context):
+        return
+    svc = services(context)
+    parts = query.data.split(":")
+    a = svc.store.notices.assignment(parts[1]) if len(parts) == 4 else None
+    try:
+        index = int(parts[2])
+        valid = a is not None and 0 <= index < len(a.extensions) and parts[3] in ("ok", "no")
+    except (ValueError, IndexError):
+        valid = False
+    if not valid:
+        await query.answer(texts.t("progress.forged"), show_alert=True)
+        return
+    approve = parts[3] == "ok"
+    try:
+        def write():
+            ext = workflow.decide_extension(a, index, approve=approve, by=query.from_user.id, now=svc.now())
+            svc.store.notices.update_assignment(a)
+            return ext
+
+        ext = await svc.store.run(write)
+    except workflow.EditError:
+        await query.answer(texts.t("progress.already_decided"), show_alert=True)
+        return
+    task = svc.store.notices.task(a.task_id)
+    agency = cards.agency_name(svc.directory, a.agency_id)
+    log.info("extension %s of assignment %s %s", index, a.id, ext.decision)
+    await query.answer()
+    await query.edit_message_text(texts.t(
+        "progress.extension_decided_office", icon="✅" if approve else "❌", code=task.code, agency=agency,
+        decision=texts.t("progress.decision_approved" if approve else "progress.decision_refused"),
+        by=display_name(query.from_user)))
+    if a.chat_id is not None:
+        key = "extension_approved_agency" if approve else "extension_refused_agency"
+        await context.bot.send_message(a.chat_id, texts.t(f"progress.{key}", code=task.code,
+                                                          date=cards.fmt_date(a.deadline)),
+                                       reply_to_message_id=a.message_id)
+
+
+async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/report NVxx text, in the agency's group."""
+    svc = services(context)
+    message = update.effective_message
+    args = context.args or []
+    if len(args) < 2 or not workflow.is_task_code(args[0]):
+        await reply(update, texts.t("progress.report_usage"))
+        return
+    code = workflow.normalise_code(args[0])
+    task = svc.store.notices.task_by_code(code)
+    binding = svc.store.registry.chat(message.chat.id)
+    if binding is None:
+        await reply(update, texts.t("progress.not_bound"))
+        return
+    if task is None:
+        await reply(update, texts.t("progress.unknown_task", code=code))
+        return
+    a = next((x for x in svc.store.notices.assignments(agency_id=binding.agency_id) if x.task_id == task.id), None)
+    if a is None:
+        await reply(update, texts.t("progress.not_your_task"))
+        return
+    error = _check_access(context, message.chat.id, a)
+    if error:
+        await reply(update, texts.t(error, code=code))
+        return
+    text = message.text.split(maxsplit=2)[2] if len(message.text.split(maxsplit=2)) > 2 else ""
+    status = detect_progress(text) or Progress.NONE
+    if status == Progress.EXTENSION:
+        status = Progress.NONE
+    report, created = await _record(context, a, chat_id=message.chat.id, message_id=message.message_id,
+                                    user=message.from_user, text=text, files=_files(message), status=status,
+                                    source="command")
+    if not created:
+        return
+    ack_text, _ = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
+    await reply(update, ack_text)
+    await _after_status(context, a, report)
+
+
+def register(application: Application) -> None:
+    groups = filters.ChatType.GROUPS
+    application.add_handler(MessageHandler(groups & filters.REPLY & filters.UpdateType.MESSAGE & ~filters.COMMAND,
+                                           on_reply))
+    application.add_handler(MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, on_edited))
+    application.add_handler(CommandHandler("report", cmd_report))
+    application.add_handler(CallbackQueryHandler(on_status_button, pattern=r"^st:"))
+    application.add_handler(CallbackQueryHandler(on_correct_button, pattern=r"^cr:"))
+    application.add_handler(CallbackQueryHandler(on_confirm_button, pattern=r"^cf:"))
+    application.add_handler(CallbackQueryHandler(on_extension_button, pattern=r"^ex:"))
