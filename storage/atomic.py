@@ -119,7 +119,7 @@ def load_json_file(path: Path) -> dict[str, Any] | None:
     except UnicodeDecodeError as exc:
         raise StoreCorrupt(path, f"not UTF-8 at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
-        raise StoreCorrupt(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise StoreCorrupt(path, f"not valid JSON: {exc.msg}, line {exc.lineno} column {exc.colno}") from None
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
         raise StoreCorrupt(path, "not a dondoc data file: expected an object of tables")
     return data
