@@ -25,7 +25,7 @@ Build the world (sync, call from anywhere)::
 
 Act as users (sync; each returns at once, the bot gets updates by long polling)::
 
-    emu.start(7, param=None)                 # "/start" in the private chat; required before the bot
+    emu.press_start(7, param=None)           # "/start" in the private chat; required before the bot
                                              # may write to user 7 (else 403 can't initiate...)
     m = emu.send(7, -100123, "/register ABC")               # -> the message dict
     emu.send(9, -100123, "xong", reply_to=55)                # a reply (full reply_to_message)

@@ -219,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         m = _FILE_PATH.match(url.path)
         if m:
-            return self._download(m.group("token"), unquote(m.group("path")))
+            return self._download(unquote(m.group("token")), unquote(m.group("path")))
         m = _BOT_PATH.match(url.path)
         if not m:
             return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -242,7 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raw.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         except ValueError as exc:
             return self._reply(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"})
-        status, payload = self.emulator.handle(m.group("method"), raw, files, form=form, token=m.group("token"))
+        status, payload = self.emulator.handle(m.group("method"), raw, files, form=form, token=unquote(m.group("token")))
         self._reply(status, payload)
 
     def _download(self, token: str, path: str) -> None:

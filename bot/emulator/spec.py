@@ -168,8 +168,6 @@ class SpecChecker:
         if t == "String":
             if isinstance(value, str):
                 return value
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and not form:
-                return str(value)
             raise _Mismatch(f"{where}: expected String, got {_short(value)}")
         if t == "InputFile":
             if isinstance(value, UploadedFile):

@@ -17,7 +17,7 @@ _TAGS = {
     "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre", "blockquote": "blockquote",
     "tg-emoji": "custom_emoji",
 }
-_NAME_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")
+_TAG_NAME_RE = re.compile(r"[^\s>]*")
 _ATTR_RE = re.compile(r"""\s*([a-zA-Z-]+)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _ENTITY_RE = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|lt|gt|amp|quot);")
 _COMMAND_RE = re.compile(r"(?<![\w/])/[a-zA-Z0-9_]{1,64}(?:@[a-zA-Z0-9_]{3,32})?")
@@ -44,31 +44,36 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
         ch = source[i]
         if ch == "<":
             offset = len(source[:i].encode("utf-8"))
-            end = source.find(">", i)
-            if end < 0:
-                raise EntityParseError(f"Can't find end of the tag at byte offset {offset}")
-            inner = source[i + 1:end]
-            if inner.startswith("/"):
-                name = inner[1:].strip().lower()
+            if source.startswith("</", i):
+                close = source.find(">", i)
+                if close < 0:
+                    raise EntityParseError(f"Unclosed end tag at byte offset {offset}")
+                name = source[i + 2:close].strip().lower()
                 if not stack:
-                    raise EntityParseError(f'Unexpected end tag at byte offset {offset}')
+                    raise EntityParseError(f"Unexpected end tag at byte offset {offset}")
                 open_name, start16, attrs = stack.pop()
                 if name != open_name:
                     raise EntityParseError(
                         f'Unmatched end tag at byte offset {offset}, expected "</{open_name}>", found "</{name}>"')
                 if pos16 > start16:
                     entities.append(_entity(open_name, start16, pos16 - start16, attrs))
-            else:
-                m = _NAME_RE.match(inner)
-                name = m.group(0).lower() if m else ""
-                if name not in _TAGS:
-                    raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {offset}')
-                attrs = {a.group(1).lower(): html.unescape(a.group(2) or a.group(3) or a.group(4) or "")
-                         for a in _ATTR_RE.finditer(inner[len(name):].rstrip("/")) if a.group(1)}
-                if name == "span" and attrs.get("class") != "tg-spoiler":
-                    raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
-                stack.append((name, pos16, attrs))
-            i = end + 1
+                i = close + 1
+                continue
+            m = _TAG_NAME_RE.match(source, i + 1)
+            name = m.group(0).lower()
+            if m.end() >= n:
+                raise EntityParseError(f"Unclosed start tag at byte offset {offset}")
+            if name not in _TAGS:
+                raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {offset}')
+            close = source.find(">", m.end())
+            if close < 0:
+                raise EntityParseError(f"Unclosed start tag at byte offset {offset}")
+            attrs = {a.group(1).lower(): html.unescape(a.group(2) or a.group(3) or a.group(4) or "")
+                     for a in _ATTR_RE.finditer(source[m.end():close].rstrip("/")) if a.group(1)}
+            if name == "span" and attrs.get("class") != "tg-spoiler":
+                raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
+            stack.append((name, pos16, attrs))
+            i = close + 1
             continue
         if ch == "&":
             m = _ENTITY_RE.match(source, i)

@@ -191,7 +191,7 @@ class World:
             self._touch()
             return copy.deepcopy(msg)
 
-    def start(self, user_id: int, param: str | None = None) -> dict:
+    def press_start(self, user_id: int, param: str | None = None) -> dict:
         """The user opens the private chat and presses Start (optionally from a ?start= link)."""
         return self.send(user_id, user_id, "/start" + (f" {param}" if param else ""))
 
