@@ -168,7 +168,7 @@ async def cmd_agencies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     svc = services(context)
     registry = svc.store.registry
     bound_lines, unbound_lines = [], []
-    for agency in svc.directory.province_agencies():
+    for agency in svc.directory.agencies:
         chats = registry.chats_of(agency.id)
         if chats:
             contacts = registry.contacts_of(agency.id)
@@ -199,7 +199,7 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         log.info("bot added to chat %s", chat.id)
         # With a deep link Telegram also sends "/start CODE": only greet plain additions.
         svc = services(context)
-        if svc.store.registry.chat(chat.id) is None:
+        if chat.id != svc.config.office.chat_id and svc.store.registry.chat(chat.id) is None:
             context.application.create_task(_greet_later(context, chat.id), update=update)
     elif was_in and not is_in:
         log.info("bot removed from chat %s", chat.id)

@@ -1,0 +1,80 @@
+"""End-to-end harness: the real dondoc Application, a temp data folder, the Bot API emulator."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import zoneinfo
+from pathlib import Path
+
+from bot.app import build_application
+from bot.config import parse_config
+from bot.directory import Directory
+from bot.emulator.testing import running
+from storage import DataStore
+
+ROOT = Path(__file__).resolve().parent.parent
+TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+
+ADMIN = 1001  # office clerk
+LEADER = 1002  # Phó Chủ tịch
+OFFICE_CHAT = -1009000
+STRANGER = 4040
+
+
+class Clock:
+    """A settable clock: handlers and jobs read ``now`` from it."""
+
+    def __init__(self, now: dt.datetime):
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, *args: int) -> None:
+        self.now = dt.datetime(*args, tzinfo=TZ)
+
+
+def make_config(emu, data: Path, **sections):
+    raw = {
+        "telegram": {"base_url": emu.base_url, "base_file_url": emu.base_file_url, "poll_timeout": 1},
+        "storage": {"path": str(data)},
+        "people": {"admins": [ADMIN], "leaders": [LEADER]},
+        "office": {"chat_id": OFFICE_CHAT},
+        "directory": {"file": str(ROOT / "agencies.example.toml")},
+    }
+    for name, values in sections.items():
+        raw.setdefault(name, {}).update(values)
+    return parse_config(raw, token=emu.token, base_dir=data.parent)
+
+
+class Env:
+    def __init__(self, emu, app, store, clock, cfg):
+        self.emu, self.app, self.store, self.clock, self.cfg = emu, app, store, clock, cfg
+
+    @property
+    def directory(self) -> Directory:
+        return self.app.bot_data["services"].directory
+
+
+@contextlib.asynccontextmanager
+async def bot_env(emu, tmp_path: Path, *, now=None, **sections):
+    """Start dondoc against the emulator with an admin, a leader and the office group."""
+    clock = Clock(now or dt.datetime(2024, 3, 12, 9, 0, tzinfo=TZ))
+    cfg = make_config(emu, tmp_path / "data", **sections)
+    store = DataStore.open(cfg.storage.path)
+    directory = Directory.load(cfg.directory.file)
+    emu.add_user(ADMIN, "Hoa", "Trần", username="hoa_vp")
+    emu.add_user(LEADER, "Giang", "Lâm")
+    emu.add_user(STRANGER, "Khách")
+    emu.add_group(OFFICE_CHAT, "Văn phòng UBND tỉnh", members=[ADMIN, LEADER])
+    emu.add_bot_to_group(OFFICE_CHAT, by_user=ADMIN)
+    emu.press_start(ADMIN)
+    emu.press_start(LEADER)
+    app = build_application(cfg, store, directory, clock=clock)
+    try:
+        async with running(app):
+            await emu.wait_idle()
+            yield Env(emu, app, store, clock, cfg)
+    finally:
+        store.close()
