@@ -1,0 +1,1 @@
+"""Data shipped with dondoc (national agency names)."""

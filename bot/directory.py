@@ -1,0 +1,814 @@
+"""The agency directory: who the province's agencies are, and lookup by any written form.
+
+The office edits a TOML file (see ``agencies.example.toml`` for the format). dondoc also
+ships the standard names of provincial departments nationwide, before and after the 2025
+reorganisation (``bot/data/national_agencies.toml``), so common names resolve in any
+province; the province file adds its own agencies and overrides national entries with the
+same id or the same name.
+
+Lookup (:meth:`Directory.resolve`) accepts any written form: canonical name, short forms
+and abbreviations ("Sở KH&ĐT", "SKHĐT", "VP UBND tỉnh"), no diacritics, decomposed
+Unicode, and OCR noise ("S¢ No6i vu", "S& Ké hoach va Pau tu"). It says when it is unsure
+(``Match.sure``) instead of guessing. :meth:`Directory.resolve_group` recognises collective
+addressees ("các sở, ban, ngành, địa phương" → ``"all"``).
+
+Resolution steps: (1) exact match of the normalised text (diacritics stripped, lowercase,
+"&"/"và"/"-" unified, "UBND"/"VP"/"TP"/"TX"/"TW" expanded) against every written form,
+the compact form ("sokhdt") and generated initials; (2) the same after OCR folding (digit
+and symbol confusions: 6→o, ¢→o, P→Đ, w→ư ...); (3) a collective group; (4) exact match
+of a leading part of the text (the rest is returned in ``Match.rest``); (5) fuzzy scoring
+(rapidfuzz) of the OCR-folded text against every form, unsure when the score is low or the
+two best agencies are close.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import unicodedata
+from pathlib import Path
+from typing import Any, Iterable
+
+from rapidfuzz import fuzz, process
+
+from bot.models import Agency, AgencyKind
+
+NATIONAL_FILE = Path(__file__).parent / "data" / "national_agencies.toml"
+
+#: Group ids with a fixed meaning (DESIGN.md). Provinces may define more in ``[groups]``.
+STANDARD_GROUPS = ("all", "so-ban-nganh", "dia-phuong", "huyen", "xa", "trung-uong", "lien-quan")
+DEFAULT_GROUP_LABELS = {
+    "all": "Các sở, ban, ngành, địa phương",
+    "so-ban-nganh": "Các sở, ban, ngành",
+    "dia-phuong": "Các địa phương",
+    "huyen": "UBND các huyện, thị xã, thành phố",
+    "xa": "UBND các xã, phường, thị trấn",
+    "trung-uong": "Các cơ quan Trung ương trên địa bàn tỉnh",
+    "lien-quan": "Các cơ quan, đơn vị liên quan",
+}
+
+#: Scores (0..100) of the fuzzy step.
+SURE_SCORE = 86.0  # at or above: sure, if no other agency is close
+MARGIN = 7.0  # the best agency must beat the next one by this much to be sure
+CANDIDATE_SCORE = 62.0  # below: not even a candidate
+MAX_CANDIDATES = 5
+
+_AGENCY_KEYS = {"id", "name", "kind", "short", "groups", "replaces", "formerly"}
+_TOP_KEYS = {"agency", "groups", "province"}
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_KINDS = ", ".join(k.value for k in AgencyKind)
+
+
+class DirectoryError(Exception):
+    """A problem in a directory file; the message is one line naming the file and key."""
+
+
+@dataclasses.dataclass
+class Match:
+    """What :meth:`Directory.resolve` found for a written name."""
+
+    as_written: str
+    agency: Agency | None  # the agency when sure, else None
+    score: float  # 0..100
+    sure: bool  # False → unsure: show ``candidates`` to a human
+    candidates: list[Agency] = dataclasses.field(default_factory=list)  # best few, best first
+    note: str | None = None  # plain text, e.g. "đã hợp nhất vào Sở Tài chính"
+    group: str | None = None  # a collective addressee ("all", "huyen", ...) instead of one agency
+    rest: str = ""  # text after the name that was not part of it ("chủ trì, ...")
+    listed: bool = True  # False: the agency is a national name the province file does not list
+
+    @property
+    def agency_id(self) -> str | None:
+        return self.agency.id if self.agency else None
+
+
+# ---------------------------------------------------------------------------- normalising
+
+# Whole-token expansions of common abbreviations (applied after stripping diacritics).
+_EXPAND = {
+    "ubnd": "uy ban nhan dan",
+    "ub": "uy ban",
+    "hdnd": "hoi dong nhan dan",
+    "vp": "van phong",
+    "tp": "thanh pho",
+    "tx": "thi xa",
+    "tw": "trung uong",
+    "mttq": "mat tran to quoc",
+    "ubmttq": "uy ban mat tran to quoc",
+    "ubmttqvn": "uy ban mat tran to quoc viet nam",
+    "vn": "viet nam",
+    "bql": "ban quan ly",
+    "kkt": "khu kinh te",
+    "kcn": "khu cong nghiep",
+    "dh": "dai hoc",
+    "dbqh": "dai bieu quoc hoi",
+    "nd": "nhan dan",
+}
+_EXPAND_SPLIT = {k: tuple(v.split()) for k, v in _EXPAND.items()}
+
+# Characters OCR produces for Vietnamese letters it cannot read.
+_OCR_CHARS = str.maketrans(
+    {
+        "¢": "o", "©": "o", "°": "o", "º": "o", "€": "e", "£": "e", "¥": "y", "$": "s", "§": "s",
+        "|": "l", "¡": "i", "ß": "b", "ø": "o", "Ø": "o", "æ": "a", "œ": "o", "ı": "i", "ł": "l",
+        "Ł": "l", "µ": "u", "@": "a",
+    }
+)
+_OCR_DIGITS = str.maketrans({"0": "o", "1": "l", "3": "a", "4": "a", "5": "s", "6": "o", "8": "b"})
+_VOWELS = set("aeiouy")
+_WORD_RE = re.compile(r"[^\s,;:.()\[\]{}\"'“”‘’/\\\-–—_+*=<>!?]+")
+_FILLER = (  # leading words around a name that are not part of it
+    ("phoi", "hop", "voi"), ("phoi", "hop"), ("giao", "cho"), ("giao",), ("voi",), ("va",),
+    ("cung",), ("de", "nghi"), ("yeu", "cau"), ("chi", "dao"), ("do",), ("cua",), ("cho",),
+    ("giam", "doc"), ("thu", "truong"), ("lanh", "dao"), ("chu", "tich"), ("nguoi", "dung", "dau"),
+    ("truong", "ban"), ("chanh", "van", "phong"), ("chanh", "thanh", "tra"),
+)
+
+
+def strip_diacritics(text: str, *, lower: bool = True) -> str:
+    """Lowercase ASCII-ish text: diacritics removed, đ → d (keeps other characters)."""
+    text = unicodedata.normalize("NFD", text)
+    text = text.replace("đ", "d").replace("Đ", "D").replace("Ð", "D").replace("ð", "d")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.lower() if lower else text
+
+
+def _fold_token(tok: str) -> str:
+    """Map common OCR confusions of one (diacritics-free) token to base letters."""
+    if any(c.isalpha() for c in tok):
+        tok = tok.translate(_OCR_DIGITS)
+    tok = tok.replace("w", "u").replace("j", "i").replace("ir", "u").replace("ea", "a")
+    if "p" in tok:  # Vietnamese has "ph" and a final "p" after a vowel; other p's are an OCR'd Đ
+        chars = list(tok)
+        for i, c in enumerate(chars):
+            if c == "p":
+                nxt = chars[i + 1] if i + 1 < len(chars) else ""
+                prev = chars[i - 1] if i else ""
+                if nxt != "h" and prev not in _VOWELS:
+                    chars[i] = "d"
+        tok = "".join(chars)
+    out = []
+    for c in tok:  # collapse repeats: "nooi" (from "No6i") → "noi"
+        if not out or out[-1] != c:
+            out.append(c)
+    return "".join(out)
+
+
+def _word_tokens(word: str, ocr: bool) -> list[str]:
+    """Normalised tokens of one written word (a word may give 0..n tokens)."""
+    w = strip_diacritics(word, lower=False).translate(_OCR_CHARS)
+    if "&" in w:
+        if ocr and re.fullmatch(r"[A-Za-z]&", w):  # "S&" = "Sở", "P&" = "Đề"
+            w = w[0] + "o"
+        else:
+            w = w.replace("&", " ")  # "KH&ĐT": & means "và"
+    out: list[str] = []
+    for part in re.split(r"[^A-Za-z0-9]+", w):
+        if not part:
+            continue
+        low = part.lower()
+        if low == "tw" and part[1] == "w":  # "Tw" is an OCR'd "Tư"; "TW" means "Trung ương"
+            expanded: tuple[str, ...] = (low,)
+        else:
+            expanded = _EXPAND_SPLIT.get(low, (low,))
+        for tok in expanded:
+            if ocr:
+                tok = _fold_token(tok)
+                for t2 in _EXPAND_SPLIT.get(tok, (tok,)):
+                    out.append(t2)
+            else:
+                out.append(tok)
+    return [t for t in out if t != "va"]
+
+
+def _tokens(text: str, ocr: bool = False) -> tuple[list[str], list[int]]:
+    """Tokens of ``text`` and, for each, the end offset in ``text`` of the word it came from."""
+    toks: list[str] = []
+    ends: list[int] = []
+    for m in _WORD_RE.finditer(text):
+        for t in _word_tokens(m.group(), ocr):
+            toks.append(t)
+            ends.append(m.end())
+    return toks, ends
+
+
+def normalise(text: str, *, ocr: bool = False) -> str:
+    """The comparison form of a name: "Sở KH&ĐT" → "so kh dt"; ``ocr`` also folds OCR noise."""
+    return " ".join(_tokens(unicodedata.normalize("NFC", text), ocr)[0])
+
+
+def _acronyms(tokens: list[str]) -> list[str]:
+    """Initials of a name's syllables: "so ke hoach dau tu" → "skhdt", "sokhdt"."""
+    if len(tokens) < 2:
+        return []
+    initials = "".join(t[0] for t in tokens)
+    out = [initials]
+    if tokens[0] in ("so", "ban"):
+        out.append(tokens[0] + initials[1:])
+    return [a for a in out if len(a) >= 3]
+
+
+_GENERIC_HEADS = {("uy", "ban", "nhan", "dan"), ("hoi", "dong", "nhan", "dan"), ("so",), ("ban",),
+                  ("van", "phong"), ("cong", "an")}
+# A name part is followed by one of these when it continues ("UBND" + "huyện Tuy Phước").
+_CONTINUES = {"huyen", "xa", "thi", "thanh", "phuong", "quan", "tinh", "cap", "cac", "dac"}
+
+
+def _strippable_tinh(toks: list[str]) -> bool:
+    """Can a trailing "tỉnh" be dropped ("Công an tỉnh" → "Công an") without losing the meaning?"""
+    return len(toks) > 1 and toks[-1] == "tinh" and tuple(toks[:-1]) not in _GENERIC_HEADS
+
+
+# ---------------------------------------------------------------------------- groups
+
+_GROUP_FORMS = {
+    "all": [
+        "cac so ban nganh dia phuong", "cac co quan don vi dia phuong", "cac co quan don vi",
+        "cac so ban nganh uy ban nhan dan cac huyen thi xa thanh pho",
+        "cac so ban nganh uy ban nhan dan cac huyen thanh pho", "cac so nganh dia phuong",
+        "cac so ban nganh don vi dia phuong", "cac co quan don vi dia phuong tren dia ban tinh",
+        "cac so ban nganh dia phuong tren dia ban tinh", "cac co quan dia phuong",
+        "cac don vi dia phuong", "cac so ban nganh cac dia phuong",
+    ],
+    "so-ban-nganh": [
+        "cac so ban nganh", "cac so nganh", "cac so ban nganh thuoc tinh", "cac so ban nganh tinh",
+        "cac so ban nganh cua tinh", "cac so ban nganh tren dia ban tinh", "cac co quan chuyen mon",
+        "cac co quan chuyen mon thuoc uy ban nhan dan tinh", "cac so",
+    ],
+    "dia-phuong": ["cac dia phuong", "cac dia phuong tren dia ban tinh"],
+    "huyen": [
+        "uy ban nhan dan cac huyen thi xa thanh pho", "cac huyen thi xa thanh pho",
+        "uy ban nhan dan cac huyen thanh pho thi xa", "uy ban nhan dan cac huyen thanh pho",
+        "uy ban nhan dan cap huyen", "cac huyen thanh pho", "uy ban nhan dan cac huyen",
+        "uy ban nhan dan cac huyen thi xa thanh pho thuoc tinh",
+    ],
+    "xa": [
+        "uy ban nhan dan cac xa phuong thi tran", "cac xa phuong thi tran",
+        "uy ban nhan dan cac xa phuong", "uy ban nhan dan cap xa", "uy ban nhan dan cac xa",
+        "cac xa phuong", "uy ban nhan dan cac xa phuong dac khu",
+    ],
+    "trung-uong": [
+        "cac co quan trung uong tren dia ban tinh", "cac co quan trung uong tren dia ban",
+        "cac co quan trung uong dong tren dia ban tinh", "cac co quan trung uong",
+        "cac co quan nganh doc trung uong tren dia ban tinh",
+    ],
+    "lien-quan": [
+        "cac co quan don vi lien quan", "cac co quan don vi co lien quan", "cac co quan lien quan",
+        "cac don vi lien quan", "cac so nganh lien quan", "cac so ban nganh lien quan",
+        "cac co quan don vi dia phuong lien quan", "cac dia phuong lien quan",
+        "cac don vi co lien quan", "cac co quan co lien quan",
+        "cac co quan don vi dia phuong co lien quan",
+    ],
+}
+_GROUP_LEAD = (("thu", "truong"), ("nguoi", "dung", "dau"), ("lanh", "dao"), ("giam", "doc"),
+               ("chu", "tich"), ("giao",), ("phoi", "hop", "voi"), ("voi",), ("de",), ("yeu", "cau"))
+
+
+def _strip_lead(tokens: list[str], phrases: Iterable[tuple[str, ...]], fuzzy: bool = False) -> int:
+    """How many leading tokens are filler phrases (``fuzzy``: OCR-damaged ones too)."""
+    i = 0
+    changed = True
+    while changed:
+        changed = False
+        for ph in phrases:
+            n = len(ph)
+            if len(tokens) <= i + n:
+                continue
+            head = tuple(tokens[i:i + n])
+            if head == ph or (fuzzy and n > 1 and fuzz.ratio(" ".join(head), " ".join(ph)) >= 80):
+                i += n
+                changed = True
+                break
+    return i
+
+
+# ---------------------------------------------------------------------------- the directory
+
+@dataclasses.dataclass
+class _Entry:
+    agency: Agency
+    tier: int  # 0 = province, 1 = national
+    replaces: list[str]
+    formerly: list[str]
+
+
+class Directory:
+    """The province's agencies plus the national names, with lookup by any written form."""
+
+    def __init__(self) -> None:
+        self.agencies: list[Agency] = []  # the province's agencies (members of groups)
+        self.warnings: list[str] = []  # non-fatal problems found while loading
+        self.province: str | None = None
+        self._entries: dict[str, _Entry] = {}  # every known agency id → entry
+        self._listed: set[str] = set()
+        self._alias: dict[str, str] = {}  # national id shadowed by a province id
+        self._successor: dict[str, str] = {}  # old id → id of the agency that replaced it
+        self._labels: dict[str, str] = dict(DEFAULT_GROUP_LABELS)
+        self._exact: dict[str, list[tuple[str, int, bool]]] = {}  # key → (id, priority, former)
+        self._folded: dict[str, list[tuple[str, int, bool]]] = {}
+        self._compact: dict[str, list[tuple[str, int, bool]]] = {}
+        self._fuzzy_keys: list[str] = []
+        self._fuzzy_ids: list[tuple[str, bool]] = []
+        self._fuzzy_by_len: dict[int, tuple[list[str], list[int]]] = {}
+        self._max_key_tokens = 1
+        self._province_tail: tuple[str, ...] = ()
+        self._cache: dict[str, Match] = {}
+        self._group_keys: dict[str, str] = {}
+        self._group_list: list[str] = []
+        self._group_ids: list[str] = []
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def load(cls, path: Path | str | None = None, *, national: bool = True) -> "Directory":
+        """Read the province file ``path`` (optional) on top of the national names."""
+        parts: list[tuple[str, dict[str, Any]]] = []
+        if national:
+            parts.append(("national_agencies.toml", _read_toml(NATIONAL_FILE, "national_agencies.toml")))
+        if path is not None:
+            parts.append((str(path), _read_toml(Path(path), str(path))))
+        d = cls()
+        national_raw = parts[0] if national else None
+        province_raw = parts[-1] if path is not None else None
+        national_entries = _parse(*national_raw, d.warnings) if national_raw else ([], {}, None)
+        province_entries = _parse(*province_raw, d.warnings) if province_raw else None
+        d._build(national_entries, province_entries)
+        return d
+
+    @classmethod
+    def from_agencies(
+        cls,
+        agencies: list[Agency],
+        *,
+        national: bool = False,
+        replaces: dict[str, list[str]] | None = None,
+        formerly: dict[str, list[str]] | None = None,
+        province: str | None = None,
+    ) -> "Directory":
+        """A directory of ``agencies`` (as the province's list), e.g. for tests."""
+        entries = [
+            (dataclasses.replace(a, kind=AgencyKind(a.kind), short=list(a.short), groups=list(a.groups)),
+             list((replaces or {}).get(a.id, [])), list((formerly or {}).get(a.id, [])))
+            for a in agencies
+        ]
+        d = cls()
+        nat = _parse("national_agencies.toml", _read_toml(NATIONAL_FILE, "national_agencies.toml"),
+                     d.warnings) if national else ([], {}, None)
+        d._build(nat, (entries, {}, province))
+        return d
+
+    def _build(self, national, province) -> None:
+        nat_entries, nat_labels, _ = national
+        self._labels.update(nat_labels)
+        prov_entries, prov_labels, self.province = province if province else ([], {}, None)
+        self._labels.update(prov_labels)
+        if self.province:
+            self._province_tail = tuple(normalise(self.province).split())
+
+        prov_ids = {a.id for a, _, _ in prov_entries}
+        prov_names = {self._name_key(a.name): a.id for a, _, _ in prov_entries}
+        national_replaces: list[tuple[str, list[str]]] = []
+        for a, rep, former in nat_entries:
+            national_replaces.append((a.id, rep))
+            if a.id in prov_ids:
+                continue
+            shadow = prov_names.get(self._name_key(a.name))
+            if shadow:  # same agency under the province's own id
+                self._alias[a.id] = shadow
+                continue
+            self._entries[a.id] = _Entry(a, 1, rep, former)
+        for a, rep, former in prov_entries:
+            self._entries[a.id] = _Entry(a, 0, rep, former)
+
+        if province:
+            self.agencies = [a for a, _, _ in prov_entries]
+        else:
+            replaced = {old for e in self._entries.values() for old in e.replaces}
+            self.agencies = [e.agency for e in self._entries.values() if e.agency.id not in replaced]
+        self._listed = {a.id for a in self.agencies}
+
+        # Successors: the national ones, then the province's declarations (they win).
+        declared = national_replaces + [(a.id, rep) for a, rep, _ in prov_entries]
+        for new_id, olds in declared:
+            new_id = self._alias.get(new_id, new_id)
+            for old in olds:
+                old = self._alias.get(old, old)
+                if old != new_id:
+                    self._successor[old] = new_id
+        for e in self._entries.values():
+            if e.tier == 0:
+                for old in e.replaces:
+                    if old in self._listed:
+                        self.warnings.append(
+                            f"agency {e.agency.id!r} replaces {old!r}, which is still listed"
+                        )
+        self._index()
+
+    @staticmethod
+    def _name_key(name: str) -> str:
+        toks = normalise(name).split()
+        if _strippable_tinh(toks):
+            toks = toks[:-1]
+        return " ".join(toks)
+
+    def _index(self) -> None:
+        fuzzy: dict[tuple[str, str], bool] = {}
+
+        def add(table, key: str, aid: str, prio: int, former: bool) -> None:
+            if not key:
+                return
+            hits = table.setdefault(key, [])
+            if not any(h[0] == aid for h in hits):
+                hits.append((aid, prio, former))
+
+        # Province entries last so they are looked at after national ones when merging hits.
+        for e in sorted(self._entries.values(), key=lambda e: -e.tier):
+            a = e.agency
+            forms = [(a.name, False)] + [(s, False) for s in a.short] + [(f, True) for f in e.formerly]
+            for form, former in forms:
+                for toks in self._variants(normalise(form).split()):
+                    prio = e.tier * 2
+                    add(self._exact, " ".join(toks), a.id, prio, former)
+                    add(self._compact, "".join(toks), a.id, prio, former)
+                    if form is a.name or not former:
+                        for acr in _acronyms(toks):
+                            add(self._compact, acr, a.id, prio + 1, former)
+                for toks in self._variants(normalise(form, ocr=True).split()):
+                    key = " ".join(toks)
+                    add(self._folded, key, a.id, e.tier * 2, former)
+                    if len(key) >= 5:
+                        fuzzy[(key, a.id)] = former or fuzzy.get((key, a.id), False)
+        self._fuzzy_keys = [k for k, _ in fuzzy]
+        self._fuzzy_ids = [(aid, former) for (_, aid), former in fuzzy.items()]
+        by_len: dict[int, tuple[list[str], list[int]]] = {}
+        for i, k in enumerate(self._fuzzy_keys):
+            n = k.count(" ") + 1
+            self._max_key_tokens = max(self._max_key_tokens, n)
+            keys, idx = by_len.setdefault(n, ([], []))
+            keys.append(k)
+            idx.append(i)
+        self._fuzzy_by_len = by_len
+
+        for gid, forms in _GROUP_FORMS.items():
+            for f in forms:
+                self._group_keys[f] = gid
+                self._group_keys[" ".join(_fold_token(t) for t in f.split())] = gid
+        for label_gid, label in self._labels.items():
+            self._group_keys.setdefault(normalise(label), label_gid)
+        self._group_list = list(self._group_keys)
+        self._group_ids = [self._group_keys[k] for k in self._group_list]
+
+    def _variants(self, toks: list[str]) -> list[list[str]]:
+        """A form and its variants: without a trailing "tỉnh", without the province's name."""
+        out = [toks]
+        tail = self._province_tail
+        if tail and len(toks) > len(tail) + 1 and tuple(toks[-len(tail):]) == tail:
+            out.append(toks[: -len(tail)])
+        for t in list(out):
+            if _strippable_tinh(t):
+                out.append(t[:-1])
+        return out
+
+    # ------------------------------------------------------------------ queries
+
+    def get(self, agency_id: str) -> Agency | None:
+        """The agency with this id (the province's or a national one), or None."""
+        e = self._entries.get(agency_id) or self._entries.get(self._alias.get(agency_id, ""))
+        return e.agency if e else None
+
+    def is_listed(self, agency_id: str) -> bool:
+        """True when the agency is one of the province's (not only a national name)."""
+        return agency_id in self._listed
+
+    def successor(self, agency_id: str) -> Agency | None:
+        """The agency that replaced ``agency_id`` (after the 2025 mergers), if any."""
+        seen = {agency_id}
+        cur = self._alias.get(agency_id, agency_id)
+        nxt = self._successor.get(cur)
+        while nxt and nxt not in seen:
+            seen.add(nxt)
+            if nxt in self._listed or nxt not in self._successor:
+                return self.get(nxt)
+            nxt = self._successor.get(nxt)
+        return None
+
+    def members(self, group: str) -> list[Agency]:
+        """The province's agencies in ``group``; ``"all"`` is every department and locality."""
+        if group == "all":
+            wanted = {"all", "so-ban-nganh", "dia-phuong", "huyen"}
+            return [a for a in self.agencies if wanted & set(a.groups)
+                    or a.kind in (AgencyKind.DEPARTMENT, AgencyKind.LOCALITY)]
+        if group == "lien-quan":
+            return []
+        return [a for a in self.agencies if group in a.groups]
+
+    def groups(self) -> dict[str, str]:
+        """Every known group id and its Vietnamese label."""
+        labels = dict(self._labels)
+        for a in self.agencies:
+            for g in a.groups:
+                labels.setdefault(g, g)
+        return labels
+
+    def group_label(self, group: str) -> str:
+        """The Vietnamese label of a group: "huyen" → "UBND các huyện, thị xã, thành phố"."""
+        return self._labels.get(group, group)
+
+    def resolve_group(self, text: str) -> str | None:
+        """The group id of a collective addressee ("các sở, ban, ngành" → "so-ban-nganh")."""
+        toks = _tokens(unicodedata.normalize("NFC", text), True)[0]
+        if not toks:
+            return None
+        toks = toks[_strip_lead(toks, _GROUP_LEAD, fuzzy=True):]
+        while len(toks) > 2 and toks[-1] in ("tinh", "thuoc", "tren", "dia", "ban", "cua"):
+            key = " ".join(toks)
+            if key in self._group_keys:
+                return self._group_keys[key]
+            if toks[-3:] == ["tren", "dia", "ban"] or toks[-2:] == ["dia", "ban"]:
+                toks = toks[:-3] if toks[-3:] == ["tren", "dia", "ban"] else toks[:-2]
+            else:
+                toks = toks[:-1]
+        key = " ".join(toks)
+        if key in self._group_keys:
+            return self._group_keys[key]
+        if not key.startswith(("cac", "uy ban", "cap", "ca")) or len(key) < 8:
+            return None
+        best = process.extractOne(key, self._group_list, scorer=fuzz.ratio, score_cutoff=88)
+        if best is None:
+            return None
+        return self._group_ids[best[2]]
+
+    def resolve(self, text: str) -> Match:
+        """Find the agency (or group) a written name means; see the module docstring."""
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        cached = self._cache.get(text)
+        if cached is not None:
+            return dataclasses.replace(cached, candidates=list(cached.candidates))
+        m = self._resolve(text)
+        if len(self._cache) > 4096:
+            self._cache.clear()
+        self._cache[text] = m
+        return dataclasses.replace(m, candidates=list(m.candidates))
+
+    def _resolve(self, text: str) -> Match:
+        src = unicodedata.normalize("NFC", text)
+        clean, clean_ends = _tokens(src, False)
+        folded, folded_ends = _tokens(src, True)
+        if not clean and not folded:
+            return Match(text, None, 0.0, False)
+
+        # 1-2. exact on the whole text (and without leading filler words)
+        for toks, table in ((clean, self._exact), (folded, self._folded)):
+            start = _strip_lead(toks, _FILLER)
+            for s in ((0, start) if start else (0,)):
+                m = self._exact_hit(text, toks[s:], table, 100.0 if table is self._exact else 98.0)
+                if m:
+                    return m
+
+        # 3. a collective addressee
+        group = self.resolve_group(src)
+        if group:
+            return Match(text, None, 100.0, True, group=group)
+
+        # 4. exact on a leading part: "Sở Nội vụ chủ trì, ..." → Sở Nội vụ + rest
+        for toks, ends, table, score in ((clean, clean_ends, self._exact, 95.0),
+                                         (folded, folded_ends, self._folded, 93.0)):
+            start = _strip_lead(toks, _FILLER)
+            for n in range(min(len(toks) - 1, start + self._max_key_tokens + 1), start, -1):
+                part = toks[start:n]
+                if len(part) == 1 and len(part[0]) < 3:
+                    break
+                if toks[n] in _CONTINUES:
+                    continue
+                m = self._exact_hit(text, part, table, score)
+                if m:
+                    m.rest = text[ends[n - 1]:].strip(" \t\r\n,;:.-–—")
+                    return m
+
+        # 5. fuzzy
+        return self._fuzzy(text, folded, folded_ends)
+
+    def _exact_hit(self, text: str, toks: list[str], table, score: float) -> Match | None:
+        if not toks:
+            return None
+        variants = [toks]
+        tail = self._province_tail
+        if tail and len(toks) > len(tail) and tuple(toks[-len(tail):]) == tail:
+            variants.append(toks[: -len(tail)])
+        for v in list(variants):
+            if _strippable_tinh(v):
+                variants.append(v[:-1])
+        hits = None
+        for v in variants:
+            hits = table.get(" ".join(v))
+            if not hits and table is self._exact:
+                hits = self._compact.get("".join(v))
+            if hits:
+                break
+        if not hits:
+            return None
+        best = min(h[1] for h in hits)
+        chosen = [h for h in hits if h[1] == best]
+        results: dict[str, tuple[Agency, str | None, bool]] = {}
+        for aid, _, former in chosen:
+            ag, note, listed = self._final(aid, former)
+            results.setdefault(ag.id, (ag, note, listed))
+        if len(results) == 1:
+            ag, note, listed = next(iter(results.values()))
+            return Match(text, ag, score, True, [ag], note=note, listed=listed)
+        cands = [r[0] for r in results.values()]
+        return Match(text, None, score, False, cands[:MAX_CANDIDATES])
+
+    def _final(self, aid: str, former: bool) -> tuple[Agency, str | None, bool]:
+        """The agency to report for a hit on ``aid``: itself or its successor, with a note."""
+        entry = self._entries[aid]
+        if aid in self._listed or (not self._listed):
+            if former:
+                return entry.agency, _text("merged_into", name=entry.agency.name), True
+            return entry.agency, None, True
+        succ = self.successor(aid)
+        if succ is not None and succ.id in self._listed:
+            return succ, _text("merged_into", name=succ.name), True
+        if former:
+            return entry.agency, _text("merged_into", name=entry.agency.name), False
+        return entry.agency, _text("not_listed"), False
+
+    def _fuzzy(self, text: str, folded: list[str], ends: list[int]) -> Match:
+        start = _strip_lead(folded, _FILLER)
+        toks = folded[start:] or folded
+        if not toks:
+            return Match(text, None, 0.0, False)
+        scores: dict[str, tuple[float, bool, int]] = {}  # final agency id → (score, former, used)
+        n_total = len(toks)
+        lengths = range(n_total, 0, -1) if n_total <= self._max_key_tokens + 2 else \
+            range(self._max_key_tokens + 1, 0, -1)
+        for n in lengths:
+            query = " ".join(toks[:n])
+            if len(query) < 4:
+                continue
+            penalty = 0.0 if n == n_total else 3.0 + 2.0 * min(n_total - n, 3)
+            for klen in (n - 1, n, n + 1):
+                bucket = self._fuzzy_by_len.get(klen)
+                if not bucket:
+                    continue
+                keys, idx = bucket
+                for _, sc, j in process.extract(query, keys, scorer=fuzz.ratio, limit=8,
+                                                score_cutoff=CANDIDATE_SCORE - 10):
+                    aid, former = self._fuzzy_ids[idx[j]]
+                    sc = sc - penalty - (1.0 if self._entries[aid].tier else 0.0)
+                    fin = self._final(aid, former)[0].id
+                    if fin not in scores or sc > scores[fin][0]:
+                        scores[fin] = (sc, former, n)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
+        ranked = [(fid, v) for fid, v in ranked if v[0] >= CANDIDATE_SCORE]
+        if not ranked:
+            return Match(text, None, round(max((v[0] for v in scores.values()), default=0.0), 1), False)
+        cands = [self.get(fid) for fid, _ in ranked[:MAX_CANDIDATES]]
+        best_id, (best, former, used) = ranked[0]
+        second = ranked[1][1][0] if len(ranked) > 1 else 0.0
+        sure = best >= SURE_SCORE and best - second >= MARGIN
+        if not sure:
+            return Match(text, None, round(best, 1), False, cands)
+        # which hit produced it: recompute the note from the first key of that agency
+        aid = next(a for a, f in self._fuzzy_ids if self._final(a, f)[0].id == best_id)
+        ag, note, listed = self._final(aid, former)
+        rest = ""
+        if used < n_total:
+            rest = text[ends[start + used - 1]:].strip(" \t\r\n,;:.-–—")
+        return Match(text, ag, round(best, 1), True, cands, note=note, rest=rest, listed=listed)
+
+
+def _text(key: str, **values: str) -> str:
+    """A plain-text (unescaped) note from the catalogue, with a built-in fallback."""
+    from bot.texts import Raw, has, t
+
+    fallback = {"merged_into": "đã hợp nhất vào {name}",
+                "not_listed": "chưa có trong danh bạ cơ quan của tỉnh"}
+    try:
+        if has(f"directory.{key}"):
+            return t(f"directory.{key}", **{k: Raw(v) for k, v in values.items()})
+    except Exception:  # a broken catalogue must not break name lookup
+        pass
+    return fallback[key].format(**values)
+
+
+# ---------------------------------------------------------------------------- reading files
+
+def _read_toml(path: Path, label: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise DirectoryError(f"{label}: file not found") from None
+    except IsADirectoryError:
+        raise DirectoryError(f"{label}: is a folder, not a file") from None
+    except PermissionError:
+        raise DirectoryError(f"{label}: cannot read (permission denied)") from None
+    except UnicodeDecodeError:
+        raise DirectoryError(f"{label}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DirectoryError(f"{label}: not valid TOML: {str(exc).splitlines()[0]}") from None
+    except OSError as exc:
+        raise DirectoryError(f"{label}: cannot read ({exc.strerror or exc})") from None
+
+
+def _str_list(label: str, where: str, key: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise DirectoryError(f"{label}: {where}: '{key}' must be a list of non-empty strings")
+    return [v.strip() for v in value]
+
+
+def _parse(label: str, data: dict[str, Any], warnings: list[str]):
+    """Validate one file: ([(Agency, replaces, formerly)], group labels, province name)."""
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise DirectoryError(
+            f"{label}: unknown key {unknown[0]!r} (known: agency, groups, province)"
+        )
+    province = data.get("province")
+    if province is not None and (not isinstance(province, str) or not province.strip()):
+        raise DirectoryError(f"{label}: 'province' must be the province's name, e.g. \"Bình Định\"")
+    labels_raw = data.get("groups", {})
+    if not isinstance(labels_raw, dict):
+        raise DirectoryError(f"{label}: 'groups' must be a table: group-id = \"label\"")
+    labels: dict[str, str] = {}
+    for gid, glabel in labels_raw.items():
+        if not _ID_RE.match(gid):
+            raise DirectoryError(f"{label}: groups: bad group id {gid!r} (use a-z, 0-9 and -)")
+        if not isinstance(glabel, str) or not glabel.strip():
+            raise DirectoryError(f"{label}: groups: '{gid}' must be a label in Vietnamese")
+        labels[gid] = glabel.strip()
+    raw = data.get("agency", [])
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        raise DirectoryError(f"{label}: 'agency' must be written as [[agency]] tables")
+
+    out = []
+    ids: dict[str, int] = {}
+    forms: dict[str, tuple[str, str]] = {}  # normalised form → (agency id, form as written)
+    known_groups = set(STANDARD_GROUPS) | set(labels)
+    for n, r in enumerate(raw, 1):
+        aid = r.get("id")
+        where = f"agency #{n}" if not isinstance(aid, str) else f"agency {aid!r}"
+        bad = sorted(set(r) - _AGENCY_KEYS)
+        if bad:
+            raise DirectoryError(
+                f"{label}: {where}: unknown key {bad[0]!r} "
+                f"(known: id, name, kind, short, groups, replaces, formerly)"
+            )
+        if not isinstance(aid, str) or not aid:
+            raise DirectoryError(f"{label}: {where}: missing 'id'")
+        if not _ID_RE.match(aid):
+            raise DirectoryError(
+                f"{label}: {where}: 'id' must be 1-40 characters a-z, 0-9 and - (e.g. \"so-noi-vu\")"
+            )
+        if aid in ids:
+            raise DirectoryError(f"{label}: {where}: duplicate id (also agency #{ids[aid]})")
+        ids[aid] = n
+        name = r.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise DirectoryError(f"{label}: {where}: missing 'name' (the full name with diacritics)")
+        kind_raw = r.get("kind", "other")
+        try:
+            kind = AgencyKind(kind_raw)
+        except (ValueError, TypeError):
+            raise DirectoryError(f"{label}: {where}: 'kind' must be one of {_KINDS}") from None
+        short = _str_list(label, where, "short", r.get("short", []))
+        groups = _str_list(label, where, "groups", r.get("groups", []))
+        for g in groups:
+            if not _ID_RE.match(g):
+                raise DirectoryError(f"{label}: {where}: bad group id {g!r} (use a-z, 0-9 and -)")
+            if g not in known_groups:
+                warnings.append(
+                    f"{label}: {where}: group {g!r} is not a known group "
+                    f"(known: {', '.join(sorted(known_groups))}; add it under [groups])"
+                )
+        replaces = _str_list(label, where, "replaces", r.get("replaces", []))
+        formerly = _str_list(label, where, "formerly", r.get("formerly", []))
+        if aid in replaces:
+            raise DirectoryError(f"{label}: {where}: 'replaces' lists the agency itself")
+        name = unicodedata.normalize("NFC", name.strip())
+        short = [unicodedata.normalize("NFC", s) for s in short]
+        formerly = [unicodedata.normalize("NFC", s) for s in formerly]
+        for form in [name, *short, *formerly]:
+            key = normalise(form)
+            if not key:
+                raise DirectoryError(f"{label}: {where}: form {form!r} has no letters")
+            other = forms.get(key)
+            if other and other[0] != aid:
+                raise DirectoryError(
+                    f"{label}: {where}: {form!r} is also a name of agency {other[0]!r} "
+                    f"({other[1]!r}); a written form must mean one agency"
+                )
+            forms[key] = (aid, form)
+        out.append((Agency(aid, name, kind, short, groups), replaces, formerly))
+    return out, labels, province.strip() if province else None
+
+
+__all__ = [
+    "Directory", "DirectoryError", "Match", "NATIONAL_FILE", "STANDARD_GROUPS", "normalise",
+    "strip_diacritics",
+]
