@@ -210,7 +210,8 @@ def _build_section(cls: type, data: Any, name: str, problems: list[str]) -> Any:
     try:
         obj = cls(**kwargs)
     except (TypeError, ValueError) as exc:
-        problems.append(f"[{name}]: {exc}")
+        message = str(exc)
+        problems.append(message if message.startswith(f"[{name}]") else f"[{name}]: {message}")
         return cls()
     validate = getattr(obj, "validate", None)
     if callable(validate):

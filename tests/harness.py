@@ -58,7 +58,7 @@ class Env:
 
 
 @contextlib.asynccontextmanager
-async def bot_env(emu, tmp_path: Path, *, now=None, **sections):
+async def bot_env(emu, tmp_path: Path, *, now=None, jobs=False, **sections):
     """Start dondoc against the emulator with an admin, a leader and the office group."""
     clock = Clock(now or dt.datetime(2024, 3, 12, 9, 0, tzinfo=TZ))
     cfg = make_config(emu, tmp_path / "data", **sections)
@@ -72,6 +72,7 @@ async def bot_env(emu, tmp_path: Path, *, now=None, **sections):
     emu.press_start(ADMIN)
     emu.press_start(LEADER)
     app = build_application(cfg, store, directory, clock=clock)
+    app.bot_data["jobs_enabled"] = jobs
     try:
         async with running(app):
             await emu.wait_idle()

@@ -1,0 +1,78 @@
+"""Reminders and the weekly digest over the store: what the scheduler runs (no Telegram here).
+
+Both are driven by one periodic tick: each tick plans what is due at ``now`` and the
+sent-log (in the store) says what already went out, so a tick missed while the bot
+was down is made up once at the next tick, and nothing goes out twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from bot.calendar import WorkingCalendar
+from bot.digest import Digest, DigestSettings, build_digest
+from bot.reminders import Reminder, ReminderSettings, plan_reminders, render_reminder_parts
+
+
+def published(store: Any):
+    """(notices, tasks, assignments) of the published notices."""
+    notices = {n.id: n for n in store.notices.all_notices() if n.state == "published"}
+    tasks = {t.id: t for nid in notices for t in store.notices.tasks(nid)}
+    assignments = [a for nid in notices for a in store.notices.assignments(notice_id=nid)]
+    return notices, tasks, assignments
+
+
+@dataclasses.dataclass
+class Outgoing:
+    chat_id: int
+    parts: list[str]
+    keys: list[str]  # sent-log keys to record once delivered
+
+
+def due_reminders(store: Any, directory: Any, now: dt.datetime, cal: WorkingCalendar,
+                  settings: ReminderSettings, office_chat_ids: list[int]) -> list[Outgoing]:
+    notices, tasks, assignments = published(store)
+    chats: dict[str, list[int]] = {}
+    for binding in store.registry.all_chats():
+        chats.setdefault(binding.agency_id, []).append(binding.chat_id)
+    plan: list[Reminder] = plan_reminders(now, assignments, chats, store.sentlog.was_sent, settings, cal,
+                                          office_chat_ids=office_chat_ids)
+    agencies = {a.id: a for a in directory.agencies}
+    for r in plan:
+        for item in r.items:
+            if item.assignment.agency_id not in agencies:
+                agency = directory.get(item.assignment.agency_id)
+                if agency is not None:
+                    agencies[agency.id] = agency
+    out = []
+    for r in plan:
+        parts = render_reminder_parts(r, tasks, notices, agencies)
+        for chat_id in r.chat_ids[:1]:  # the agency's first group (the office for escalations)
+            out.append(Outgoing(chat_id, parts, [r.key, *r.keys]))
+    return out
+
+
+def digest_key(now: dt.datetime, cal: WorkingCalendar) -> str:
+    year, week, _ = cal.local(now).isocalendar()
+    return f"digest:{year}-W{week:02d}"
+
+
+def digest_due(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings, was_sent) -> bool:
+    """True once this week's digest time has passed and it was not sent yet (also after downtime)."""
+    local = cal.local(now)
+    scheduled = dt.datetime.combine(local.date() - dt.timedelta(days=local.weekday() - settings.weekday_index),
+                                    settings.at, tzinfo=local.tzinfo)
+    return local >= scheduled and not was_sent(digest_key(now, cal))
+
+
+def make_digest(store: Any, directory: Any, now: dt.datetime, cal: WorkingCalendar,
+                settings: DigestSettings) -> Digest:
+    notices, tasks, assignments = published(store)
+    reports = [r for r in store.notices.reports() if r.notice_id in notices]
+    agencies = {a.id: a for a in directory.agencies}
+    for a in assignments:
+        if a.agency_id not in agencies and directory.get(a.agency_id) is not None:
+            agencies[a.agency_id] = directory.get(a.agency_id)
+    return build_digest(now, notices, tasks, assignments, reports, agencies, cal, settings)

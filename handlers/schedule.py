@@ -1,0 +1,121 @@
+"""The follow-up clock: reminders and the weekly digest through PTB's JobQueue; /digest on demand.
+
+One repeating job ("tick") checks what is due. Its schedule lives only in memory
+(PTB persists no jobs) and is rebuilt here at every start; what was sent lives in
+the store's sent-log, so a restart neither repeats nor loses anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram import InputFile, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot import followup, texts
+from bot.digest import DigestSettings
+from bot.reminders import ReminderSettings
+from handlers.common import calendar_of, is_admin, is_leader, refuse, reply, services
+
+log = logging.getLogger("dondoc.schedule")
+
+TICK_SECONDS = 300
+# APScheduler drops a job that starts more than misfire_grace_time late (PTB keeps its 1 s default):
+# a stalled loop at 08:00 must not mean no reminders that day.
+JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1}
+
+
+def _settings(context_or_app, name, default):
+    app = getattr(context_or_app, "application", context_or_app)
+    return app.bot_data["services"].config.sections.get(name) or default()
+
+
+async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the reminders and the digest that are due now and not yet in the sent-log."""
+    svc = services(context)
+    if context.application.bot_data.get("tick_running"):
+        return
+    context.application.bot_data["tick_running"] = True
+    try:
+        await _send_reminders(context)
+        await _send_weekly_digest(context)
+    finally:
+        context.application.bot_data["tick_running"] = False
+    svc.extra["last_tick"] = svc.now()
+
+
+async def _send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    cal = calendar_of(context)
+    settings = _settings(context, "reminders", ReminderSettings)
+    office = [svc.config.office.chat_id] if svc.config.office.chat_id is not None else []
+    now = svc.now()
+    outgoing = followup.due_reminders(svc.store, svc.directory, now, cal, settings, office)
+    for out in outgoing:
+        try:
+            for part in out.parts:
+                await context.bot.send_message(out.chat_id, part)
+        except TelegramError as exc:
+            log.warning("reminder to chat %s not sent: %s", out.chat_id, exc.message)
+            continue
+
+        def mark(keys=out.keys) -> None:
+            for key in keys:
+                svc.store.sentlog.mark_sent(key, now, {"chat_id": out.chat_id})
+
+        await svc.store.run(mark)
+    if outgoing:
+        log.info("reminders sent: %d messages", len(outgoing))
+
+
+async def send_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    svc = services(context)
+    cal = calendar_of(context)
+    settings = _settings(context, "digest", DigestSettings)
+    digest = await svc.store.run(followup.make_digest, svc.store, svc.directory, svc.now(), cal, settings)
+    for part in digest.messages:
+        await context.bot.send_message(chat_id, part)
+    for name, data in digest.files().items():
+        await context.bot.send_document(chat_id, InputFile(data, filename=name))
+
+
+async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    office = svc.config.office.chat_id
+    if office is None:
+        return
+    cal = calendar_of(context)
+    settings = _settings(context, "digest", DigestSettings)
+    now = svc.now()
+    if not followup.digest_due(now, cal, settings, svc.store.sentlog.was_sent):
+        return
+    try:
+        await send_digest(context, office)
+    except TelegramError as exc:
+        log.warning("weekly digest not sent: %s", exc.message)
+        return
+    await svc.store.run(svc.store.sentlog.mark_sent, followup.digest_key(now, cal), now, {"chat_id": office})
+    log.info("weekly digest sent")
+
+
+async def cmd_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not (is_admin(context, update) or is_leader(context, update)):
+        await refuse(update)
+        return
+    await reply(update, texts.t("schedule.digest_building"))
+    await send_digest(context, update.effective_chat.id)
+
+
+async def start_jobs(application: Application) -> None:
+    """Rebuild the schedule at start (PTB persists no jobs); the first tick makes up for downtime."""
+    if not application.bot_data.get("jobs_enabled", True):
+        return
+    application.job_queue.run_repeating(tick, interval=TICK_SECONDS, first=dt.timedelta(seconds=2), name="tick",
+                                        job_kwargs=JOB_KWARGS)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("digest", cmd_digest))
+    application.bot_data.setdefault("post_init_hooks", []).append(start_jobs)
