@@ -426,8 +426,8 @@ class NoticesRepo:
             else:
                 ids = self._rep_nid
             raws = [self._report_raw(i) for i in list(ids)]
+        if since is not None:  # parse only ``at`` before decoding whole records
+            raws = [r for r in raws if r is not None and dt.datetime.fromisoformat(r["at"]) >= since]
         out = [from_dict(Report, r) for r in raws if r is not None]
-        if since is not None:
-            out = [r for r in out if r.at >= since]
         out.sort(key=lambda r: r.at)
         return out
