@@ -78,7 +78,7 @@ class KeyedTable:
 
     def insert_many(self, raws: list[dict[str, Any]]) -> None:
         doc_ids = self.table.insert_multiple(raws)
-        for raw, doc_id in zip(raws, doc_ids):
+        for raw, doc_id in zip(raws, doc_ids, strict=True):
             self.ids[self.key(raw)] = doc_id
 
     def replace(self, key: Hashable, raw: dict[str, Any]) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.models import (
-    Assignment,
     ChatBinding,
     Contact,
     Extension,
