@@ -163,6 +163,18 @@ async def test_user_edit_produces_edited_message(world, bot):
     assert msg["text"] == "Đã sửa: đã sửa"
 
 
+async def test_successive_waits_return_successive_messages(world, bot):
+    world.press_start(LAN)
+    await world.wait_for_bot_message(LAN)
+    world.send(LAN, LAN, "/burst 2")
+    first = await world.wait_for_bot_message(LAN)
+    second = await world.wait_for_bot_message(LAN)
+    assert (first["text"], second["text"]) == ("tin 1", "tin 2")
+    assert second["message_id"] == first["message_id"] + 1
+    with pytest.raises(TimeoutError, match="a bot message in chat 7"):
+        await world.wait_for_bot_message(LAN, timeout=0.2)
+
+
 # ---------------------------------------------------------------------- buttons
 async def test_callback_query_answered_and_message_edited(world, bot):
     world.press_start(LAN)

@@ -81,6 +81,7 @@ class BotApiMethods(World):
         limit = min(max(p.get("limit", 100), 1), 100)
         self._poll_generation += 1
         generation = self._poll_generation
+        self.changed.notify_all()  # an older long poll still waiting is terminated (409)
         deadline = time.monotonic() + max(0, p.get("timeout", 0))
         while not self.updates and not self.closing:
             remaining = deadline - time.monotonic()
@@ -198,6 +199,22 @@ class BotApiMethods(World):
         answer["data"] = entry["query"].get("data")
         answer["from"] = entry["query"]["from"]["id"]
         self.callback_answers.append(answer)
+        return True
+
+    def api_pinChatMessage(self, p: dict) -> bool:
+        chat = self._target(p)
+        if chat.type != "private" and chat.bot_status != "administrator":
+            raise bad_request("not enough rights to manage pinned messages in the chat")
+        if (chat.id, p["message_id"]) not in self.messages or (chat.id, p["message_id"]) in self.deleted:
+            raise bad_request("message to pin not found")
+        self.pinned[chat.id] = p["message_id"]
+        return True
+
+    def api_unpinChatMessage(self, p: dict) -> bool:
+        chat = self._target(p)
+        if chat.type != "private" and chat.bot_status != "administrator":
+            raise bad_request("not enough rights to manage pinned messages in the chat")
+        self.pinned.pop(chat.id, None)
         return True
 
     # ------------------------------------------------------------------ files

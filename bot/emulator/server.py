@@ -34,8 +34,9 @@ class BotAPIEmulator(BotApiMethods):
 
     def __init__(self, token: str = DEFAULT_TOKEN, *, bot_username: str = "dondoc_test_bot",
                  bot_name: str = "Đôn đốc", flood: FloodLimits | None = None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, port: int = 0):
         super().__init__(token, bot_username, bot_name, flood, clock)
+        self._port = port
         self.spec = _spec()
         self.requests: list[tuple[str, dict]] = []
         self.responses: list[tuple[str, dict]] = []
@@ -51,7 +52,7 @@ class BotAPIEmulator(BotApiMethods):
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "BotAPIEmulator":
         handler = type("Handler", (_Handler,), {"emulator": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="bot-api-emulator", daemon=True)
@@ -160,18 +161,22 @@ class BotAPIEmulator(BotApiMethods):
     async def wait_for_bot_message(self, chat_id: int | None = None,
                                    predicate: Callable[[dict], bool] | None = None, timeout: float = 5.0,
                                    *, since: int | None = None, include_edits: bool = False) -> dict:
-        """The first message the bot sent to `chat_id` (any chat if None) after the last driver
-        action (or after `since`, a `seq` value) that satisfies `predicate`. With include_edits,
-        a message edited after that point also matches (in its current form)."""
+        """The first message the bot sent to `chat_id` (any chat if None) that satisfies
+        `predicate`, after the last driver action or the message the previous call returned
+        (or after `since`, a `seq` value). So two calls in a row return two successive messages.
+        With include_edits, a message edited after that point also matches (as it is now)."""
         mark = self.mark if since is None else since
+        key = "changed_seq" if include_edits else "seq"
 
         def find():
             for m in self.bot_messages(chat_id):
-                key = "changed_seq" if include_edits else "seq"
                 if m[key] > mark and (predicate is None or predicate(m)):
                     return m
             return None
-        return await self.wait_until(find, timeout, what=f"a bot message in chat {chat_id}")
+        found = await self.wait_until(find, timeout, what=f"a bot message in chat {chat_id}")
+        with self.lock:
+            self.mark = max(self.mark, found[key])
+        return found
 
     async def wait_idle(self, quiet: float = 0.15, timeout: float = 10.0) -> None:
         """Wait until the bot has fetched every pending update and made no request for `quiet` s."""

@@ -52,7 +52,7 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
                 if not stack:
                     raise EntityParseError(f"Unexpected end tag at byte offset {offset}")
                 open_name, start16, attrs = stack.pop()
-                if name != open_name:
+                if name and name != open_name:  # "</>" closes the innermost tag
                     raise EntityParseError(
                         f'Unmatched end tag at byte offset {offset}, expected "</{open_name}>", found "</{name}>"')
                 if pos16 > start16:

@@ -106,6 +106,7 @@ class World:
         self.edit_seq: dict[tuple[int, int], int] = {}  # seq of the latest bot edit
         self.bot_sent: list[tuple[int, int, int]] = []  # (seq, chat_id, message_id), in order
         self.files: dict[str, StoredFile] = {}
+        self.pinned: dict[int, int] = {}  # chat id -> pinned message id
         self.callback_queries: dict[str, dict] = {}
         self.callback_answers: list[dict] = []
         self.commands: dict[tuple[str, str], list[dict]] = {}
