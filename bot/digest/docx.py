@@ -1,0 +1,176 @@
+"""The digest as a Word report in the Vietnamese administrative format (Decree 30/2020/NĐ-CP):
+national header block, issuer, number and date placeholders, title, summary, per-agency table."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from bot.reminders import fmt_date, short_text
+from bot.texts import t
+from bot.tracking import CATEGORY_ORDER, category_label
+
+from .model import DigestData, DigestSettings
+
+__all__ = ["render_docx", "FONT"]
+
+FONT = "Times New Roman"
+_BODY_PT = 14
+_TABLE_PT = 12
+
+
+def _font(run, size: float, bold: bool = False, italic: bool = False) -> None:
+    run.font.name = FONT
+    run.font.size = Pt(size)
+    run.bold = bold
+    run.italic = italic
+    rpr = run._element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(rfonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attr), FONT)
+
+
+def _para(container, text: str = "", size: float = _BODY_PT, *, bold=False, italic=False,
+          align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent: bool = False, space_after: float = 6):
+    p = container.add_paragraph()
+    p.alignment = align
+    fmt = p.paragraph_format
+    fmt.space_after = Pt(space_after)
+    fmt.space_before = Pt(0)
+    if indent:
+        fmt.first_line_indent = Mm(12.7)
+    if text:
+        _font(p.add_run(text), size, bold, italic)
+    return p
+
+
+def _no_borders(table) -> None:
+    tbl_pr = table._tbl.tblPr
+    borders = tbl_pr.makeelement(qn("w:tblBorders"), {})
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = borders.makeelement(qn(f"w:{edge}"), {qn("w:val"): "nil"})
+        borders.append(el)
+    tbl_pr.append(borders)
+
+
+def _cell_text(cell, text: str, size: float = _TABLE_PT, *, bold=False, italic=False,
+               align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
+    p = cell.paragraphs[0]
+    p.alignment = align
+    p.paragraph_format.space_after = Pt(0)
+    _font(p.add_run(text), size, bold, italic)
+
+
+def render_docx(data: DigestData, settings: DigestSettings | None = None) -> bytes:
+    settings = settings or DigestSettings()
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(_BODY_PT)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+
+    # Header block: issuer on the left, national motto on the right.
+    head = doc.add_table(rows=1, cols=2)
+    _no_borders(head)
+    head.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = head.rows[0].cells
+    left.width, right.width = Mm(70), Mm(95)
+    _cell_text(left, settings.issuer_parent.upper(), 13)
+    p = left.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_after = Pt(0)
+    _font(p.add_run(settings.issuer.upper()), 13, bold=True)
+    p = left.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(p.add_run(t("digest.doc_number", suffix=settings.number_suffix)), 13)
+    _cell_text(right, t("digest.doc_nation"), 13, bold=True)
+    p = right.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_after = Pt(0)
+    _font(p.add_run(t("digest.doc_motto")), 14, bold=True)
+    p = right.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(p.add_run("―――――――"), 10)
+    p = right.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(p.add_run(t("digest.doc_place_date", place=settings.place)), 14, italic=True)
+
+    _para(doc, "", space_after=6)
+    _para(doc, t("digest.doc_kind"), 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    _para(doc, t("digest.doc_title"), 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    _para(doc, t("digest.doc_period", start=data.week_start.strftime("%d/%m/%Y"),
+                 end=data.now.strftime("%d/%m/%Y")), 14, italic=True,
+          align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+
+    s = data.summary
+    _para(doc, t("digest.doc_section_summary"), bold=True)
+    _para(doc, t("digest.doc_summary", notices=data.notices, total=s.total), indent=True)
+    for c in CATEGORY_ORDER:
+        _para(doc, t("digest.doc_count", label=category_label(c), count=s.counts[c]), indent=True,
+              space_after=2)
+    _para(doc, t("digest.doc_rate", rate=s.rate_text(), done=s.done, due=s.due), indent=True)
+    _para(doc, t("digest.doc_week", reports=len(data.new_reports), completed=len(data.completed),
+                 newly_overdue=len(data.newly_overdue), extensions=len(data.extensions)), indent=True)
+
+    if data.overdue:
+        _para(doc, t("digest.doc_section_overdue", count=len(data.overdue)), bold=True)
+        for row in data.overdue[:settings.max_items]:
+            _para(doc, t("digest.doc_overdue_item", code=row.code, agency=row.agency_name,
+                         days=row.days_overdue, deadline=fmt_date(row.deadline),
+                         text=short_text(row.task_text, 200)), indent=True, space_after=2)
+        if len(data.overdue) > settings.max_items:
+            _para(doc, t("digest.doc_more", count=len(data.overdue) - settings.max_items),
+                  indent=True, italic=True)
+
+    _para(doc, t("digest.doc_section_agencies"), bold=True)
+    headers = [t("digest.col_stt"), t("digest.col_agency"), t("digest.col_total")] + [
+        category_label(c) for c in CATEGORY_ORDER
+    ]
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    widths = [Mm(10), Mm(50), Mm(14)] + [Mm(17)] * len(CATEGORY_ORDER)
+    for cell, text, width in zip(table.rows[0].cells, headers, widths):
+        cell.width = width
+        _cell_text(cell, text, 11, bold=True)
+    rows = [(str(n), name, summ) for n, (name, summ) in enumerate(data.agencies, start=1)]
+    for number, name, summ in rows:
+        cells = table.add_row().cells
+        values = [number, name, str(summ.total)] + [str(summ.counts[c]) for c in CATEGORY_ORDER]
+        for i, (cell, text, width) in enumerate(zip(cells, values, widths)):
+            cell.width = width
+            _cell_text(cell, text, _TABLE_PT,
+                       align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
+    cells = table.add_row().cells
+    values = ["", t("digest.total_lead"), str(s.total)] + [str(s.counts[c]) for c in CATEGORY_ORDER]
+    for i, (cell, text) in enumerate(zip(cells, values)):
+        _cell_text(cell, text, _TABLE_PT, bold=True,
+                   align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
+    _para(doc, t("digest.doc_table_note"), 12, italic=True, space_after=12)
+
+    # Recipients on the left, signature on the right.
+    foot = doc.add_table(rows=1, cols=2)
+    _no_borders(foot)
+    left, right = foot.rows[0].cells
+    _cell_text(left, t("digest.doc_recipients"), 12, bold=True, italic=True,
+               align=WD_ALIGN_PARAGRAPH.LEFT)
+    for line in t("digest.doc_recipients_list").split("\n"):
+        p = left.add_paragraph()
+        p.paragraph_format.space_after = Pt(0)
+        _font(p.add_run(line), 11)
+    _cell_text(right, t("digest.doc_signer"), 14, bold=True)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

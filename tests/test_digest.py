@@ -1,0 +1,222 @@
+"""Weekly digest: message content and splitting, workbook, Word report and chart read back."""
+
+import datetime as dt
+import io
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from bot.calendar import WorkingCalendar
+from bot.digest import DigestSettings, DigestSettingsError, build_data, build_digest, digest_filename
+from bot.digest.build import render_messages
+from bot.models import Agency, Assignment, Extension, Notice, Progress, Report, Role, Task
+
+D = dt.date
+TZ = dt.timezone(dt.timedelta(hours=7))
+NOW = dt.datetime(2024, 4, 12, 16, 0, tzinfo=TZ)  # Friday 16:00
+
+
+def at(y, m, d, h=9):
+    return dt.datetime(y, m, d, h, tzinfo=TZ)
+
+
+@pytest.fixture(scope="module")
+def cal():
+    return WorkingCalendar()
+
+
+def world():
+    notices = [Notice(id="n1", number="89/TB-UBND", issued_on=D(2024, 3, 11))]
+    tasks = [
+        Task(id="t1", notice_id="n1", code="NV1", ref="8.1", text="Tham mưu hợp nhất <b>Ban Chỉ đạo</b>"),
+        Task(id="t2", notice_id="n1", code="NV2", ref="8.2", text="Rà soát kế hoạch CCHC & PAR Index"),
+        Task(id="t3", notice_id="n1", code="NV3", ref="8.3", text="Khảo sát PAPI độc lập"),
+        Task(id="t4", notice_id="n1", code="NV4", ref="1", text="Quán triệt cải cách hành chính",
+             recurring="thường xuyên"),
+        Task(id="t5", notice_id="n1", code="NV5", ref="10", text="Báo cáo chỉ số", deadline=D(2024, 4, 5)),
+    ]
+    agencies = [
+        Agency(id="snv", name="Sở Nội vụ"),
+        Agency(id="stc", name="Sở Tài chính"),
+        Agency(id="sxd", name="Sở Xây dựng <test>"),
+    ]
+    sent = at(2024, 3, 15)
+
+    def a(id, task, agency, deadline, role=Role.LEAD, **kw):
+        return Assignment(id=id, task_id=task, notice_id="n1", agency_id=agency, role=role,
+                          deadline=deadline, sent_at=sent, **kw)
+
+    assignments = [
+        a("a1", "t1", "snv", D(2024, 3, 31), completed_at=at(2024, 4, 10),
+          done_reported_at=at(2024, 4, 9)),  # done late, completed this week
+        a("a2", "t1", "stc", D(2024, 3, 31), role=Role.COORDINATE, progress=Progress.BLOCKED),
+        a("a3", "t2", "snv", D(2024, 3, 31)),  # overdue since 2/4
+        a("a4", "t3", "sxd", D(2024, 4, 30), original_deadline=D(2024, 3, 31),
+          extensions=[Extension(requested_at=at(2024, 4, 1), requested_by=7, new_deadline=D(2024, 4, 30),
+                                reason="Chờ ý kiến <Bộ>", decision="approved", decided_by=1,
+                                decided_at=at(2024, 4, 8), previous_deadline=D(2024, 3, 31))]),
+        a("a5", "t4", "stc", None, recurring="thường xuyên"),
+        a("a6", "t5", "stc", D(2024, 4, 5), progress=Progress.BLOCKED),  # newly overdue, blocked
+        a("a7", "t5", "snv", D(2024, 4, 5), role=Role.COORDINATE, closed=True),
+    ]
+    reports = [
+        Report(id="r1", assignment_id="a1", notice_id="n1", agency_id="snv", chat_id=-1, message_id=1,
+               author_id=5, author_name="A", at=at(2024, 4, 9), text="Đã hoàn thành", status=Progress.DONE),
+        Report(id="r2", assignment_id="a6", notice_id="n1", agency_id="stc", chat_id=-2, message_id=2,
+               author_id=6, author_name="B", at=at(2024, 4, 10),
+               text="Vướng <b>kinh phí</b> & nhân lực", status=Progress.BLOCKED),
+        Report(id="r3", assignment_id="a2", notice_id="n1", agency_id="stc", chat_id=-2, message_id=3,
+               author_id=6, author_name="B", at=at(2024, 3, 20), text="Vướng mắc cũ", status=Progress.BLOCKED),
+    ]
+    return notices, tasks, assignments, reports, agencies
+
+
+def test_data_view(cal):
+    data = build_data(NOW, *world(), cal)
+    s = data.summary
+    assert (s.total, s.due, s.done) == (5, 3, 1)  # lead only, closed excluded
+    assert [r.code for r in data.overdue] == ["NV2", "NV5"]  # longest first
+    assert data.overdue[0].days_overdue == 11  # 1/4 (effective) -> 12/4
+    assert [r.assignment.id for r in data.completed] == ["a1"]
+    assert [r.assignment.id for r in data.newly_overdue] == ["a6"]
+    assert [e.new_deadline for e, _ in data.extensions] == [D(2024, 4, 30)]
+    assert {r.assignment.id for r in data.blockers} == {"a2", "a6"}
+    assert [r.id for r, _ in data.new_reports] == ["r1", "r2"]
+    assert dict(data.silent) == {"Sở Xây dựng <test>": 1}  # snv and stc reported this week
+    assert len(data.rows) == 6
+    assert [r.ref for r in data.rows][:3] == ["1", "8.1", "8.1"]  # natural item order, lead first
+    assert data.rows[1].role == Role.LEAD
+
+
+def test_message_content_and_escaping(cal):
+    digest = build_digest(NOW, *world(), cal)
+    text = "\n".join(digest.messages)
+    assert "Đã hoàn thành quá hạn: <b>1</b>" in text
+    assert "Chưa hoàn thành, quá hạn: <b>2</b>" in text
+    assert "33,3%" in text and "(1/3 nhiệm vụ đến hạn)" in text
+    assert "quá hạn 11 ngày" in text
+    assert text.index("NV2") < text.index("<b>NV5</b> Sở Tài chính — <b>quá hạn")
+    assert "Vướng &lt;b&gt;kinh phí&lt;/b&gt; &amp; nhân lực" in text
+    assert "<b>kinh phí</b>" not in text
+    assert "Sở Xây dựng &lt;test&gt;" in text
+    assert "Chờ ý kiến &lt;Bộ&gt;" in text
+    assert all(len(m) <= 4096 for m in digest.messages)
+
+
+def _many(n_agencies=60, per_agency=20):
+    notices = [Notice(id="n1", number="12/TB-UBND", issued_on=D(2024, 1, 5))]
+    agencies = [Agency(id=f"ag{i}", name=f"Ủy ban nhân dân huyện <Số {i}> & phụ cận") for i in range(n_agencies)]
+    tasks, assignments, reports = [], [], []
+    for i in range(n_agencies):
+        for j in range(per_agency):
+            tid = f"t{i}-{j}"
+            tasks.append(Task(id=tid, notice_id="n1", code=f"NV{i * per_agency + j}", ref=f"{i}.{j}",
+                              text="Triển khai <script>nhiệm vụ</script> " * 10))
+            assignments.append(Assignment(id=f"a{i}-{j}", task_id=tid, notice_id="n1", agency_id=f"ag{i}",
+                                          role=Role.LEAD, deadline=D(2024, 2, 1) + dt.timedelta(days=j),
+                                          sent_at=at(2024, 1, 10),
+                                          progress=Progress.BLOCKED if j % 3 == 0 else Progress.IN_PROGRESS))
+            reports.append(Report(id=f"r{i}-{j}", assignment_id=f"a{i}-{j}", notice_id="n1",
+                                  agency_id=f"ag{i}", chat_id=-i, message_id=j, author_id=1, author_name="x",
+                                  at=at(2024, 4, 10) if i % 2 else at(2024, 3, 1), text="<b>" * 50))
+    return notices, tasks, assignments, reports, agencies
+
+
+def test_long_digest_splits_under_4096_at_line_boundaries(cal):
+    digest = build_digest(NOW, *_many(), cal, DigestSettings(max_items=200))
+    assert len(digest.messages) > 1
+    for m in digest.messages:
+        assert len(m) <= 4096
+        assert m.count("<b>") == m.count("</b>")  # no tag cut in half
+        assert "<script>" not in m
+    # nothing lost between messages: every overdue code appears
+    text = "\n".join(digest.messages)
+    assert text.count("quá hạn") >= 200
+    assert "mục khác" in text  # lists are capped, the rest is in the workbook
+
+
+def test_workbook_reads_back(cal):
+    digest = build_digest(NOW, *world(), cal)
+    wb = load_workbook(io.BytesIO(digest.xlsx))
+    ws = wb["Nhiệm vụ"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:5] == ("STT", "Số thông báo", "Mục", "Mã NV", "Nội dung nhiệm vụ")
+    assert len(rows) == 1 + 6
+    by_code = {(r[3], r[5]): r for r in rows[1:]}
+    r = by_code[("NV2", "Sở Nội vụ")]
+    assert r[1] == "89/TB-UBND" and r[2] == "8.2" and r[6] == "Chủ trì"
+    assert r[7].date() == D(2024, 4, 1)  # effective deadline
+    assert r[8] == "Chưa hoàn thành, quá hạn" and r[9] == 11
+    r = by_code[("NV5", "Sở Tài chính")]
+    assert r[11] == "Vướng <b>kinh phí</b> & nhân lực"  # raw text in the workbook
+    assert r[12] == dt.datetime(2024, 4, 10, 9, 0)
+    assert by_code[("NV1", "Sở Tài chính")][6] == "Phối hợp"
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:M7"
+    assert ws.column_dimensions["E"].width >= 50
+    assert ws["E2"].alignment.wrap_text
+    summary = wb["Tổng hợp theo cơ quan"]
+    srows = list(summary.iter_rows(values_only=True))
+    assert srows[0][1] == "Cơ quan" and len(srows) == 1 + 3 + 1
+    assert srows[-1][1].startswith("Toàn tỉnh") and srows[-1][2] == 5
+
+
+def test_word_report_reads_back(cal):
+    digest = build_digest(NOW, *world(), cal, DigestSettings(issuer_parent="UBND tỉnh Bình Định"))
+    doc = Document(io.BytesIO(digest.docx))
+    head = doc.tables[0]
+    left = head.rows[0].cells[0].text
+    right = head.rows[0].cells[1].text
+    assert "UBND TỈNH BÌNH ĐỊNH" in left and "VĂN PHÒNG" in left and "Số:" in left and "/BC-VP" in left
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in right and "Độc lập - Tự do - Hạnh phúc" in right
+    assert "ngày" in right and "tháng" in right and "năm" in right
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "BÁO CÁO" in body and "Tình hình thực hiện nhiệm vụ" in body
+    assert "33,3%" in body and "NV2" in body
+    table = doc.tables[1]
+    cells = [[c.text for c in row.cells] for row in table.rows]
+    assert cells[0][1] == "Cơ quan" and cells[0][3] == "Đã hoàn thành đúng hạn"
+    assert [row[1] for row in cells[1:-1]] == ["Sở Nội vụ", "Sở Tài chính", "Sở Xây dựng <test>"]
+    stc = cells[2]
+    assert stc[2] == "3"  # coordinating included per agency
+    assert cells[-1][2] == "5"
+    fonts = {r.font.name for p in doc.paragraphs for r in p.runs if r.text.strip()}
+    assert fonts == {"Times New Roman"}
+    sizes = {r.font.size.pt for p in doc.paragraphs for r in p.runs if r.text.strip()}
+    assert sizes <= {12.0, 13.0, 14.0}
+
+
+def test_chart_renders_png(cal):
+    digest = build_digest(NOW, *world(), cal)
+    assert digest.chart_png[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(digest.chart_png))
+    assert img.width >= 800 and img.height >= 200
+    big = build_digest(NOW, *_many(), cal)
+    img = Image.open(io.BytesIO(big.chart_png))
+    assert img.height > 1000  # 40 bars, the rest named in a note
+
+
+def test_empty_world(cal):
+    digest = build_digest(NOW, [], [], [], [], [], cal)
+    assert digest.messages and "(không có)" in digest.messages[0]
+    assert digest.chart_png.startswith(b"\x89PNG")
+    assert load_workbook(io.BytesIO(digest.xlsx))["Nhiệm vụ"].max_row == 1
+
+
+def test_files_and_settings():
+    assert digest_filename(dt.datetime(2024, 3, 15, 16, tzinfo=TZ), "xlsx") == "bao-cao-tuan-2024-03-15.xlsx"
+    assert DigestSettings().ptb_day == 5  # PTB 22 run_daily: Sunday = 0, Friday = 5
+    assert DigestSettings(weekday="Monday").ptb_day == 1
+    with pytest.raises(DigestSettingsError, match="weekday"):
+        DigestSettings(weekday="fri")
+    with pytest.raises(DigestSettingsError, match="time"):
+        DigestSettings(time="4pm")
+
+
+def test_render_messages_small_limit(cal):
+    data = build_data(NOW, *world(), cal)
+    parts = render_messages(data, limit=300)
+    assert len(parts) > 3 and all(len(p) <= 300 for p in parts)
