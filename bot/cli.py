@@ -65,6 +65,96 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_bot(cfg)
 
 
+def _open_store(cfg):
+    from storage import DataStore, StoreError
+
+    try:
+        return DataStore.open(cfg.storage.path, backups_kept=cfg.storage.backups_kept)
+    except StoreError as exc:
+        print(f"dondoc: {exc}", file=sys.stderr)
+        return None
+
+
+def _parse_at(value: str | None, cfg):
+    import datetime as dt
+
+    if value is None:
+        return dt.datetime.now(cfg.tz)
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=cfg.tz)
+    except ValueError:
+        return None
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Write the weekly digest (message + files) to a folder, offline."""
+    cfg = load_or_fail(args)
+    if cfg is None:
+        return EXIT_USAGE
+    now = _parse_at(args.at, cfg)
+    if now is None:
+        return fail(f"--at: {args.at!r} is not \"YYYY-MM-DD HH:MM\"")
+    from bot import followup
+    from bot.calendar import CalendarSettings, WorkingCalendar
+    from bot.digest import DigestSettings
+    from bot.directory import Directory
+
+    store = _open_store(cfg)
+    if store is None:
+        return EXIT_USAGE
+    try:
+        cal = WorkingCalendar(cfg.sections.get("calendar") or CalendarSettings(timezone=cfg.timezone))
+        digest = followup.make_digest(store, Directory.load(cfg.directory.file), now, cal,
+                                      cfg.sections.get("digest") or DigestSettings())
+    finally:
+        store.close()
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "digest.html.txt").write_text("\n\n".join(digest.messages), encoding="utf-8")
+        for name, data in digest.files().items():
+            (out / name).write_bytes(data)
+    except OSError as exc:
+        return fail(f"--out: cannot write to {out}: {exc.strerror}")
+    print(f"digest written to {out}: digest.html.txt, " + ", ".join(digest.files()))
+    return 0
+
+
+def cmd_notice_import(args: argparse.Namespace) -> int:
+    """Read a notice file and store it as a draft, as the bot does when an admin sends it."""
+    cfg = load_or_fail(args)
+    if cfg is None:
+        return EXIT_USAGE
+    from bot.directory import Directory
+    from bot.importing import read_any, store_draft
+    from bot.notices import NoticeFileError
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return fail(f"{path}: {exc.strerror}")
+    directory = Directory.load(cfg.directory.file)
+    try:
+        reading, _ = read_any(data, path.name, directory, ocr_settings=cfg.sections.get("ocr"))
+    except NoticeFileError as exc:
+        return fail(f"{path}: {exc}")
+    store = _open_store(cfg)
+    if store is None:
+        return EXIT_USAGE
+    try:
+        import datetime as dt
+
+        imported = store_draft(store, reading, source=data, source_name=path.name,
+                               now=dt.datetime.now(cfg.tz), by=cfg.people.admins[0])
+    finally:
+        store.close()
+    state = "new draft" if imported.created else f"already imported ({imported.notice.state})"
+    print(f"{path.name}: notice {imported.notice.number or '?'}: {len(imported.tasks)} tasks, {state}; "
+          f"admins review and publish it in the bot (/preview)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parent = _config_parent()
     parser = _Parser(prog="dondoc", description="dondoc: theo dõi, đôn đốc thực hiện thông báo kết luận")
@@ -78,12 +168,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-config", parents=[parent], help="validate the configuration and exit")
     p.set_defaults(func=cmd_check_config)
 
-    for module in ("bot.notices.cli", "bot.digest.cli", "bot.demo"):
-        try:
-            mod = __import__(module, fromlist=["register"])
-        except ImportError:
-            continue
-        mod.register(sub, parent)
+    p = sub.add_parser("digest", parents=[parent], help="write the weekly digest to a folder (offline)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the message and the files")
+    p.add_argument("--at", metavar='"YYYY-MM-DD HH:MM"', help="the moment of the digest (default: now)")
+    p.set_defaults(func=cmd_digest)
+
+    notice = sub.add_parser("notice", help="read notices (parse, import)")
+    notice_sub = notice.add_subparsers(dest="notice_command", metavar="COMMAND", parser_class=_Parser)
+    notice_sub.required = True
+    p = notice_sub.add_parser("import", parents=[parent], help="store a notice file as a draft to publish")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_notice_import)
+    try:
+        from bot.notices import cli as notices_cli
+    except ImportError:
+        pass
+    else:
+        notices_cli.register(notice_sub, parent)
+    try:
+        from bot import demo
+    except ImportError:
+        pass
+    else:
+        demo.register(sub, parent)
     return parser
 
 

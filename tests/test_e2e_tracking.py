@@ -1,0 +1,200 @@
+"""Issue 4 end to end, the sample notice through the emulator: import, fix, publish, report, confirm,
+extend, /status, /mytasks, and the refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from bot.models import Progress
+from tests.harness import ADMIN, LEADER, OFFICE_CHAT, STRANGER, bot_env
+
+SAMPLE = Path(__file__).parent / "data" / "notices" / "notice-89-TB-UBND-2024.txt"
+SNV_GROUP, SNV_USER = -1002001, 2001
+CA_GROUP, CA_USER = -1002002, 2002
+STC_GROUP, STC_USER = -1002003, 2003
+
+
+async def register(env, name: str, chat_id: int, user_id: int, first: str) -> str:
+    emu = env.emu
+    emu.send(ADMIN, ADMIN, f"/invite {name}")
+    msg = await emu.wait_for_bot_message(ADMIN, lambda m: "startgroup=" in m["text"])
+    code = re.search(r"startgroup=([A-Z0-9]{8})", msg["text"]).group(1)
+    emu.add_user(user_id, first)
+    emu.add_group(chat_id, name, members=[user_id])
+    emu.add_bot_to_group(chat_id, by_user=user_id, start_param=code)
+    await emu.wait_for_bot_message(chat_id, lambda m: "đã được gắn" in m["text"])
+    return env.store.registry.chat(chat_id).agency_id
+
+
+async def import_sample(env) -> str:
+    emu = env.emu
+    emu.send(ADMIN, ADMIN, document=("TB-89.txt", SAMPLE.read_bytes(), "text/plain"))
+    preview = await emu.wait_for_bot_message(ADMIN, lambda m: bool(m.get("reply_markup")), timeout=20)
+    return preview
+
+
+def cards(emu, chat_id):
+    return [m for m in emu.bot_messages(chat_id) if m["text"].startswith("📌")]
+
+
+def card_for(emu, chat_id, ref):
+    return next(m for m in cards(emu, chat_id) if f"mục {ref}\n" in m["text"])
+
+
+async def published_env(env):
+    """Two agencies registered, the sample imported, one item fixed, published."""
+    emu = env.emu
+    snv = await register(env, "Sở Nội vụ", SNV_GROUP, SNV_USER, "Minh")
+    ca = await register(env, "Công an tỉnh", CA_GROUP, CA_USER, "Tuấn")
+    preview = await import_sample(env)
+    text = "\n".join(m["text"] for m in emu.bot_messages(ADMIN)[-3:])
+    assert "89/TB-UBND" in text and "NV1" in text
+    tasks = env.store.notices.tasks(env.store.notices.all_notices()[0].id)
+    assert [t.ref for t in tasks] == ["1", "2", "3", "4", "5", "6", "7", "8.1", "8.2", "8.3", "9"]
+    # Fix one item: item 9 gets a deadline.
+    code9 = tasks[-1].code
+    emu.send(ADMIN, ADMIN, f"/deadline {code9} 30/6/2024")
+    await emu.wait_for_bot_message(ADMIN, lambda m: f"Đã sửa {code9}" in m["text"])
+    assert str(env.store.notices.task_by_code(code9).deadline) == "2024-06-30"
+    preview = await emu.wait_for_bot_message(ADMIN, lambda m: bool(m.get("reply_markup")))
+    emu.press(ADMIN, ADMIN, preview["message_id"], button="📢 Công bố")
+    done = await emu.wait_for_bot_message(ADMIN, lambda m: "Đã công bố" in m["text"], include_edits=True,
+                                          timeout=30)
+    return snv, ca, tasks, done
+
+
+async def test_import_fix_publish_and_deliver_on_registration(emulator, tmp_path):
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        snv, ca, tasks, done = await published_env(env)
+        assert "Đã gửi" in done["text"] and "Chờ cơ quan đăng ký" in done["text"]
+        snv_cards = cards(emu, SNV_GROUP)
+        # 8 items for everyone + 3 items led by Sở Nội vụ
+        assert len(snv_cards) == 11
+        c81 = card_for(emu, SNV_GROUP, "8.1")
+        assert "Chủ trì" in c81["text"] and "31/03/2024" in c81["text"] and "01/04/2024" in c81["text"]
+        assert any(b["text"] == "✅ Hoàn thành" for row in c81["reply_markup"]["inline_keyboard"] for b in row)
+        ca81 = card_for(emu, CA_GROUP, "8.1")
+        assert "Phối hợp" in ca81["text"]
+        # Importing the same file again does not make a second notice.
+        await import_sample(env)
+        assert len(env.store.notices.all_notices()) == 1
+        # An agency registering later gets what was waiting for it at once.
+        stc = await register(env, "Sở Tài chính", STC_GROUP, STC_USER, "Hà")
+        await emu.wait_until(lambda: len(cards(emu, STC_GROUP)) == 8, timeout=10)
+        assert all(a.sent_at for a in env.store.notices.assignments(agency_id=stc))
+        # Nothing sent twice.
+        await asyncio.sleep(0.3)
+        assert len(cards(emu, SNV_GROUP)) == 11
+
+
+async def test_reports_buttons_confirmation_extension(emulator, tmp_path):
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        snv, ca, tasks, _ = await published_env(env)
+        by_ref = {t.ref: t for t in tasks}
+
+        # A reply with a PDF and keywords → report "done", office asked to confirm.
+        c81 = card_for(emu, SNV_GROUP, "8.1")
+        reply = emu.send(SNV_USER, SNV_GROUP, reply_to=c81["message_id"], caption="Đã hoàn thành, gửi kèm tờ trình <b>",
+                         document=("to-trinh.pdf", b"%PDF-1.4 test", "application/pdf"))
+        ack = await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã ghi nhận" in m["text"])
+        assert "Hoàn thành" in ack["text"] and "Tệp đính kèm: 1" in ack["text"]
+        a81 = next(a for a in env.store.notices.assignments(agency_id=snv) if a.task_id == by_ref["8.1"].id)
+        report = env.store.notices.report_by_message(SNV_GROUP, reply["message_id"])
+        assert report.files[0].name == "to-trinh.pdf" and report.author_id == SNV_USER
+        assert report.text.endswith("<b>")  # stored as written, escaped when shown
+        ask = await emu.wait_for_bot_message(OFFICE_CHAT, lambda m: "hoàn thành" in m["text"])
+        assert "&lt;b&gt;" not in ask["text"] and "<b>" in ask["text"]  # shown escaped, as plain text
+        # Only an admin in the office group confirms.
+        emu.press(LEADER, OFFICE_CHAT, ask["message_id"], button="✅ Xác nhận hoàn thành")
+        await emu.wait_until(lambda: any(x["show_alert"] for x in emu.callback_answers))
+        assert env.store.notices.assignment(a81.id).completed_at is None
+        emu.press(ADMIN, OFFICE_CHAT, ask["message_id"], button="✅ Xác nhận hoàn thành")
+        await emu.wait_for_bot_message(SNV_GROUP, lambda m: "đã xác nhận" in m["text"])
+        assert env.store.notices.assignment(a81.id).completed_at is not None
+
+        # An edited reply updates its report, history kept.
+        c83 = card_for(emu, SNV_GROUP, "8.3")
+        r83 = emu.send(SNV_USER, SNV_GROUP, "Đang triển khai khảo sát", reply_to=c83["message_id"])
+        await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đang thực hiện" in m["text"])
+        emu.edit(SNV_USER, SNV_GROUP, r83["message_id"], "Đang gặp khó khăn về kinh phí")
+        await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã cập nhật" in m["text"])
+        stored = env.store.notices.report_by_message(SNV_GROUP, r83["message_id"])
+        assert stored.status == Progress.BLOCKED and stored.history[0]["text"] == "Đang triển khai khảo sát"
+        assert len(env.store.notices.reports(agency_id=snv)) == 2
+
+        # Buttons: "Vướng mắc" sets the status and tells the office.
+        emu.press(SNV_USER, SNV_GROUP, c83["message_id"], button="⚠️ Vướng mắc")
+        await emu.wait_for_bot_message(OFFICE_CHAT, lambda m: "vướng mắc" in m["text"])
+
+        # Extension: button → prompt → reply with date and reason → office approves → deadline moves.
+        c82 = card_for(emu, SNV_GROUP, "8.2")
+        emu.press(SNV_USER, SNV_GROUP, c82["message_id"], button="📅 Đề nghị gia hạn")
+        prompt = await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đề nghị gia hạn" in m["text"])
+        emu.send(SNV_USER, SNV_GROUP, "30/4/2024 - chờ số liệu các huyện", reply_to=prompt["message_id"])
+        await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã gửi Văn phòng" in m["text"])
+        req = await emu.wait_for_bot_message(OFFICE_CHAT, lambda m: "gia hạn" in m["text"])
+        assert "chờ số liệu các huyện" in req["text"]
+        emu.press(ADMIN, OFFICE_CHAT, req["message_id"], button="✅ Đồng ý gia hạn")
+        await emu.wait_for_bot_message(SNV_GROUP, lambda m: "đồng ý gia hạn" in m["text"])
+        a82 = next(a for a in env.store.notices.assignments(agency_id=snv) if a.task_id == by_ref["8.2"].id)
+        assert str(a82.deadline) == "2024-04-30" and a82.extensions[0].decided_by == ADMIN
+        assert a82.extensions[0].reason == "chờ số liệu các huyện"
+
+        # /report by command.
+        emu.send(SNV_USER, SNV_GROUP, f"/report {by_ref['8.2'].code} đã trình dự thảo kế hoạch")
+        await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã ghi nhận" in m["text"])
+
+        # /status in each form, /mytasks.
+        emu.send(LEADER, LEADER, "/status")
+        text = (await emu.wait_for_bot_message(LEADER))["text"]
+        assert "Đã hoàn thành đúng hạn" in text and "Tỷ lệ hoàn thành" in text
+        emu.send(LEADER, LEADER, "/status So Noi vu")
+        assert "Sở Nội vụ" in (await emu.wait_for_bot_message(LEADER))["text"]
+        emu.send(LEADER, LEADER, "/status 89/TB-UBND")
+        assert "89/TB-UBND" in (await emu.wait_for_bot_message(LEADER))["text"]
+        emu.send(LEADER, LEADER, f"/status {by_ref['8.2'].code.lower()}")
+        text = (await emu.wait_for_bot_message(LEADER))["text"]
+        assert "chờ số liệu các huyện" in text and "đã trình dự thảo" in text
+        emu.send(SNV_USER, SNV_GROUP, "/mytasks")
+        text = (await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Nhiệm vụ của" in m["text"]))["text"]
+        assert by_ref["8.1"].code + " " not in text  # completed: not listed
+        assert text.index(by_ref["8.3"].code) < text.index(by_ref["8.2"].code)  # most urgent first
+
+
+async def test_refusals(emulator, tmp_path):
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        snv, ca, tasks, _ = await published_env(env)
+        by_ref = {t.ref: t for t in tasks}
+        before = len(env.store.notices.reports())
+        # Forged callback data on Công an's card pointing at Sở Nội vụ's assignment.
+        a81_snv = next(a for a in env.store.notices.assignments(agency_id=snv) if a.task_id == by_ref["8.1"].id)
+        ca81 = card_for(emu, CA_GROUP, "8.1")
+        emu.press(CA_USER, CA_GROUP, ca81["message_id"], data=f"st:{a81_snv.id}:done")
+        await emu.wait_until(lambda: any(x["show_alert"] for x in emu.callback_answers))
+        assert env.store.notices.assignment(a81_snv.id).progress == Progress.NONE
+        # /report of another agency's task.
+        emu.send(CA_USER, CA_GROUP, f"/report {by_ref['8.2'].code} xong")
+        assert "không thuộc" in (await emu.wait_for_bot_message(CA_GROUP))["text"]
+        # /report of an unknown task, and /report in an unbound group.
+        emu.send(CA_USER, CA_GROUP, "/report NV999 xong")
+        assert "Không tìm thấy" in (await emu.wait_for_bot_message(CA_GROUP))["text"]
+        emu.add_group(-1009999, "Nhóm lạ", members=[STRANGER])
+        emu.add_bot_to_group(-1009999, by_user=STRANGER)
+        emu.send(STRANGER, -1009999, f"/report {by_ref['8.2'].code} xong")
+        assert "chưa gắn" in (await emu.wait_for_bot_message(-1009999, lambda m: "/report" not in m["text"]))["text"]
+        # /status by a stranger; an agency member asking about another agency.
+        emu.press_start(STRANGER)
+        await emu.wait_for_bot_message(STRANGER)
+        emu.send(STRANGER, STRANGER, "/status")
+        assert "dành cho" in (await emu.wait_for_bot_message(STRANGER))["text"]
+        emu.send(CA_USER, CA_GROUP, "/status Sở Nội vụ")
+        assert "chỉ xem" in (await emu.wait_for_bot_message(CA_GROUP))["text"]
+        # A stranger uploading a file, and editing a draft.
+        emu.send(STRANGER, STRANGER, document=("x.txt", b"1. Giao So Noi vu", "text/plain"))
+        assert "quản trị" in (await emu.wait_for_bot_message(STRANGER))["text"]
+        assert len(env.store.notices.reports()) == before
