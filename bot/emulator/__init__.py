@@ -6,11 +6,22 @@ Every request is checked against the published Bot API spec (api.json, MIT, see 
 
 Start it and point PTB at it::
 
-    emu = BotAPIEmulator().start()            # or the pytest fixture `emulator` (bot.emulator.testing)
+    emu = BotAPIEmulator().start()   # BotAPIEmulator(token=DEFAULT_TOKEN, bot_username="dondoc_test_bot",
+                                     #   bot_name="Đôn đốc", flood=FloodLimits(), clock=time.time, port=0)
     app = (ApplicationBuilder().token(emu.token).base_url(emu.base_url)
            .base_file_url(emu.base_file_url).build())
     ...
     emu.stop()
+
+In tests: the `emulator` fixture, and `running(app)` / `application_builder(emu)`, from
+bot.emulator.testing. The fixture fails the test at teardown if any request broke api.json or
+called a method the emulator does not emulate::
+
+    async def test_x(emulator):
+        emulator.add_user(7, "Lan")
+        async with running(build_my_app(emulator)):   # initialize, post_init, start, start_polling
+            emulator.press_start(7)
+            msg = await emulator.wait_for_bot_message(7)
 
 Build the world (sync, call from anywhere)::
 
@@ -46,12 +57,14 @@ Observe (sync)::
     emu.file_bytes(file_id)          # content of a file the bot or a user sent
     emu.spec_errors, emu.spec_notes  # api.json mismatches (fail the test) / unknown fields (notes)
     emu.refused_429                  # how many 429 answers were given; refused messages are not stored
+    emu.pending_updates, emu.pinned  # updates not yet fetched by the bot; chat id -> pinned message
     emu.unsupported                  # Bot API methods the bot called that are not emulated
 
 Wait (async, never blocks the loop; raise TimeoutError with a summary of recent traffic)::
 
     msg = await emu.wait_for_bot_message(chat_id, predicate=None, timeout=5, include_edits=False)
-        # first bot message after the last driver action (or after since=<seq>)
+        # the next bot message after the last driver action or the previously returned message
+        # (or after since=<seq>): two calls in a row give two successive messages
     await emu.wait_until(lambda: len(emu.callback_answers) == 1, timeout=5)
     await emu.wait_idle(quiet=0.15)  # all updates fetched and no request for `quiet` seconds
 

@@ -397,8 +397,7 @@ class BotApiMethods(World):
         reply = p.get("reply_parameters") or ({"message_id": p["reply_to_message_id"]}
                                               if "reply_to_message_id" in p else None)
         if reply:
-            target = int(reply.get("chat_id", chat.id)) if str(reply.get("chat_id", chat.id)).lstrip("-").isdigit() \
-                else chat.id
+            target = self._known_chat(reply["chat_id"]).id if "chat_id" in reply else chat.id
             key = (target, reply["message_id"])
             if key in self.messages and key not in self.deleted:
                 msg["reply_to_message"] = self._reply_copy(*key)

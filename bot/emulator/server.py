@@ -206,6 +206,7 @@ _FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 class _Handler(BaseHTTPRequestHandler):
     emulator: BotAPIEmulator
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
     timeout = 60
     server_version = "telegram-bot-api-emulator"
 

@@ -43,11 +43,12 @@ async def running(app, *, poll_timeout: int = 1) -> AsyncIterator:
         if app.post_init:
             await app.post_init(app)
         await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+        if app.updater is not None:
+            await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
         try:
             yield app
         finally:
-            if app.updater.running:
+            if app.updater is not None and app.updater.running:
                 await app.updater.stop()
             if app.running:
                 await app.stop()

@@ -185,7 +185,9 @@ class World:
                 msg["reply_to_message"] = self._reply_copy(chat.id, reply_to)
             if chat.type == "private":
                 chat.started = True
-                chat.blocked = False
+                if chat.blocked:  # writing to the bot again unblocks it
+                    chat.blocked = False
+                    self._enqueue("my_chat_member", self._member_update(chat, user, "kicked", "member"))
             self._store(msg)
             if self._bot_sees(chat, msg):
                 self._enqueue("message", msg)
