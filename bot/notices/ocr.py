@@ -32,26 +32,7 @@ from typing import Callable, Iterator
 
 from bot.texts import t
 
-try:  # the text extractor (issue 3) owns the error hierarchy
-    from bot.notices.extract import NeedsOCR, NoticeFileError, TooLarge, extract_text
-except ImportError:  # pragma: no cover - only while bot/notices/extract.py is not there yet
-
-    class NoticeFileError(Exception):  # type: ignore[no-redef]
-        def __init__(self, message: str) -> None:
-            super().__init__(message)
-            self.message = message
-
-    class NeedsOCR(NoticeFileError):  # type: ignore[no-redef]
-        pass
-
-    class TooLarge(NoticeFileError):  # type: ignore[no-redef]
-        pass
-
-    def extract_text(data: bytes, filename: str) -> str:  # type: ignore[no-redef]
-        if data[:5] == b"%PDF-":
-            raise NeedsOCR("PDF")
-        return data.decode("utf-8")
-
+from bot.notices.extract import NeedsOCR, NoticeFileError, TooLarge, extract_text
 
 __all__ = [
     "OcrSettings",
@@ -69,7 +50,7 @@ __all__ = [
 MAX_BYTES = 20 * 1024 * 1024  # files over 20 MB are refused
 MAX_SIDE_PX = 5000  # a page is never rasterised/read larger than this on its long side
 MAX_IMAGE_PIXELS = 80_000_000  # refuse images above this (decompression bombs)
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".bmp"}
 
 Progress = Callable[[int, int], None]
 
@@ -87,6 +68,7 @@ class OcrError(NoticeFileError):
     """A scan could not be read; ``message`` says why in one line."""
 
     def __init__(self, message: str) -> None:
+        message = " ".join(str(message).split())
         Exception.__init__(self, message)
         self.message = message
 
@@ -147,7 +129,8 @@ def _kind(data: bytes, filename: str) -> str | None:
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")
-            or head[:4] in (b"II*\x00", b"MM\x00*") or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")):
+            or head[:4] in (b"II*\x00", b"MM\x00*") or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or head[:6] in (b"GIF87a", b"GIF89a") or (head[:2] == b"BM" and len(data) > 26)):
         return "image"
     if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
         return "heic"
@@ -188,10 +171,11 @@ def ocr_document(data: bytes, filename: str, settings: OcrSettings | None = None
         raise OcrError(t("ocr.not_a_scan", name=name))
     if kind == "heic":
         raise OcrError(t("ocr.heic", name=name))
+    # cheap checks first (page count, readable file), then the tools, then the slow part
+    pages = _pdf_pages(data, name, settings) if kind == "pdf" else _image_pages(data, name, settings)
     problem = check_ocr_available(pdf=kind == "pdf", language=settings.language)
     if problem:
         raise OcrUnavailable(problem)
-    pages = _pdf_pages(data, name, settings) if kind == "pdf" else _image_pages(data, name, settings)
     texts: list[str] = []
     with contextlib.closing(pages):  # removes the temporary copy even when a page fails
         for number, total, render in pages:
@@ -222,12 +206,19 @@ PageRender = Callable[[], "tuple[object, int | None]"]
 
 
 def _pdf_pages(data: bytes, name: str, settings: OcrSettings) -> Iterator[tuple[int, int, PageRender]]:
+    """Checks the PDF now (pages, limit); the returned iterator rasterises page by page."""
     sizes = _pdf_page_sizes(data, name)
     total = len(sizes)
     if total == 0:
         raise OcrError(t("ocr.bad_pdf", name=name))
     if total > settings.max_pages:
         raise TooManyPages(t("ocr.too_many_pages", name=name, pages=total, limit=settings.max_pages))
+    return _pdf_page_iter(data, name, settings, sizes)
+
+
+def _pdf_page_iter(data: bytes, name: str, settings: OcrSettings,
+                   sizes: list[tuple[float, float]]) -> Iterator[tuple[int, int, PageRender]]:
+    total = len(sizes)
     with tempfile.TemporaryDirectory(prefix="dondoc-ocr-") as tmp:
         path = Path(tmp) / "scan.pdf"
         path.write_bytes(data)
@@ -294,7 +285,8 @@ def _rasterise(path: Path, page: int, dpi: int, timeout: int, name: str):
 
 
 def _image_pages(data: bytes, name: str, settings: OcrSettings) -> Iterator[tuple[int, int, PageRender]]:
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    """Checks the image now (opens, size, frames); the returned iterator yields its frames."""
+    from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
@@ -305,12 +297,25 @@ def _image_pages(data: bytes, name: str, settings: OcrSettings) -> Iterator[tupl
         raise ScanTooLarge(t("ocr.image_too_big", name=name)) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise OcrError(t("ocr.bad_image", name=name)) from None
-    with img:
+    try:
         if img.width * img.height > MAX_IMAGE_PIXELS:
             raise ScanTooLarge(t("ocr.image_too_big", name=name))
-        total = getattr(img, "n_frames", 1) or 1
+        try:
+            total = int(getattr(img, "n_frames", 1) or 1)
+        except (OSError, ValueError, SyntaxError, EOFError):
+            raise OcrError(t("ocr.bad_image", name=name)) from None
         if total > settings.max_pages:
             raise TooManyPages(t("ocr.too_many_pages", name=name, pages=total, limit=settings.max_pages))
+    except BaseException:
+        img.close()
+        raise
+    return _image_page_iter(img, name, total)
+
+
+def _image_page_iter(img, name: str, total: int) -> Iterator[tuple[int, int, PageRender]]:
+    from PIL import ImageOps
+
+    with img:
         for index in range(total):
 
             def render(index: int = index) -> tuple[object, int | None]:
