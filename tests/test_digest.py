@@ -155,7 +155,8 @@ def test_workbook_reads_back(cal):
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:M7"
     assert ws.column_dimensions["E"].width >= 50
-    assert ws["E2"].alignment.wrap_text
+    assert ws["E2"].alignment.wrap_text and ws["E7"].alignment.wrap_text
+    assert ws["H7"].number_format == "DD/MM/YYYY" and not ws["A7"].alignment.wrap_text
     summary = wb["Tổng hợp theo cơ quan"]
     srows = list(summary.iter_rows(values_only=True))
     assert srows[0][1] == "Cơ quan" and len(srows) == 1 + 3 + 1

@@ -38,7 +38,7 @@ class DigestSettings:
     issuer: str = "VĂN PHÒNG"
     number_suffix: str = "BC-VP"
     place: str = "..."
-    max_items: int = 30  # per list in the message; everything is in the workbook
+    max_items: int = 20  # per list in the message; everything is in the workbook
 
     def __post_init__(self) -> None:
         day = str(self.weekday).strip().lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -84,14 +85,19 @@ def render_xlsx(data: DigestData) -> bytes:
             _clean(report.text) if report else "",
             report.at.astimezone(tz).replace(tzinfo=None) if report else None,
         ])
-    for col, (key, _) in enumerate(_COLUMNS, start=1):
-        letter = get_column_letter(col)
-        align = wrap if key in _WRAP else top
-        fmt = {"col_deadline": "DD/MM/YYYY", "col_last_report_at": "DD/MM/YYYY HH:MM"}.get(key)
-        for cell in ws[letter][1:]:
-            cell.alignment = align
+    if data.rows:
+        # style the first data row, then copy its style array to the others (fast)
+        templates = []
+        for col, (key, _) in enumerate(_COLUMNS, start=1):
+            cell = ws.cell(row=2, column=col)
+            cell.alignment = wrap if key in _WRAP else top
+            fmt = {"col_deadline": "DD/MM/YYYY", "col_last_report_at": "DD/MM/YYYY HH:MM"}.get(key)
             if fmt:
                 cell.number_format = fmt
+            templates.append(cell._style)
+        for cells in ws.iter_rows(min_row=3, max_row=len(data.rows) + 1, max_col=len(_COLUMNS)):
+            for cell, style in zip(cells, templates):
+                cell._style = copy(style)
     last = get_column_letter(len(_COLUMNS))
     ws.auto_filter.ref = f"A1:{last}{max(1, len(data.rows) + 1)}"
     ws.print_title_rows = "1:1"
