@@ -68,7 +68,7 @@ Wait (async, never blocks the loop; raise TimeoutError with a summary of recent 
     await emu.wait_until(lambda: len(emu.callback_answers) == 1, timeout=5)
     await emu.wait_idle(quiet=0.15)  # all updates fetched and no request for `quiet` seconds
 
-Flood limits (Telegram's, on by default): FloodLimits(bot 30/1s, group 20/60s, private 3/3s),
+Flood limits (Telegram's, on by default): FloodLimits(bot 30/1s, group 20/60s, private 5/5s),
 answered 429 with an integer parameters.retry_after. BotAPIEmulator(flood=FloodLimits.off()),
 emu.set_flood_limits(FloodLimits(group_count=3, group_seconds=1.0)) or FloodLimits().scaled(60).
 

@@ -1,8 +1,9 @@
 """Telegram's flood limits, as sliding windows, answered with 429 and an integer retry_after.
 
 Telegram documents: about 30 messages per second for a bot overall, at most 20 messages per
-minute in one group, and about one message per second in one private chat (short bursts are
-tolerated, so the private window defaults to 3 messages in 3 seconds).
+minute in one group, and about one message per second in one private chat ("we may allow short
+bursts that go over this limit, but eventually you'll begin receiving 429 errors"), so the
+private window defaults to 5 messages in 5 seconds: 1/s on average, bursts of 5.
 Only messages count (sendMessage, sendDocument, sendPhoto, ...), not edits or answers.
 """
 from __future__ import annotations
@@ -23,8 +24,8 @@ class FloodLimits:
     bot_seconds: float = 1.0
     group_count: int = 20
     group_seconds: float = 60.0
-    private_count: int = 3
-    private_seconds: float = 3.0
+    private_count: int = 5
+    private_seconds: float = 5.0
     enabled: bool = True
 
     @classmethod
