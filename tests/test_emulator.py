@@ -270,6 +270,47 @@ async def test_spec_violation_detected(world):
     world.spec_errors.clear()
 
 
+async def test_edit_delete_and_answer_rules(world, bot):
+    from telegram.error import Conflict
+
+    world.press_start(LAN)
+    menu = await world.wait_for_bot_message(LAN)
+    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+        await bot.bot.edit_message_text("Xin chào <b>Lan</b>", LAN, menu["message_id"], reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Đồng ý", callback_data="yes"), InlineKeyboardButton("Không", callback_data="no")]]))
+    with pytest.raises(BadRequest, match="(?i)message can't be edited"):
+        await bot.bot.edit_message_text("x", LAN, menu["message_id"] - 1)  # the user's /start
+    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+        await bot.bot.edit_message_text("x", LAN, 999)
+    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+        await bot.bot.send_message(LAN, "x", reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("A", callback_data="đ" * 33)]]))  # 66 bytes
+    qid = world.press(LAN, LAN, menu["message_id"], "yes")
+    await world.wait_until(lambda: world.callback_answers)
+    with pytest.raises(BadRequest, match="(?i)query is too old"):
+        await bot.bot.answer_callback_query(qid, "lần hai")
+    assert await bot.bot.delete_message(LAN, menu["message_id"])
+    assert world.bot_messages(LAN) == []
+    assert world.bot_messages(LAN, include_deleted=True)[0]["deleted"] is True
+    with pytest.raises(BadRequest, match="(?i)message to delete not found"):
+        await bot.bot.delete_message(LAN, menu["message_id"])
+    # a webhook and getUpdates do not mix
+    await bot.bot.set_webhook("https://example.org/hook")
+    async with httpx.AsyncClient() as client:
+        r = await client.post(f"{world.base_url}{world.token}/getUpdates", data={"timeout": "0"})
+    assert r.status_code == 409 and "webhook is active" in r.json()["description"]
+    await bot.bot.delete_webhook()
+
+
+async def test_user_photo_can_be_fetched(world, bot):
+    world.press_start(LAN)
+    await world.wait_for_bot_message(LAN)
+    sent = world.send(LAN, LAN, photo=b"\xff\xd8fake-jpeg", caption="ảnh biên bản")
+    biggest = sent["photo"][-1]
+    tg_file = await bot.bot.get_file(biggest["file_id"])
+    assert bytes(await tg_file.download_as_bytearray()) == b"\xff\xd8fake-jpeg"
+
+
 async def test_wrong_token_is_unauthorized(world):
     async with httpx.AsyncClient() as client:
         r = await client.post(f"{world.base_url}1:wrong/getMe")
