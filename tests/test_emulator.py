@@ -13,7 +13,7 @@ from telegram.ext import (AIORateLimiter, CallbackQueryHandler, CommandHandler, 
 
 from bot.emulator import BotAPIEmulator, FloodLimits, SpecChecker
 from bot.emulator.flood import FloodControl
-from bot.emulator.testing import application_builder, emulator, running  # noqa: F401 (fixture)
+from bot.emulator.testing import application_builder, running  # the `emulator` fixture: conftest.py
 from bot.emulator.text import EntityParseError, parse_html
 
 GROUP = -100123
@@ -271,8 +271,6 @@ async def test_spec_violation_detected(world):
 
 
 async def test_edit_delete_and_answer_rules(world, bot):
-    from telegram.error import Conflict
-
     world.press_start(LAN)
     menu = await world.wait_for_bot_message(LAN)
     with pytest.raises(BadRequest, match="(?i)message is not modified"):

@@ -31,6 +31,7 @@ def bad_request(what: str) -> ApiError:
 class BotApiMethods(World):
     closing = False
     _poll_generation = 0
+    _last_activity = 0.0  # monotonic time of the latest request or update delivery
 
     # ------------------------------------------------------------------ bot & connection
     def api_getMe(self, p: dict) -> dict:
@@ -94,6 +95,7 @@ class BotApiMethods(World):
         batch = copy.deepcopy(self.updates[:limit])
         if batch:
             self.delivered_upto = max(self.delivered_upto, batch[-1]["update_id"])
+            self._last_activity = time.monotonic()
             self.changed.notify_all()
         return batch
 
@@ -378,7 +380,7 @@ class BotApiMethods(World):
             except EntityParseError as exc:
                 raise bad_request(f"can't parse entities: {exc}") from None
         if parse_mode and parse_mode not in ("Markdown", "MarkdownV2"):
-            raise bad_request(f"unsupported parse_mode")
+            raise bad_request("unsupported parse_mode")
         return text, entities or []
 
     def _caption(self, msg: dict, p: dict) -> None:

@@ -129,7 +129,7 @@ class BotAPIEmulator(BotApiMethods):
             with self.lock:
                 if not polling:
                     self._in_flight -= 1
-                self._last_activity = time.monotonic()
+                    self._last_activity = time.monotonic()
                 self.changed.notify_all()
 
     # ------------------------------------------------------------------ observing
