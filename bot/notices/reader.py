@@ -1,0 +1,941 @@
+"""From the text of a conclusion notice to its tasks.
+
+``read_notice(text, directory)`` returns the JSON shape of issue 3::
+
+    {"notice": {"number", "issued_on", "issuer", "kind", "title", "meeting_on"},
+     "items": [{"ref", "text", "heading", "lead", "coordinate", "deadline", "deadline_text",
+                "deadline_as_written", "recurring", "warnings"}],
+     "skipped": [{"ref", "text", "reason"}],
+     "warnings": [...]}
+
+How it reads (all keyword matching on OCR-folded text, see :mod:`.normalize`):
+
+1. page furniture goes (page numbers, running headers repeated on every page);
+2. the header block (everything before the kind line "THÔNG BÁO") gives the number,
+   the date of issue and the issuer (the national motto is cut out); the lines after
+   the kind line, up to the first blank line or the body, are the title;
+3. the body runs to the closing formula ("... thông báo để ... biết", "./.",
+   "Nơi nhận:", "TL./KT./TM. ..."); it is cut into items at line-start markers that
+   follow each other (Roman sections, "1.", "8.1.", "a)", dashes), a marker counting
+   only where the previous line ended a sentence, so wrapped lines never start items;
+4. leaves of that tree are the tasks (a header item "Giao Sở X ... sau đây:" passes its
+   lead, coordinators and deadline to its dash sub-items); items that only approve or
+   acknowledge ("Đồng ý ...", "Ghi nhận ...") are skipped;
+5. assignees: "Giao X", "X chủ trì", X as the subject of the first clause, "phối hợp
+   với Y, Z"; names are cut one after the other through ``directory.resolve`` (its
+   ``rest``), collective addressees ("các sở, ban, ngành, địa phương") by patterns and
+   ``directory.resolve_group``; an item naming nobody inherits its header's lead, then
+   the audience of the preamble ("UBND tỉnh yêu cầu các sở, ban, ngành, địa phương ...");
+6. deadlines and recurring duties: :mod:`.deadlines`.
+
+Warnings are plain text (not HTML): escape them before showing them in Telegram HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from bot.notices import deadlines as dl
+from bot.notices.normalize import Folded, clean_text, fold, fold_str, guess_plain, kw
+from bot.texts import Raw, t
+
+__all__ = ["read_notice", "read_notice_file"]
+
+
+def _w(key: str, **values: object) -> str:
+    return t(f"notice_reader.{key}", **{k: Raw(str(v)) for k, v in values.items()})
+
+
+# ---------------------------------------------------------------- places (issuer names)
+
+_PROVINCES = [
+    "Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế", "An Giang", "Bà Rịa - Vũng Tàu",
+    "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre", "Bình Định", "Bình Dương", "Bình Phước",
+    "Bình Thuận", "Cà Mau", "Cao Bằng", "Đắk Lắk", "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai",
+    "Hà Giang", "Hà Nam", "Hà Tĩnh", "Hải Dương", "Hậu Giang", "Hòa Bình", "Hưng Yên", "Khánh Hòa",
+    "Kiên Giang", "Kon Tum", "Lai Châu", "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An", "Nam Định", "Nghệ An",
+    "Ninh Bình", "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh",
+    "Quảng Trị", "Sóc Trăng", "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế",
+    "Tiền Giang", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
+]
+_PROVINCE_KEYS = {re.sub(r"[^a-z ]", "", fold_str(p)).replace("  ", " "): p for p in _PROVINCES}
+_UNITS = {"tinh": "tỉnh", "thanh pho": "thành phố", "tp": "thành phố", "huyen": "huyện", "quan": "quận",
+          "thi xa": "thị xã", "tx": "thị xã", "xa": "xã", "phuong": "phường", "thi tran": "thị trấn",
+          "dac khu": "đặc khu"}
+
+
+def _place_name(written: str) -> str:
+    key = " ".join(re.findall(r"[a-z]+", guess_plain(written)))
+    if key in _PROVINCE_KEYS:
+        return _PROVINCE_KEYS[key]
+    best, score = None, 0.0
+    for k, name in _PROVINCE_KEYS.items():
+        s = fuzz.ratio(key, k)
+        if s > score:
+            best, score = name, s
+    if best and score >= 85:
+        return best
+    words = written.split()
+    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
+
+
+# ---------------------------------------------------------------- patterns
+
+_KIND_LINE = kw(r"(?P<k>thong bao(?: ket luan)?|ket luan|chi thi)(?P<rest>.*)", bounded=False)
+_KINDS = {"thong bao": "Thông báo", "ket luan": "Kết luận", "chi thi": "Chỉ thị"}
+_MOTTO = [kw("cong hoa xa hoi chu nghia viet nam"), kw(r"doc lap\s*-+\s*tu do\s*-+\s*hanh phuc")]
+_NUMBER = re.compile(r"(?<![a-z])s[a-z*]{0,2}\s*[:.]?\s*(?P<n>\d{1,5})\s*/\s*(?P<s>[a-z0-9&*]+(?:\s*-\s*[a-z0-9&*]+)*)")
+_NUMBER_BARE = re.compile(r"(?P<n>\d{1,5})\s*/\s*(?P<s>[A-ZĐ][A-ZĐ0-9&]*(?:\s*-\s*[A-ZĐ0-9&]+)*)")
+_PLACE_DATE = re.compile(r"[^,\d]{2,40},\s*$")
+_ISSUER_ORG = kw(r"(?:uy ban nhan dan|ubnd) (?P<u>tinh|thanh pho|tp|huyen|quan|thi xa|tx|xa|phuong|thi tran|dac khu)"
+                 r"\s*(?P<name>.*)", bounded=False)
+_BODY_OPENER = kw(r"(?:ngay|vao ngay|sang ngay|chieu ngay|toi ngay|can cu|thuc hien|tai|vua qua|theo|tren co so)"
+                  r"(?![a-z*])", bounded=False)
+_END_LINE = kw(r"noi nhan|(?:tm|kt|tl|tuq|q)\s*[./]\s*(?:uy ban|ubnd|chu tich|giam doc|chanh|bo truong|truong ban)",
+               bounded=False)
+_CLOSING = kw(r"(?:[a-z* ]{0,60}thong bao (?:de|cho|den|y kien)|tren day la|noi nhan)", bounded=False)
+_PAGE_NO = re.compile(r"^\s*[-–—(\[]*\s*(?:trang|page)?\s*\d{1,3}\s*(?:/\s*\d{1,3})?\s*[-–—)\]]*\s*$", re.I)
+
+_ROMAN_RE = re.compile(r"^\s*(?P<m>[IVX]{1,5})\s*[.):/-]\s*(?P<rest>\S.*)?$")
+_NUM_RE = re.compile(r"^\s*(?P<m>\d{1,2})\s*[.)]\s*(?P<rest>[^\d\s.].*)?$")
+_SUBNUM_RE = re.compile(r"^\s*(?P<n>\d{1,2})\.(?P<s>\d{1,2})\.?\s+(?P<rest>\S.*)$")
+_LETTER_RE = re.compile(r"^\s*(?P<m>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
+_DASH_RE = re.compile(r"^\s*[-–—•+*·]\s*(?P<rest>\S.*)$")
+_LETTERS = "abcdđeghiklmnopqrstuvxy"
+
+_NOT_TASK = kw(r"(?:dong y|ghi nhan|thong nhat(?: chu truong)?|bieu duong|danh gia cao|hoan nghenh|chap thuan|nhat tri|"
+               r"khen ngoi|tran trong|cam on)(?![a-z*])", bounded=False)
+_ASSIGNS = kw(r"giao|chu tri|phoi hop|tham muu|yeu cau|de nghi|chiu trach nhiem|co trach nhiem|khan truong|"
+              r"to chuc|trien khai|thuc hien|bao cao|hoan thanh|chi dao|huong dan")
+_ASSESSMENT = kw(r"danh gia|ket qua|tinh hinh|han che|ton tai|nhan xet|uu diem|khuyet diem")
+_TASKISH = kw(r"nhiem vu|giai phap|chi dao|de nghi|giao|to chuc thuc hien|yeu cau|phuong huong|ke hoach|trong tam")
+
+_GIAO = re.compile(r"(?<![a-z0-9*])gia[o*](?:\s+cho)?(?![a-z0-9*])")
+_GIAO_NOT_AFTER = kw(r"(?:duoc|da|ban|chuyen|so|bo|nganh|phong|cuc|linh vuc|ve|hoac|dang|moi|vua|se)\s*$",
+                     bounded=False)
+_CHU_TRI = kw(r"chu tri")
+_PHOI_HOP = kw(r"(?:phoi hop(?: chat che)?(?: voi| cung)?|voi su phoi hop cua|cung voi)")
+_LEAD_WORDS = kw(r"(?:giao(?: cho)?|de nghi|yeu cau|dong thoi|va)\s+", bounded=False)
+_TOPIC = kw(r"(?:ve|doi voi)\s+[^:;.]{1,120}:\s*", bounded=False)
+_AUDIENCE = kw(r"yeu cau|de nghi|giao(?: cho)?|chi dao")
+_SEP = re.compile(r"\s*(?:[,;&]|\s)\s*(?:(?:va|cung|voi)(?![a-z0-9*]))?\s*|\s*(?:va|cung|voi|hoac)\s+")
+_HARD_STOP = re.compile(r"[.;:(\n]|\s-\s|\s–\s")
+_AGENCYISH = re.compile(
+    r"(?:s[o*]|ban|ubnd|[uo*]y ban|c[o*]ng an|b[o*] ch[i*] huy|bch|v[a*]n ph[o*]ng|vp|thanh tra|chi c[u*]c|c[u*]c|"
+    r"kho b[a*]c|ng[a*]n h[a*]ng|b[a*]o|d[a*]i|tr[u*][o*]ng|h[o*]i|li[e*]n d[o*][a*]n|t[i*]nh d[o*][a*]n|"
+    r"m[a*]t tr[a*]n|vi[e*]n|trung t[a*]m|b[e*]nh vi[e*]n|c[o*]ng ty|bhxh|b[a*]o hi[e*]m|qu[y*]|chi nh[a*]nh|"
+    r"hdnd|h[o*]i d[o*]ng|t[o*]a [a*]n|tand|vksnd|t[i*]nh [u*]y|huy[e*]n [u*]y|th[a*]nh [u*]y|ph[o*]ng|"
+    r"b[o*]|t[o*]ng c[u*]c|ubmttq|mttq|dang [u*]y|d[a*]ng [u*]y)(?![a-z0-9*])")
+_PREFIX = r"(?:(?:thu truong|nguoi dung dau|lanh dao|giam doc|chu tich|tap the lanh dao)\s+)?"
+_ONTERR = r"(?:\s+(?:thuoc tinh|thuoc thanh pho|cua tinh|tren dia ban(?:\s+(?:tinh|thanh pho|toan tinh))?))?"
+_UB = r"(?:uy ban nhan dan|ubnd)"
+_GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (kw(_PREFIX + r"cac (?:so,? (?:ban,? )?nganh|co quan(?:,? don vi)?|don vi|dia phuong|"
+        r"co quan,? don vi,? dia phuong|so,? (?:ban,? )?nganh,? dia phuong)(?: co)? lien quan" + _ONTERR), "lien-quan"),
+    (kw(r"(?:co quan|don vi)(?:,? (?:don vi|dia phuong))* (?:co )?lien quan"), "lien-quan"),
+    (kw(_PREFIX + r"cac (?:so|co quan),? (?:ban,? )?(?:nganh|don vi)(?:,? (?:hoi,? )?doan the)?(?:,? (?:cac )?"
+        r"(?:hoi,? )?doan the)?,? (?:va )?(?:cac )?(?:dia phuong|" + _UB + r" cac huyen(?:,? thi xa)?(?:,? "
+        r"(?:thanh pho|tp))?(?:,? (?:tx|tp))*)" + _ONTERR), "all"),
+    (kw(_PREFIX + r"cac co quan,? don vi,? dia phuong" + _ONTERR), "all"),
+    (kw(r"cac cap,? cac nganh" + _ONTERR), "all"),
+    (kw(_PREFIX + r"cac co quan (?:trung uong|tu)" + _ONTERR), "trung-uong"),
+    (kw(_PREFIX + r"cac so,? (?:ban,? )?nganh" + _ONTERR), "so-ban-nganh"),
+    (kw(_PREFIX + r"cac co quan,? don vi" + _ONTERR), "all"),
+    (kw(_PREFIX + _UB + r" cac huyen(?:,? (?:thi xa|tx))?(?:,? (?:thanh pho|tp))?(?:,? (?:tx|tp))*" + _ONTERR), "huyen"),
+    (kw(_PREFIX + r"cac huyen,? thi xa,? thanh pho" + _ONTERR), "huyen"),
+    (kw(_PREFIX + _UB + r" cac xa(?:,? phuong)?(?:,? (?:thi tran|dac khu))*" + _ONTERR), "xa"),
+    (kw(_PREFIX + r"cac xa,? phuong(?:,? (?:thi tran|dac khu))*" + _ONTERR), "xa"),
+    (kw(_PREFIX + r"cac dia phuong" + _ONTERR), "dia-phuong"),
+]
+_GROUP_LABELS = {
+    "all": "Các sở, ban, ngành, địa phương",
+    "so-ban-nganh": "Các sở, ban, ngành",
+    "dia-phuong": "Các địa phương",
+    "huyen": "UBND các huyện, thị xã, thành phố",
+    "xa": "UBND các xã, phường, thị trấn",
+    "trung-uong": "Các cơ quan Trung ương trên địa bàn tỉnh",
+    "lien-quan": "các cơ quan, đơn vị liên quan",
+}
+
+# verbs and function words that end a name when the directory cannot tell where it stops
+_STOP_WORDS = kw(
+    r"chu tri|phoi hop|tham muu|chiu trach nhiem|co trach nhiem|nghien cuu|khan truong|tiep tuc|to chuc|chi dao|"
+    r"huong dan|thuc hien|trien khai|xay dung|ra soat|bao cao|de xuat|theo doi|kiem tra|tong hop|quan triet|"
+    r"danh gia|tap trung|chu dong|lam ro|day manh|hoan thanh|hoan thien|cung cap|giai quyet|tang cuong|xem xet|"
+    r"bao dam|dam bao|uu tien|phan cong|tiep thu|cap nhat|thuong xuyen|kip thoi|khac phuc|ban hanh|thanh lap|"
+    r"sua doi|bo sung|kien toan|tiep nhan|xu ly|dieu chinh|tuyen truyen|giam sat|ho tro|nang cao|chuan bi|"
+    r"du thao|soan thao|de nghi|thong nhat|dieu hanh|dieu tra|khao sat|phan tich|tham dinh|trinh")
+_STOP_EXACT = re.compile(r"(?<![a-z0-9*])(?:de|nham|can(?! tho)|theo|ve viec|sau khi|truoc|trong|la|duoc|phai|se|"
+                         r"dang|gui|trinh|lam)(?![a-z0-9*])")
+
+
+# ---------------------------------------------------------------- structure
+
+
+@dataclass
+class _Node:
+    kind: str  # roman | num | sub | letter | dash | top
+    label: str
+    lines: list[str] = field(default_factory=list)
+    children: list["_Node"] = field(default_factory=list)
+    parent: "_Node | None" = None
+    ref: str = ""
+    value: int = 0
+    gap_from: int | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.lines).split())
+
+
+def _roman_value(s: str) -> int:
+    vals = {"I": 1, "V": 5, "X": 10, "L": 50}
+    total = 0
+    for i, c in enumerate(s):
+        v = vals[c]
+        total += -v if i + 1 < len(s) and vals[s[i + 1]] > v else v
+    return total
+
+
+def _to_roman(n: int) -> str:
+    out = []
+    for v, s in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out.append(s)
+            n -= v
+    return "".join(out)
+
+
+def _ends_sentence(line: str) -> bool:
+    s = line.rstrip()
+    return not s or s[-1] in ".:;!?…\"”’)»"
+
+
+def _mostly_upper(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
+
+
+class _Parser:
+    def __init__(self, lines: list[str], allow_top_dashes: bool) -> None:
+        self.root = _Node("top", "")
+        self.preamble: list[str] = []
+        self.lines = lines
+        self.allow_top_dashes = allow_top_dashes
+        self.section: _Node | None = None
+        self.item: _Node | None = None  # current numbered item
+        self.letter: _Node | None = None
+        self.dash: _Node | None = None
+        self.current: _Node | None = None
+        self.last_num = 0
+        self.section_nums = 0
+        self.restarts = False
+        self.prev_line: str | None = None
+        self.prev_blank = True
+        self.prev_heading = False
+
+    def _attach(self, node: _Node, parent: _Node) -> None:
+        node.parent = parent
+        parent.children.append(node)
+        self.current = node
+
+    def run(self) -> _Node:
+        for raw in self.lines:
+            line = raw.strip()
+            if not line:
+                self.prev_blank = True
+                continue
+            boundary = self.prev_line is None or _ends_sentence(self.prev_line) or self.prev_heading
+            if self.prev_blank and self.prev_line is not None and line[:1].isupper():
+                boundary = True
+            heading = self._try_marker(line, boundary)
+            if heading is None:  # a continuation line
+                if self.current is None:
+                    self.preamble.append(line)
+                else:
+                    self.current.lines.append(line)
+                heading = False
+            self.prev_heading = heading
+            self.prev_line = line
+            self.prev_blank = False
+        return self.root
+
+    def _try_marker(self, line: str, boundary: bool) -> bool | None:
+        """Start a new node if ``line`` opens one; True when it is a heading (no final punctuation)."""
+        if not boundary:
+            return None
+        m = _ROMAN_RE.match(line)
+        if m:
+            value = _roman_value(m.group("m"))
+            expected = (_roman_value(self.section.label) + 1) if self.section else 1
+            if value == expected and (m.group("rest") or "")[:1] not in ("/",):
+                node = _Node("roman", m.group("m"), [m.group("rest") or ""], value=value)
+                self._attach(node, self.root)
+                self.section, self.item, self.letter, self.dash = node, None, None, None
+                self.section_nums = 0
+                return not _ends_sentence(line) or _mostly_upper(line)
+        m = _SUBNUM_RE.match(line)
+        if m and self.item is not None and int(m.group("n")) == self.item.value:
+            s = int(m.group("s"))
+            subs = [c for c in self.item.children if c.kind == "sub"]
+            if s == len(subs) + 1:
+                node = _Node("sub", f"{m.group('n')}.{s}", [m.group("rest")], value=s)
+                self._attach(node, self.item)
+                self.letter, self.dash = node, None
+                return False
+        m = _NUM_RE.match(line)
+        if m and m.group("rest") is not None:
+            n = int(m.group("m"))
+            ok = n == self.last_num + 1
+            gap = None
+            if not ok and n == 1 and self.section is not None and self.section_nums == 0 and self.last_num > 0:
+                ok = True
+                self.restarts = True
+            if not ok and self.last_num < n <= self.last_num + 3 and self.last_num > 0 and \
+                    _ends_sentence(self.prev_line or ".") and m.group("rest")[:1].isupper():
+                ok, gap = True, self.last_num
+            if ok:
+                node = _Node("num", str(n), [m.group("rest")], value=n, gap_from=gap)
+                self._attach(node, self.section or self.root)
+                self.item, self.letter, self.dash = node, None, None
+                self.last_num = n
+                self.section_nums += 1
+                return not _ends_sentence(line) and _mostly_upper(line)
+        m = _LETTER_RE.match(line)
+        if m:
+            parent = self.item or self.section or self.root
+            letters = [c for c in parent.children if c.kind == "letter"]
+            letter = m.group("m")
+            prev = letters[-1].label if letters else None
+            nxt_ok = (prev is None and letter == "a") or (
+                prev is not None and (_LETTERS.find(letter) == _LETTERS.find(prev) + 1
+                                      or (prev == "d" and letter == "e")))
+            if nxt_ok and (parent is not self.root or self.current is not None or letter == "a"):
+                node = _Node("letter", letter, [m.group("rest")])
+                self._attach(node, parent)
+                self.letter, self.dash = node, None
+                return False
+        m = _DASH_RE.match(line)
+        if m:
+            parent = self.letter or self.item or self.section
+            if parent is None and self.allow_top_dashes:
+                parent = self.root
+            if parent is not None:
+                node = _Node("dash", "-", [m.group("rest")])
+                self._attach(node, parent)
+                self.dash = node
+                return False
+        return None
+
+
+# ---------------------------------------------------------------- the reader
+
+
+class _Reader:
+    def __init__(self, text: str, directory: Any) -> None:
+        self.directory = directory
+        self.text = clean_text(text if isinstance(text, str) else "")
+        self.warnings: list[str] = []
+        self.notice: dict[str, Any] = {"number": None, "issued_on": None, "issuer": None, "kind": None,
+                                       "title": None, "meeting_on": None}
+        self.issued: dt.date | None = None
+        self._resolve_cache: dict[str, Any] = {}
+
+    # ------------------------------------------------------------ lines
+
+    def _lines(self) -> list[str]:
+        lines = [ln.rstrip() for ln in self.text.split("\n")]
+        counts: dict[str, int] = {}
+        keys = []
+        for ln in lines:
+            k = " ".join(fold_str(ln).split())
+            keys.append(k)
+            if 4 <= len(k) <= 100:
+                counts[k] = counts.get(k, 0) + 1
+        out = []
+        for ln, k in zip(lines, keys):
+            if _PAGE_NO.match(ln) and ln.strip():
+                out.append("")
+                continue
+            if counts.get(k, 0) >= 3 and not _DASH_RE.match(ln) and not _NUM_RE.match(ln) and \
+                    not _LETTER_RE.match(ln):
+                out.append("")
+                continue
+            out.append(ln)
+        return out
+
+    # ------------------------------------------------------------ header
+
+    def _find_kind(self, lines: list[str]) -> int | None:
+        for i, ln in enumerate(lines[:80]):
+            s = ln.strip()
+            if not s or len(s) > 120:
+                continue
+            f = " ".join(fold_str(s).split())
+            m = _KIND_LINE.match(f)
+            if not m:
+                continue
+            rest = m.group("rest").strip(" :.-")
+            if rest and not (_mostly_upper(s) and len(s) < 100):
+                continue
+            if not rest or _mostly_upper(s):
+                return i
+        return None
+
+    def _header(self, lines: list[str], kind_at: int | None) -> int:
+        """Read the header; the index of the first body line."""
+        head = lines[:kind_at] if kind_at is not None else lines[:12]
+        pieces: list[str] = []
+        for ln in head:
+            s = ln.strip()
+            if not s:
+                continue
+            f = fold(s)
+            cut: list[tuple[int, int]] = []
+            for pat in _MOTTO:
+                for m in pat.finditer(f.text):
+                    cut.append((m.start(), m.end()))
+            m = _NUMBER.search(f.text)
+            if m and self.notice["number"] is None:
+                suffix = re.sub(r"\s+", "", f.span(m.start("s"), m.end("s"))).strip("-.,")
+                self.notice["number"] = f"{int(m.group('n'))}/{suffix}"
+                cut.append((m.start(), m.end()))
+            for a, b, date in dl.find_dates(s):
+                if date is not None and self.issued is None:
+                    self.issued = date
+                fa = next((i for i, p in enumerate(f.pos) if p >= a), len(f.text))
+                fb = next((i for i, p in enumerate(f.pos) if p >= b), len(f.text))
+                # the place before the date ("Bình Định, ngày ...") goes with it
+                pm = _PLACE_DATE.search(f.text[:fa])
+                cut.append((pm.start() if pm else fa, fb))
+            if not cut:
+                pieces.append(s)
+                continue
+            cut.sort()
+            keep, k = [], 0
+            for a, b in cut:
+                if a > k:
+                    keep.append(f.span(k, a))
+                k = max(k, b)
+            keep.append(f.span(k, len(f.text)))
+            rest = " ".join(" ".join(keep).split()).strip(" ,-–_")
+            if len(re.sub(r"[\W\d_]", "", rest)) >= 2:
+                pieces.append(rest)
+        if self.notice["number"] is None:
+            for ln in head:
+                m = _NUMBER_BARE.search(ln)
+                if m:
+                    suffix = re.sub(r"\s+", "", m.group(2))
+                    self.notice["number"] = f"{int(m.group(1))}/{suffix}"
+                    break
+        self.notice["issuer"] = self._issuer([p for p in pieces if not re.fullmatch(r"[-_=.*\s]+", p)])
+        if self.issued:
+            self.notice["issued_on"] = self.issued.isoformat()
+        if kind_at is None:
+            return self._body_start_without_kind(lines)
+        # kind and title
+        kline = lines[kind_at].strip()
+        f = " ".join(fold_str(kline).split())
+        m = _KIND_LINE.match(f)
+        key = "thong bao" if kw("thong bao").match(m.group("k")) else (
+            "ket luan" if kw("ket luan").match(m.group("k")) else "chi thi")
+        self.notice["kind"] = _KINDS[key]
+        title_lines: list[str] = []
+        first_rest = m.group("rest").strip(" :.-")
+        if first_rest and key == "thong bao" and kw("ket luan").match(first_rest):
+            first_rest = ""
+        if first_rest:
+            # the text after the kind word on the same line: cut from the original line
+            ff = fold(kline)
+            km = kw("thong bao|ket luan|chi thi").search(ff.text)
+            if km:
+                title_lines.append(ff.span(km.end(), len(ff.text)).strip(" :.-"))
+        i = kind_at + 1
+        while i < len(lines) and not lines[i].strip() and not title_lines and i < kind_at + 3:
+            i += 1
+        while i < len(lines):
+            s = lines[i].strip()
+            if not s:
+                break
+            if re.fullmatch(r"[-_=.*\s]{3,}", s):
+                i += 1
+                break
+            if title_lines and (_BODY_OPENER.match(fold_str(s)) and re.search(r"\d", s[:30]) or
+                                _NUM_RE.match(s) or _ROMAN_RE.match(s)):
+                break
+            if len(title_lines) >= 8:
+                break
+            title_lines.append(s)
+            i += 1
+        if title_lines:
+            title = " ".join(" ".join(title_lines).split())
+            if _mostly_upper(title):
+                title = title[:1] + title[1:].lower()
+            self.notice["title"] = title
+        return i
+
+    def _body_start_without_kind(self, lines: list[str]) -> int:
+        for i, ln in enumerate(lines[:40]):
+            if _NUMBER.search(fold_str(ln)) or dl.find_dates(ln):
+                continue
+            if len(ln.strip()) > 60 and not _mostly_upper(ln):
+                return i
+        return 0
+
+    def _issuer(self, pieces: list[str]) -> str | None:
+        if not pieces:
+            return None
+        joined = " ".join(pieces)
+        f = " ".join(fold_str(joined).replace("*", "o").split())
+        m = _ISSUER_ORG.search(f)
+        if m:
+            unit = " ".join(m.group("u").split())
+            unit_vi = _UNITS.get(unit, unit)
+            written = m.group("name").strip()
+            # name as written: the same number of words at the end of the original
+            name_words = written.split()
+            orig_words = joined.split()
+            name_orig = " ".join(orig_words[-len(name_words):]) if name_words else ""
+            # the issuer's own office may follow ("UBND TỈNH X / VĂN PHÒNG"): keep it simple
+            if unit in ("tinh", "thanh pho", "tp"):
+                place = _place_name(name_orig) if name_orig else ""
+            else:
+                place = " ".join(w[:1].upper() + w[1:].lower() for w in name_orig.split())
+            return f"Ủy ban nhân dân {unit_vi} {place}".strip()
+        m = self._safe_resolve(pieces[-1])
+        if m is not None and getattr(m, "sure", False) and getattr(m, "agency", None) is not None:
+            return m.agency.name
+        s = " ".join(joined.split())
+        return s[:1] + s[1:].lower() if _mostly_upper(s) else s
+
+    # ------------------------------------------------------------ body
+
+    def _body(self, lines: list[str], start: int) -> list[str]:
+        body: list[str] = []
+        prev_end = True
+        prev_blank = True
+        for ln in lines[start:]:
+            s = ln.strip()
+            f = " ".join(fold_str(s).split())
+            if s and _END_LINE.search(f[:80]) and (not body or prev_end or prev_blank):
+                break
+            if s and (prev_blank or prev_end) and body and _CLOSING.match(f) and not _NUM_RE.match(s) \
+                    and not _DASH_RE.match(s):
+                break
+            if "./." in s:
+                body.append(s[: s.index("./.") + 1])
+                break
+            body.append(ln)
+            if s:
+                prev_end = _ends_sentence(s)
+                prev_blank = False
+            else:
+                prev_blank = True
+        return body
+
+    # ------------------------------------------------------------ names
+
+    def _safe_resolve(self, text: str):
+        if text in self._resolve_cache:
+            return self._resolve_cache[text]
+        try:
+            m = self.directory.resolve(text) if self.directory is not None else None
+        except Exception:  # noqa: BLE001 - a directory bug must not lose the whole notice
+            m = None
+        if m is not None and not getattr(m, "sure", False):
+            plain = guess_plain(text)
+            if plain and plain != text:
+                try:
+                    m2 = self.directory.resolve(plain)
+                except Exception:  # noqa: BLE001
+                    m2 = None
+                if m2 is not None and getattr(m2, "sure", False):
+                    m2 = _Rebased(m2, text, plain)
+                    m = m2
+        self._resolve_cache[text] = m
+        return m
+
+    def _group_at(self, f: Folded, pos: int) -> tuple[int, str] | None:
+        for pat, gid in _GROUP_PATTERNS:
+            m = pat.match(f.text, pos)
+            if m:
+                return m.end(), gid
+        return None
+
+    def _group_agency(self, as_written: str, gid: str) -> dict:
+        group = gid
+        resolve_group = getattr(self.directory, "resolve_group", None)
+        if resolve_group is not None:
+            try:
+                other = resolve_group(as_written)
+            except Exception:  # noqa: BLE001
+                other = None
+            if other and not (gid == "lien-quan") and other != "lien-quan":
+                group = other
+        label = _GROUP_LABELS.get(group)
+        if group != "lien-quan":
+            label_of = getattr(self.directory, "group_label", None)
+            if label_of is not None:
+                try:
+                    label = label_of(group) or label
+                except Exception:  # noqa: BLE001
+                    pass
+        return {"name": label or group, "agency_id": None, "group": group, "as_written": as_written}
+
+    def _names(self, f: Folded, pos: int, end: int, warnings: list[str], *, require_first: bool = False
+               ) -> tuple[list[dict], int]:
+        """Agencies written one after the other from folded ``pos``; (agencies, folded end of the list)."""
+        out: list[dict] = []
+        s = f.text
+        while pos < end:
+            # skip separators between names
+            if out:
+                m = _SEP.match(s, pos, end)
+                if not m or m.end() == pos:
+                    break
+                pos = m.end()
+            while pos < end and s[pos] in " \n":
+                pos += 1
+            if pos >= end:
+                break
+            g = self._group_at(f, pos)
+            if g and g[0] <= end:
+                a, b = pos, g[0]
+                out.append(self._group_agency(" ".join(f.span(a, b).split()), g[1]))
+                pos = b
+                continue
+            hard = _HARD_STOP.search(s, pos, end)
+            stop = hard.start() if hard else end
+            window = s[pos:stop]
+            words = list(re.finditer(r"\S+", window))
+            if len(words) > 16:
+                stop = pos + words[15].end()
+            written = " ".join(f.span(pos, stop).split())
+            if not written:
+                break
+            m = self._safe_resolve(written)
+            agency = getattr(m, "agency", None) if m is not None else None
+            if m is not None and getattr(m, "sure", False) and (agency is not None or getattr(m, "group", None)):
+                rest = getattr(m, "rest", "") or ""
+                used = written[: len(written) - len(rest)] if rest and written.endswith(rest) else written
+                if rest and not written.endswith(rest):
+                    k = written.rfind(rest)
+                    used = written[:k] if k > 0 else written
+                used = used.rstrip(" ,;:-–")
+                # folded length of the used part
+                nxt = self._advance(f, pos, stop, used)
+                if agency is not None:
+                    out.append({"name": agency.name, "agency_id": agency.id, "group": None, "as_written": used})
+                    note = getattr(m, "note", None)
+                    if note:
+                        warnings.append(_w("note", name=used, note=note))
+                else:
+                    out.append(self._group_agency(used, m.group))
+                pos = nxt
+                continue
+            # not resolvable: cut at the next comma, "và" or verb, keep it if it looks like an agency
+            piece_end = stop
+            for pat in (_STOP_WORDS, _STOP_EXACT, re.compile(r",|(?<![a-z])va(?![a-z])")):
+                mm = pat.search(s, pos + 1, piece_end)
+                if mm:
+                    piece_end = mm.start()
+            piece = " ".join(f.span(pos, piece_end).split()).strip(" ,;:-–")
+            if piece and _AGENCYISH.match(s, pos) and len(piece.split()) <= 12:
+                cands = [c.name for c in (getattr(m, "candidates", None) or [])][:3] if m is not None else []
+                if cands:
+                    warnings.append(_w("unsure", name=piece, candidates=", ".join(cands)))
+                else:
+                    warnings.append(_w("unresolved", name=piece))
+                out.append({"name": piece, "agency_id": None, "group": None, "as_written": piece})
+                pos = piece_end
+                continue
+            if require_first and not out:
+                return [], pos
+            break
+        return out, pos
+
+    @staticmethod
+    def _advance(f: Folded, pos: int, stop: int, used: str) -> int:
+        """The folded index after the original text ``used`` that starts at folded ``pos``."""
+        target = fold_str(used).replace(" ", "")
+        k = pos
+        n = 0
+        while k < stop and n < len(target):
+            if f.text[k] not in " \n":
+                n += 1
+            k += 1
+        return k
+
+    # ------------------------------------------------------------ assignees
+
+    def _assignees(self, text: str, warnings: list[str]) -> tuple[list[dict], list[dict], bool]:
+        """(leads, coordinators, chu_tri_without_subject) written in one item's own text."""
+        f = fold(text)
+        s = f.text
+        n = len(s)
+        leads: list[dict] = []
+        coords: list[dict] = []
+        lead_spans: list[tuple[int, int]] = []
+        orphan_chu_tri = False
+        # 1. "Giao X"
+        for m in _GIAO.finditer(s):
+            if _GIAO_NOT_AFTER.search(s, max(0, m.start() - 14), m.start()):
+                continue
+            names, end = self._names(f, m.end(), n, warnings, require_first=True)
+            if names:
+                leads = names
+                lead_spans.append((m.start(), end))
+                break
+        # 2. "X chủ trì"
+        for m in _CHU_TRI.finditer(s):
+            clause_start = max(s.rfind(c, 0, m.start()) for c in ".;:\n(") + 1
+            for a, b in lead_spans:
+                if a <= m.start() <= b + 3:
+                    clause_start = m.start()
+            subject = s[clause_start:m.start()].strip(" ,")
+            if not subject or kw("giao(?: cho)?", bounded=True).fullmatch(subject.strip()):
+                if not leads:
+                    orphan_chu_tri = True
+                continue
+            lw = _LEAD_WORDS.match(s, clause_start + (len(s[clause_start:]) - len(s[clause_start:].lstrip())))
+            p = lw.end() if lw else clause_start
+            names, _ = self._names(f, p, m.start(), warnings, require_first=True)
+            if names and not leads:
+                leads = names
+            if leads:
+                break
+        # 3. the subject of the first clause
+        if not leads:
+            p = len(s) - len(s.lstrip())
+            tm = _TOPIC.match(s, p)
+            if tm:
+                p = tm.end()
+            lw = _LEAD_WORDS.match(s, p)
+            if lw:
+                p = lw.end()
+            names, _ = self._names(f, p, n, warnings, require_first=True)
+            if names:
+                leads = names
+        # 4. coordinators
+        for m in _PHOI_HOP.finditer(s):
+            names, _ = self._names(f, m.end(), n, warnings, require_first=True)
+            for a in names:
+                if not any(_same(a, b) for b in coords + leads):
+                    coords.append(a)
+        if len(leads) > 1:
+            warnings.append(_w("several_leads", names=", ".join(a["name"] for a in leads), lead=leads[0]["name"]))
+            extra = [a for a in leads[1:] if not any(_same(a, b) for b in coords)]
+            coords = extra + coords
+            leads = leads[:1]
+        coords = [a for a in coords if not any(_same(a, b) for b in leads)]
+        return leads, coords, orphan_chu_tri
+
+    def _audience(self, preamble: str) -> list[dict]:
+        f = fold(preamble)
+        found: list[dict] = []
+        for m in _AUDIENCE.finditer(f.text):
+            names, _ = self._names(f, m.end(), len(f.text), [], require_first=True)
+            if names:
+                found = names[:1]
+        return found
+
+    # ------------------------------------------------------------ main
+
+    def read(self) -> dict:
+        lines = self._lines()
+        kind_at = self._find_kind(lines)
+        start = self._header(lines, kind_at)
+        body = self._body(lines, start)
+        if self.notice["number"] is None:
+            self.warnings.append(_w("no_number"))
+        if self.issued is None:
+            self.warnings.append(_w("no_date"))
+        has_numbers = any(_NUM_RE.match(ln) for ln in body)
+        parser = _Parser(body, allow_top_dashes=not has_numbers)
+        root = parser.run()
+        preamble = " ".join(" ".join(parser.preamble).split())
+        if preamble:
+            dates = dl.find_dates(preamble[:120])
+            if dates and dates[0][2] is not None and dates[0][0] < 25:
+                self.notice["meeting_on"] = dates[0][2].isoformat()
+        audience = self._audience(preamble) if preamble else []
+        self._refs(root, parser.restarts)
+        items: list[dict] = []
+        skipped: list[dict] = []
+        self._walk(root, items, skipped, audience, inherited=None, skip_reason=None)
+        if not items:
+            self.warnings.append(_w("no_items"))
+        return {"notice": dict(self.notice), "items": items, "skipped": skipped, "warnings": self.warnings}
+
+    def _refs(self, root: _Node, restarts: bool) -> None:
+        top_dash = 0
+        top_letter = 0
+        for node in root.children:
+            if node.kind == "roman":
+                node.ref = node.label
+                self._child_refs(node, restarts)
+            elif node.kind == "num":
+                node.ref = node.label
+                self._child_refs(node, restarts)
+            elif node.kind == "dash":
+                top_dash += 1
+                node.ref = str(top_dash)
+                self._child_refs(node, restarts)
+            elif node.kind == "letter":
+                top_letter += 1
+                node.ref = node.label
+                self._child_refs(node, restarts)
+
+    def _child_refs(self, node: _Node, restarts: bool) -> None:
+        k = 0
+        for c in node.children:
+            if c.kind == "num":
+                c.ref = f"{node.ref}.{c.label}" if restarts and node.kind == "roman" else c.label
+            elif c.kind == "sub":
+                c.ref = c.label
+            elif c.kind == "letter":
+                c.ref = f"{node.ref}.{c.label}" if node.kind != "roman" or restarts else c.label
+                if node.kind == "roman" and not restarts:
+                    c.ref = f"{node.ref}.{c.label}"
+            elif c.kind == "dash":
+                k += 1
+                c.ref = f"{node.ref}.{k}"
+            self._child_refs(c, restarts)
+
+    def _walk(self, node: _Node, items: list[dict], skipped: list[dict], audience: list[dict],
+              inherited: dict | None, skip_reason: str | None) -> None:
+        for c in node.children:
+            reason = skip_reason
+            if c.kind == "roman" and c.children:
+                heading = fold_str(c.lines[0] if c.lines else "")
+                if _ASSESSMENT.search(heading) and not _TASKISH.search(heading):
+                    reason = "assessment"
+            if c.gap_from is not None:
+                self.warnings.append(_w("numbering_gap", previous=c.gap_from, ref=c.ref))
+            own_text = c.text
+            if c.children:
+                ctx = self._context(c, inherited)
+                self._walk(c, items, skipped, audience, ctx, reason)
+                continue
+            if c.kind == "roman" and (not own_text or (len(own_text.split()) <= 12 and _mostly_upper(own_text))):
+                continue  # an empty section heading
+            if reason:
+                skipped.append({"ref": c.ref, "text": own_text, "reason": reason})
+                continue
+            if not own_text:
+                continue
+            first = fold_str(own_text)
+            nt = _NOT_TASK.match(first)
+            if nt and not _ASSIGNS.search(first, nt.end()):
+                skipped.append({"ref": c.ref, "text": own_text, "reason": "not_task"})
+                self.warnings.append(_w("not_task", ref=c.ref, start=" ".join(own_text.split()[:4])))
+                continue
+            items.append(self._item(c, own_text, inherited, audience))
+
+    def _context(self, node: _Node, inherited: dict | None) -> dict:
+        """What a header item passes to its sub-items: lead, coordinators, deadline, recurring."""
+        warnings: list[str] = []
+        text = node.text
+        leads, coords, _ = self._assignees(text, warnings) if text else ([], [], False)
+        found = dl.find_deadlines(text, issued_on=self.issued) if text else []
+        rec = dl.find_recurring(text) if text else []
+        ctx = dict(inherited or {})
+        if leads:
+            ctx["lead"], ctx["coordinate"], ctx["warnings"] = leads, coords, warnings
+        if found:
+            ctx["deadlines"] = found
+        if rec:
+            ctx["recurring"] = rec
+        ctx["heading"] = text
+        return ctx
+
+    def _item(self, node: _Node, text: str, inherited: dict | None, audience: list[dict]) -> dict:
+        warnings: list[str] = []
+        leads, coords, _orphan = self._assignees(text, warnings)
+        if not leads and inherited and inherited.get("lead"):
+            leads = [dict(a) for a in inherited["lead"]]
+            if not coords:
+                coords = [dict(a) for a in inherited.get("coordinate", [])]
+            for w in inherited.get("warnings", []):
+                if w not in warnings:
+                    warnings.append(w)
+        if not leads and audience:
+            leads = [dict(a) for a in audience]
+        if not leads:
+            warnings.append(_w("no_lead"))
+        coords = [a for a in coords if not any(_same(a, b) for b in leads)]
+        f = fold(text)
+        found = dl.find_deadlines(text, issued_on=self.issued, folded=f)
+        if not found and inherited and inherited.get("deadlines"):
+            found = inherited["deadlines"]
+        chosen = dl.pick_deadline(found)
+        distinct = {d.date for d in found if d.date is not None}
+        if len(distinct) > 1:
+            warnings.append(_w("several_deadlines", texts="; ".join(d.text for d in found)))
+        for d in found:
+            if d.problem == "impossible":
+                warnings.append(_w("impossible_date", text=d.as_written))
+            elif d.problem == "no_year":
+                warnings.append(_w("no_year", text=d.as_written))
+            elif d.problem == "working_days":
+                warnings.append(_w("working_days", text=d.as_written))
+            elif d.problem == "before_issue" and d is chosen:
+                warnings.append(_w("before_issue", text=d.as_written))
+            elif d.problem == "next_year" and d is chosen and d.date:
+                warnings.append(_w("next_year", text=d.as_written, date=d.date.strftime("%d/%m/%Y")))
+        rec = dl.find_recurring(text, folded=f)
+        if not rec and inherited and inherited.get("recurring"):
+            rec = inherited["recurring"]
+        item = {
+            "ref": node.ref,
+            "text": text,
+            "heading": (inherited or {}).get("heading") or None,
+            "lead": leads,
+            "coordinate": coords,
+            "deadline": chosen.date.isoformat() if chosen and chosen.date else None,
+            "deadline_text": chosen.text if chosen else None,
+            "deadline_as_written": chosen.as_written if chosen else None,
+            "recurring": "; ".join(dict.fromkeys(r.text for r in rec)) if rec else None,
+            "warnings": list(dict.fromkeys(warnings)),
+        }
+        return item
+
+
+class _Rebased:
+    """A Match found on the plain reading of noisy text, with ``rest`` mapped back to the original."""
+
+    def __init__(self, m: Any, original: str, plain: str) -> None:
+        self.__dict__.update({k: getattr(m, k, None) for k in ("agency", "score", "sure", "candidates", "note",
+                                                               "group", "listed")})
+        rest = getattr(m, "rest", "") or ""
+        self.as_written = original
+        if rest and plain.endswith(rest):
+            words_used = len(plain[: len(plain) - len(rest)].split())
+            self.rest = " ".join(original.split()[words_used:])
+        else:
+            self.rest = ""
+
+
+def _same(a: dict, b: dict) -> bool:
+    if a.get("agency_id") and a.get("agency_id") == b.get("agency_id"):
+        return True
+    if a.get("group") and a.get("group") == b.get("group"):
+        return True
+    return not a.get("agency_id") and not a.get("group") and fold_str(a["name"]) == fold_str(b["name"])
+
+
+def read_notice(text: str, directory: Any) -> dict:
+    """Read a notice's text into its header and tasks (see the module docstring)."""
+    return _Reader(text, directory).read()
+
+
+def read_notice_file(data: bytes, filename: str, directory: Any) -> dict:
+    """:func:`bot.notices.extract.extract_text` then :func:`read_notice`."""
+    from bot.notices.extract import extract_text
+
+    return read_notice(extract_text(data, filename), directory)
