@@ -51,6 +51,8 @@ DEFAULT_GROUP_LABELS = {
 #: Scores (0..100) of the fuzzy step.
 SURE_SCORE = 86.0  # at or above: sure, if no other agency is close
 MARGIN = 7.0  # the best agency must beat the next one by this much to be sure
+PLAUSIBLE_ABOVE = 92.0  # below: the words of the best guess must agree in their consonants
+ALONE_SCORE = 80.0  # enough when no other agency is a candidate, or the telling words match
 CANDIDATE_SCORE = 62.0  # below: not even a candidate
 MAX_CANDIDATES = 5
 
@@ -97,6 +99,8 @@ _EXPAND = {
     "mttq": "mat tran to quoc",
     "ubmttq": "uy ban mat tran to quoc",
     "ubmttqvn": "uy ban mat tran to quoc viet nam",
+    "vpubnd": "van phong uy ban nhan dan",
+    "vpub": "van phong uy ban",
     "vn": "viet nam",
     "bql": "ban quan ly",
     "kkt": "khu kinh te",
@@ -134,11 +138,19 @@ def strip_diacritics(text: str, *, lower: bool = True) -> str:
     return text.lower() if lower else text
 
 
+_CONSONANTS = set("bcdghklmnpqrstvx")
+
+
 def _fold_token(tok: str) -> str:
     """Map common OCR confusions of one (diacritics-free) token to base letters."""
     if any(c.isalpha() for c in tok):
+        if "1" in tok:  # "1am" = "làm" (l only starts a syllable), "t1nh" = "tỉnh"
+            tok = tok[0].replace("1", "l") + tok[1:].replace("1", "i")
         tok = tok.translate(_OCR_DIGITS)
     tok = tok.replace("w", "u").replace("j", "i").replace("ir", "u").replace("ea", "a")
+    tok = tok.replace("ey", "ay")  # "Xéy" = "Xây": "ey" is not Vietnamese
+    if "y" in tok:  # "dYng" = "dựng", "cyc" = "cục": y before a consonant is an OCR'd ư/ụ
+        tok = re.sub(r"(?<!u)y(?=[bcdghklmnpqrstvx])", "u", tok)
     if "p" in tok:  # Vietnamese has "ph" and a final "p" after a vowel; other p's are an OCR'd Đ
         chars = list(tok)
         for i, c in enumerate(chars):
@@ -148,6 +160,8 @@ def _fold_token(tok: str) -> str:
                 if nxt != "h" and prev not in _VOWELS:
                     chars[i] = "d"
         tok = "".join(chars)
+    if not any(c in _VOWELS for c in tok):
+        return tok  # an abbreviation: "tttt" stays
     out = []
     for c in tok:  # collapse repeats: "nooi" (from "No6i") → "noi"
         if not out or out[-1] != c:
@@ -159,10 +173,9 @@ def _word_tokens(word: str, ocr: bool) -> list[str]:
     """Normalised tokens of one written word (a word may give 0..n tokens)."""
     w = strip_diacritics(word, lower=False).translate(_OCR_CHARS)
     if "&" in w:
-        if ocr and re.fullmatch(r"[A-Za-z]&", w):  # "S&" = "Sở", "P&" = "Đề"
-            w = w[0] + "o"
-        else:
-            w = w.replace("&", " ")  # "KH&ĐT": & means "và"
+        if ocr:  # "S&" = "Sở", "P&" = "Đề", "Nh&n" = "Nhơn"; "KH&ĐT": & means "và"
+            w = re.sub(r"(?:(?<=^[A-Za-z])|(?<=[a-z]))&", "o", w)
+        w = w.replace("&", " ")
     out: list[str] = []
     for part in re.split(r"[^A-Za-z0-9]+", w):
         if not part:
@@ -198,6 +211,54 @@ def normalise(text: str, *, ocr: bool = False) -> str:
     return " ".join(_tokens(unicodedata.normalize("NFC", text), ocr)[0])
 
 
+_NOT_CONSONANT = re.compile(r"[aeiouy]+")
+_HARD_STOP = re.compile(r"[,;]")
+_FORM_BREAK = re.compile(r"[,;\-–—]")
+
+
+def _breaks(text: str, stop: re.Pattern) -> tuple[list[str], set[int]]:
+    """Tokens of ``text`` and the token counts after which ``stop`` punctuation occurs."""
+    toks: list[str] = []
+    out: set[int] = set()
+    pos = 0
+    for w in _WORD_RE.finditer(text):
+        if toks and stop.search(text[pos:w.start()]):
+            out.add(len(toks))
+        toks.extend(_word_tokens(w.group(), False))
+        pos = w.end()
+    return toks, out
+
+
+def _skeleton(key: str) -> str:
+    """The consonants of a folded key: "van phong uy ban" → "vn phng  bn"."""
+    return _NOT_CONSONANT.sub("", key)
+
+
+def _wordy(toks: list[str]) -> bool:
+    """Is a short form made of real words ("Quy Nhơn", "NHNN tỉnh"), not of bits ("CA tỉnh")?"""
+    rest = [t for t in toks if t != "tinh"]
+    return bool(rest) and all(len(t) >= 3 for t in rest)
+
+
+def _plausible(query: list[str], key: str) -> bool:
+    """Could OCR have turned ``key`` into ``query``? Word by word, consonants must mostly agree."""
+    ktoks = key.split()
+    if len(ktoks) != len(query):
+        return True  # words split or joined: leave it to the whole-string score
+    for q, k in zip(query, ktoks):
+        if q == k:
+            continue
+        sq, sk = _skeleton(q), _skeleton(k)
+        if sq == sk:
+            continue
+        if not sq or not sk:
+            if fuzz.ratio(q, k) < 50:
+                return False
+        elif fuzz.ratio(sq, sk) < 60:
+            return False
+    return True
+
+
 def _acronyms(tokens: list[str]) -> list[str]:
     """Initials of a name's syllables: "so ke hoach dau tu" → "skhdt", "sokhdt"."""
     if len(tokens) < 2:
@@ -210,14 +271,22 @@ def _acronyms(tokens: list[str]) -> list[str]:
 
 
 _GENERIC_HEADS = {("uy", "ban", "nhan", "dan"), ("hoi", "dong", "nhan", "dan"), ("so",), ("ban",),
-                  ("van", "phong"), ("cong", "an")}
+                  ("van", "phong"), ("cong", "an"), ("thanh", "tra")}
 # A name part is followed by one of these when it continues ("UBND" + "huyện Tuy Phước").
 _CONTINUES = {"huyen", "xa", "thi", "thanh", "phuong", "quan", "tinh", "cap", "cac", "dac"}
 
 
+def _is_abbreviation(text: str, end: int) -> bool:
+    """Is the word of ``text`` ending at ``end`` written like an abbreviation ("SNV", "KH&ĐT")?"""
+    m = re.search(r"[^\s,;:.()]+$", text[:end])
+    word = m.group() if m else ""
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 3 and sum(c.isupper() for c in letters) >= len(letters) - 1
+
+
 def _strippable_tinh(toks: list[str]) -> bool:
     """Can a trailing "tỉnh" be dropped ("Công an tỉnh" → "Công an") without losing the meaning?"""
-    return len(toks) > 1 and toks[-1] == "tinh" and tuple(toks[:-1]) not in _GENERIC_HEADS
+    return len(toks) > 2 and toks[-1] == "tinh" and tuple(toks[:-1]) not in _GENERIC_HEADS
 
 
 # ---------------------------------------------------------------------------- groups
@@ -431,14 +500,18 @@ class Directory:
                     prio = e.tier * 2
                     add(self._exact, " ".join(toks), a.id, prio, former)
                     add(self._compact, "".join(toks), a.id, prio, former)
-                    if form is a.name or not former:
+                    if form is a.name or former:  # initials of full names only
                         for acr in _acronyms(toks):
                             add(self._compact, acr, a.id, prio + 1, former)
                 for toks in self._variants(normalise(form, ocr=True).split()):
                     key = " ".join(toks)
-                    add(self._folded, key, a.id, e.tier * 2, former)
-                    if len(key) >= 5:
-                        fuzzy[(key, a.id)] = former or fuzzy.get((key, a.id), False)
+                    # Short forms of one or two words ("CA tỉnh", "Tây Sơn") only match as
+                    # written: OCR-folded they would catch ordinary words ("của tỉnh" → "caa tinh").
+                    full = form is a.name or former or len(toks) >= 3
+                    if full or _wordy(toks):
+                        add(self._folded, key, a.id, e.tier * 2, former)
+                        if full and len(key) >= 5:
+                            fuzzy[(key, a.id)] = former or fuzzy.get((key, a.id), False)
         self._fuzzy_keys = [k for k, _ in fuzzy]
         self._fuzzy_ids = [(aid, former) for (_, aid), former in fuzzy.items()]
         by_len: dict[int, tuple[list[str], list[int]]] = {}
@@ -534,10 +607,11 @@ class Directory:
             return self._group_keys[key]
         if not key.startswith(("cac", "uy ban", "cap", "ca")) or len(key) < 8:
             return None
-        best = process.extractOne(key, self._group_list, scorer=fuzz.ratio, score_cutoff=88)
-        if best is None:
-            return None
-        return self._group_ids[best[2]]
+        for form, score, i in process.extract(key, self._group_list, scorer=fuzz.ratio,
+                                              score_cutoff=88, limit=3):
+            if len(key) >= len(form) - 2:  # a cut-off phrase ("UBND các") is not a group
+                return self._group_ids[i]
+        return None
 
     def resolve(self, text: str) -> Match:
         """Find the agency (or group) a written name means; see the module docstring."""
@@ -565,7 +639,7 @@ class Directory:
             for s in ((0, start) if start else (0,)):
                 m = self._exact_hit(text, toks[s:], table, 100.0 if table is self._exact else 98.0)
                 if m:
-                    return m
+                    return self._check_boundaries(m, src)
 
         # 3. a collective addressee
         group = self.resolve_group(src)
@@ -578,17 +652,45 @@ class Directory:
             start = _strip_lead(toks, _FILLER)
             for n in range(min(len(toks) - 1, start + self._max_key_tokens + 1), start, -1):
                 part = toks[start:n]
-                if len(part) == 1 and len(part[0]) < 3:
-                    break
-                if toks[n] in _CONTINUES:
-                    continue
+                if len(part) == 1 and not _is_abbreviation(src, ends[start]):
+                    break  # one ordinary word ("Báo", "Sở") is not a name
+                if toks[n] in _CONTINUES or ends[n - 1] == ends[n]:
+                    continue  # the name goes on, or the cut would split a word ("Tc&lT")
                 m = self._exact_hit(text, part, table, score)
                 if m:
-                    m.rest = text[ends[n - 1]:].strip(" \t\r\n,;:.-–—")
+                    m.rest = src[ends[n - 1]:].strip(" \t\r\n,;:.-–—")
                     return m
 
         # 5. fuzzy
-        return self._fuzzy(text, folded, folded_ends)
+        return self._check_boundaries(self._fuzzy(text, src, folded, folded_ends), src)
+
+    def _check_boundaries(self, m: Match, src: str) -> Match:
+        """A name read across "," or ";" is doubtful unless the name has a break there too
+        ("Sở Lao động, Thương binh và Xã hội" is fine; "tỉnh, Ủy ..." is not "Tỉnh ủy")."""
+        if not m.sure or m.agency is None:
+            return m
+        used = src[: len(src) - len(m.rest)] if m.rest else src
+        used = used.strip(" \t\r\n,;.:-–—")
+        if not _HARD_STOP.search(used):
+            return m
+        toks, stops = _breaks(used, _HARD_STOP)
+        skip = _strip_lead(toks, _FILLER)
+        stops = {p - skip for p in stops if p > skip}
+        if not stops:
+            return m
+        ok: set[int] = set()
+        ids = {m.agency.id} | {old for old, new in self._successor.items() if new == m.agency.id}
+        for aid in ids:
+            e = self._entries.get(aid)
+            if e:
+                for form in (e.agency.name, *e.agency.short, *e.formerly):
+                    ok |= _breaks(form, _FORM_BREAK)[1]
+        if stops <= ok:
+            return m
+        m.sure = False
+        m.agency = None
+        m.note = None
+        return m
 
     def _exact_hit(self, text: str, toks: list[str], table, score: float) -> Match | None:
         if not toks:
@@ -635,18 +737,18 @@ class Directory:
             return entry.agency, _text("merged_into", name=entry.agency.name), False
         return entry.agency, _text("not_listed"), False
 
-    def _fuzzy(self, text: str, folded: list[str], ends: list[int]) -> Match:
+    def _fuzzy(self, text: str, src: str, folded: list[str], ends: list[int]) -> Match:
         start = _strip_lead(folded, _FILLER)
         toks = folded[start:] or folded
         if not toks:
             return Match(text, None, 0.0, False)
-        scores: dict[str, tuple[float, bool, int]] = {}  # final agency id → (score, former, used)
+        # final agency id → (score, key index, query length in tokens)
+        scores: dict[str, tuple[float, int, int]] = {}
         n_total = len(toks)
-        lengths = range(n_total, 0, -1) if n_total <= self._max_key_tokens + 2 else \
-            range(self._max_key_tokens + 1, 0, -1)
-        for n in lengths:
+        top = min(n_total, self._max_key_tokens + 1)
+        for n in range(top, 0, -1):
             query = " ".join(toks[:n])
-            if len(query) < 4:
+            if len(query) < 4 or (n < n_total and ends[start + n - 1] == ends[start + n]):
                 continue
             penalty = 0.0 if n == n_total else 3.0 + 2.0 * min(n_total - n, 3)
             for klen in (n - 1, n, n + 1):
@@ -656,28 +758,61 @@ class Directory:
                 keys, idx = bucket
                 for _, sc, j in process.extract(query, keys, scorer=fuzz.ratio, limit=8,
                                                 score_cutoff=CANDIDATE_SCORE - 10):
-                    aid, former = self._fuzzy_ids[idx[j]]
+                    k = idx[j]
+                    aid, former = self._fuzzy_ids[k]
                     sc = sc - penalty - (1.0 if self._entries[aid].tier else 0.0)
                     fin = self._final(aid, former)[0].id
                     if fin not in scores or sc > scores[fin][0]:
-                        scores[fin] = (sc, former, n)
+                        scores[fin] = (sc, k, n)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
         ranked = [(fid, v) for fid, v in ranked if v[0] >= CANDIDATE_SCORE]
+        # a best guess whose words disagree in their consonants is a different phrase
+        # ("chu tai chinh" is "tự chủ tài chính", not "Sở Tài chính")
+        while ranked and ranked[0][1][0] < PLAUSIBLE_ABOVE and not _plausible(
+                toks[:ranked[0][1][2]], self._fuzzy_keys[ranked[0][1][1]]):
+            demoted = ranked.pop(0)
+            if not ranked or ranked[0][1][0] < demoted[1][0] - MARGIN:
+                cands = [self.get(demoted[0])] + [self.get(f) for f, _ in ranked[:MAX_CANDIDATES - 1]]
+                return Match(text, None, round(demoted[1][0], 1), False, cands)
         if not ranked:
             return Match(text, None, round(max((v[0] for v in scores.values()), default=0.0), 1), False)
         cands = [self.get(fid) for fid, _ in ranked[:MAX_CANDIDATES]]
-        best_id, (best, former, used) = ranked[0]
-        second = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        sure = best >= SURE_SCORE and best - second >= MARGIN
+        best_id, (best, key_i, used) = ranked[0]
+        alone = ALONE_SCORE if sum(map(len, toks[:used])) >= 10 else SURE_SCORE
+        if len(ranked) == 1:  # nothing else comes near
+            sure = best >= alone
+        else:
+            second, key2, _ = ranked[1][1]
+            sure = best >= SURE_SCORE and best - second >= MARGIN
+            if not sure and best >= alone:
+                sure = self._distinct(toks[:used], key_i, key2)
         if not sure:
             return Match(text, None, round(best, 1), False, cands)
-        # which hit produced it: recompute the note from the first key of that agency
-        aid = next(a for a, f in self._fuzzy_ids if self._final(a, f)[0].id == best_id)
+        aid, former = self._fuzzy_ids[key_i]
         ag, note, listed = self._final(aid, former)
         rest = ""
         if used < n_total:
-            rest = text[ends[start + used - 1]:].strip(" \t\r\n,;:.-–—")
+            rest = src[ends[start + used - 1]:].strip(" \t\r\n,;:.-–—")
         return Match(text, ag, round(best, 1), True, cands, note=note, rest=rest, listed=listed)
+
+    def _distinct(self, query: list[str], key1: int, key2: int) -> bool:
+        """Do the words that tell two close names apart ("An Nhơn" / "Hoài Nhơn") match the first?"""
+        t1 = self._fuzzy_keys[key1].split()
+        t2 = self._fuzzy_keys[key2].split()
+        cp = 0
+        while cp < min(len(t1), len(t2)) and t1[cp] == t2[cp]:
+            cp += 1
+        cs = 0
+        while cs < min(len(t1), len(t2)) - cp and t1[-1 - cs] == t2[-1 - cs]:
+            cs += 1
+        if cp + cs == 0 or len(query) - cs <= cp:
+            return False
+        d1 = " ".join(t1[cp:len(t1) - cs])
+        d2 = " ".join(t2[cp:len(t2) - cs])
+        dq = " ".join(query[cp:len(query) - cs])
+        r1 = fuzz.ratio(dq, d1)
+        r2 = fuzz.ratio(dq, d2)
+        return r1 >= 60 and r1 - r2 >= 20
 
 
 def _text(key: str, **values: str) -> str:
