@@ -396,10 +396,18 @@ def flatten_lighting(img):
     small = img.reduce(factor)
     background = small.filter(ImageFilter.MaxFilter(7)).filter(ImageFilter.GaussianBlur(4))
     background = background.resize(img.size, Image.BILINEAR)
-    page = np.asarray(img, dtype=np.float32)
-    paper = np.maximum(np.asarray(background, dtype=np.float32), 1.0)
-    out = np.clip(page * (255.0 / paper), 0, 255)
-    return Image.fromarray(out.astype(np.uint8), "L")
+    page = np.asarray(img, dtype=np.uint8)
+    paper = np.asarray(background, dtype=np.uint8)
+    out = np.empty(page.shape, dtype=np.uint8)
+    step = 256  # rows per strip: keeps the float copies small on 300-dpi pages
+    for top in range(0, page.shape[0], step):
+        strip = page[top:top + step].astype(np.float32)
+        light = np.maximum(paper[top:top + step].astype(np.float32), 1.0)
+        np.divide(strip, light, out=strip)
+        strip *= 255.0
+        np.clip(strip, 0, 255, out=strip)
+        out[top:top + step] = strip.astype(np.uint8)
+    return Image.fromarray(out, "L")
 
 
 def estimate_skew(img, max_angle: float = 5.0) -> float:
