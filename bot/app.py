@@ -103,7 +103,11 @@ def build_application(cfg: Config, store: Any, directory: Directory, *,
         ApplicationBuilder()
         .token(cfg.token or "")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=tz, link_preview_options=None))
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .rate_limiter(AIORateLimiter(
+            overall_max_rate=cfg.telegram.overall_max_rate, overall_time_period=1,
+            group_max_rate=cfg.telegram.group_max_rate, group_time_period=cfg.telegram.group_time_period,
+            max_retries=5,  # the default (0) re-raises Telegram's 429 instead of waiting and retrying
+        ))
         .post_init(post_init)
         .concurrent_updates(False)
     )

@@ -34,6 +34,9 @@ class TelegramSettings:
     base_file_url: str | None = None
     mode: str = "polling"
     poll_timeout: int = 30  # seconds of getUpdates long polling
+    overall_max_rate: float = 30.0  # messages per second, all chats together (Telegram: about 30)
+    group_max_rate: float = 20.0  # messages per group and group_time_period (Telegram: 20 a minute)
+    group_time_period: float = 60.0
 
 
 @dataclasses.dataclass
@@ -269,6 +272,8 @@ def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Pa
             problems.append(f"telegram.{key}: must be an http(s) URL, got {url!r}")
     if (tg.base_url is None) != (tg.base_file_url is None):
         problems.append("telegram.base_file_url: set base_url and base_file_url together")
+    if tg.overall_max_rate <= 0 or tg.group_max_rate <= 0 or tg.group_time_period <= 0:
+        problems.append("telegram: overall_max_rate, group_max_rate and group_time_period must be positive")
     if tg.poll_timeout < 0 or tg.poll_timeout > 600:
         problems.append(f"telegram.poll_timeout: must be between 0 and 600 seconds, got {tg.poll_timeout}")
     for key in ("admins", "leaders"):

@@ -79,7 +79,9 @@ async def test_import_fix_publish_and_deliver_on_registration(emulator, tmp_path
         ca81 = card_for(emu, CA_GROUP, "8.1")
         assert "Phối hợp" in ca81["text"]
         # Importing the same file again does not make a second notice.
-        await import_sample(env)
+        emu.send(ADMIN, ADMIN, document=("TB-89 (copy).txt", SAMPLE.read_bytes(), "text/plain"))
+        again = await emu.wait_for_bot_message(ADMIN, lambda m: "đã được nhập trước đây" in m["text"], timeout=20)
+        assert "đã công bố" in again["text"]
         assert len(env.store.notices.all_notices()) == 1
         # An agency registering later gets what was waiting for it at once.
         stc = await register(env, "Sở Tài chính", STC_GROUP, STC_USER, "Hà")
@@ -110,7 +112,7 @@ async def test_reports_buttons_confirmation_extension(emulator, tmp_path):
         assert "&lt;b&gt;" not in ask["text"] and "<b>" in ask["text"]  # shown escaped, as plain text
         # Only an admin in the office group confirms.
         emu.press(LEADER, OFFICE_CHAT, ask["message_id"], button="✅ Xác nhận hoàn thành")
-        await emu.wait_until(lambda: any(x["show_alert"] for x in emu.callback_answers))
+        await emu.wait_until(lambda: any(x.get("show_alert") for x in emu.callback_answers))
         assert env.store.notices.assignment(a81.id).completed_at is None
         emu.press(ADMIN, OFFICE_CHAT, ask["message_id"], button="✅ Xác nhận hoàn thành")
         await emu.wait_for_bot_message(SNV_GROUP, lambda m: "đã xác nhận" in m["text"])
@@ -174,8 +176,8 @@ async def test_refusals(emulator, tmp_path):
         # Forged callback data on Công an's card pointing at Sở Nội vụ's assignment.
         a81_snv = next(a for a in env.store.notices.assignments(agency_id=snv) if a.task_id == by_ref["8.1"].id)
         ca81 = card_for(emu, CA_GROUP, "8.1")
-        emu.press(CA_USER, CA_GROUP, ca81["message_id"], data=f"st:{a81_snv.id}:done")
-        await emu.wait_until(lambda: any(x["show_alert"] for x in emu.callback_answers))
+        emu.press(CA_USER, CA_GROUP, ca81["message_id"], data=f"st:{a81_snv.id}:done", forged=True)
+        await emu.wait_until(lambda: any(x.get("show_alert") for x in emu.callback_answers))
         assert env.store.notices.assignment(a81_snv.id).progress == Progress.NONE
         # /report of another agency's task.
         emu.send(CA_USER, CA_GROUP, f"/report {by_ref['8.2'].code} xong")

@@ -219,8 +219,11 @@ class World:
             return copy.deepcopy(msg)
 
     def press(self, user_id: int, chat_id: int, message_id: int, data: str | None = None, *,
-              button: str | None = None) -> str:
-        """The user presses an inline button (by callback data or by its label). Returns the query id."""
+              button: str | None = None, forged: bool = False) -> str:
+        """The user presses an inline button (by callback data or by its label). Returns the query id.
+
+        ``forged=True`` sends ``data`` even if no button carries it (a modified client): bots must
+        never trust callback data."""
         with self.lock:
             user = self._user(user_id)
             msg = self._message(chat_id, message_id)
@@ -228,6 +231,8 @@ class World:
             chosen = [b for b in buttons if "callback_data" in b
                       and (data is None or b["callback_data"] == data)
                       and (button is None or b["text"] == button)]
+            if forged and data is not None:
+                chosen = [{"callback_data": data}]
             if not chosen:
                 offered = [(b.get("text"), b.get("callback_data")) for b in buttons]
                 raise ValueError(f"message {message_id} in {chat_id} has no button data={data!r} "
