@@ -234,16 +234,42 @@ def _skeleton(key: str) -> str:
     return _NOT_CONSONANT.sub("", key)
 
 
+_UNITS = (("thanh", "pho"), ("thi", "xa"), ("huyen",), ("quan",))
+
+
+def _drop_units(toks: list[str]) -> list[str] | None:
+    """The tokens without a district-level unit word, or None when there is none."""
+    for i in range(len(toks)):
+        for u in _UNITS:
+            if tuple(toks[i:i + len(u)]) == u and len(toks) > i + len(u):
+                return toks[:i] + toks[i + len(u):]
+    return None
+
+
 def _wordy(toks: list[str]) -> bool:
     """Is a short form made of real words ("Quy Nhơn", "NHNN tỉnh"), not of bits ("CA tỉnh")?"""
     rest = [t for t in toks if t != "tinh"]
     return bool(rest) and all(len(t) >= 3 for t in rest)
 
 
-def _plausible(query: list[str], key: str) -> bool:
+def _unit_level(toks: list[str]) -> str | None:
+    """"district" (huyện, thị xã, thành phố, quận), "commune" (xã, phường, thị trấn) or None."""
+    for i, t in enumerate(toks):
+        prev = toks[i - 1] if i else ""
+        if t in ("huyen", "quan") or (t == "xa" and prev == "thi") or (t == "pho" and prev == "thanh"):
+            return "district"
+        if t in ("phuong",) or (t == "xa" and prev != "thi") or (t == "tran" and prev == "thi"):
+            return "commune"
+    return None
+
+
+def _plausible(query: list[str], key: str, strict: bool = True) -> bool:
     """Could OCR have turned ``key`` into ``query``? Word by word, consonants must mostly agree."""
     ktoks = key.split()
-    if len(ktoks) != len(query):
+    qu, ku = _unit_level(query), _unit_level(ktoks)
+    if qu and ku and qu != ku:
+        return False  # "UBND xã Hoài Nhơn" is not "UBND thị xã Hoài Nhơn"
+    if not strict or len(ktoks) != len(query):
         return True  # words split or joined: leave it to the whole-string score
     for q, k in zip(query, ktoks):
         if q == k:
@@ -377,11 +403,13 @@ class Directory:
         self._exact: dict[str, list[tuple[str, int, bool]]] = {}  # key → (id, priority, former)
         self._folded: dict[str, list[tuple[str, int, bool]]] = {}
         self._compact: dict[str, list[tuple[str, int, bool]]] = {}
+        self._unitless: dict[str, list[tuple[str, int, bool]]] = {}  # localities without huyện/thị xã/...
         self._fuzzy_keys: list[str] = []
         self._fuzzy_ids: list[tuple[str, bool]] = []
         self._fuzzy_by_len: dict[int, tuple[list[str], list[int]]] = {}
         self._max_key_tokens = 1
         self._province_tail: tuple[str, ...] = ()
+        self._province_names: set[tuple[str, ...]] = set()
         self._cache: dict[str, Match] = {}
         self._group_keys: dict[str, str] = {}
         self._group_list: list[str] = []
@@ -400,7 +428,9 @@ class Directory:
         d = cls()
         national_raw = parts[0] if national else None
         province_raw = parts[-1] if path is not None else None
-        national_entries = _parse(*national_raw, d.warnings) if national_raw else ([], {}, None)
+        national_entries = (_parse(*national_raw, d.warnings, national=True)
+                            if national_raw else ([], {}, None))
+        d._province_names = set(_provinces(national_raw[1])) if national_raw else set()
         province_entries = _parse(*province_raw, d.warnings) if province_raw else None
         d._build(national_entries, province_entries)
         return d
@@ -422,8 +452,11 @@ class Directory:
             for a in agencies
         ]
         d = cls()
-        nat = _parse("national_agencies.toml", _read_toml(NATIONAL_FILE, "national_agencies.toml"),
-                     d.warnings) if national else ([], {}, None)
+        nat = ([], {}, None)
+        if national:
+            raw = _read_toml(NATIONAL_FILE, "national_agencies.toml")
+            nat = _parse("national_agencies.toml", raw, d.warnings, national=True)
+            d._province_names = set(_provinces(raw))
         d._build(nat, (entries, {}, province))
         return d
 
@@ -503,14 +536,20 @@ class Directory:
                     if form is a.name or former:  # initials of full names only
                         for acr in _acronyms(toks):
                             add(self._compact, acr, a.id, prio + 1, former)
+                if a.kind is AgencyKind.LOCALITY:
+                    for ocr in (False, True):
+                        toks = _drop_units(normalise(form, ocr=ocr).split())
+                        if toks is not None and len(toks) >= 2:
+                            add(self._unitless, " ".join(toks), a.id, e.tier * 2, former)
                 for toks in self._variants(normalise(form, ocr=True).split()):
                     key = " ".join(toks)
                     # Short forms of one or two words ("CA tỉnh", "Tây Sơn") only match as
                     # written: OCR-folded they would catch ordinary words ("của tỉnh" → "caa tinh").
-                    full = form is a.name or former or len(toks) >= 3
-                    if full or _wordy(toks):
+                    if form is a.name or former or len(toks) >= 3 or _wordy(toks):
                         add(self._folded, key, a.id, e.tier * 2, former)
-                        if full and len(key) >= 5:
+                        # fuzzy: forms of 3+ real words; not abbreviations ("BNC Tỉnh ủy") nor
+                        # two-word names ("Tỉnh Đoàn" would catch "tỉnh đã")
+                        if len(toks) >= 3 and all(_VOWELS & set(t) for t in toks):
                             fuzzy[(key, a.id)] = former or fuzzy.get((key, a.id), False)
         self._fuzzy_keys = [k for k, _ in fuzzy]
         self._fuzzy_ids = [(aid, former) for (_, aid), former in fuzzy.items()]
@@ -641,6 +680,15 @@ class Directory:
                 if m:
                     return self._check_boundaries(m, src)
 
+        # 2b. a locality under its former unit ("huyện Hoài Nhơn", now a thị xã)
+        for toks in (clean, folded):
+            start = _strip_lead(toks, _FILLER)
+            rest = _drop_units(toks[start:])
+            if rest is not None and len(rest) >= 2:
+                m = self._exact_hit(text, rest, self._unitless, 96.0)
+                if m:
+                    return self._check_boundaries(m, src)
+
         # 3. a collective addressee
         group = self.resolve_group(src)
         if group:
@@ -654,11 +702,11 @@ class Directory:
                 part = toks[start:n]
                 if len(part) == 1 and not _is_abbreviation(src, ends[start]):
                     break  # one ordinary word ("Báo", "Sở") is not a name
-                if toks[n] in _CONTINUES or ends[n - 1] == ends[n]:
-                    continue  # the name goes on, or the cut would split a word ("Tc&lT")
+                if not self._can_cut(toks, n, ends):
+                    continue
                 m = self._exact_hit(text, part, table, score)
                 if m:
-                    m.rest = src[ends[n - 1]:].strip(" \t\r\n,;:.-–—")
+                    m.rest = src[ends[n - 1]:].lstrip(" \t\r\n,;:.-–—")
                     return m
 
         # 5. fuzzy
@@ -691,6 +739,38 @@ class Directory:
         m.agency = None
         m.note = None
         return m
+
+    def _same_level(self, query: list[str], agency_id: str) -> bool:
+        """A commune's or district's body ("Hội Nông dân xã") is not the province's one."""
+        q = _unit_level(query)
+        if q is None:
+            return True
+        e = self._entries.get(agency_id)
+        if e is None:
+            return True
+        toks = normalise(e.agency.name).split()
+        level = _unit_level(toks) or ("province" if "tinh" in toks else None)
+        return level is None or level == q
+
+    def _can_cut(self, toks: list[str], n: int, ends: list[int]) -> bool:
+        """May a name end after ``toks[:n]``, the rest being other words?"""
+        if ends[n - 1] == ends[n]:
+            return False  # the cut would split a written word ("Tc&lT")
+        nxt, last = toks[n], toks[n - 1]
+        if last == "tinh":  # "Sở Y tế tỉnh | Quảng Nam", "Ban Tuyên giáo tỉnh | ủy"
+            return nxt not in ("uy", "doan") and not self._other_province(toks, n)
+        if nxt == "tinh":
+            # "Sở Nội vụ | tỉnh Quảng Nam" is another province's, unless we do not know ours
+            return not (self._province_tail and self._other_province(toks, n + 1))
+        return nxt not in _CONTINUES
+
+    def _other_province(self, toks: list[str], i: int) -> bool:
+        """Do ``toks[i:]`` start with the name of a province that is not ours?"""
+        for k in (1, 2, 3, 4):
+            name = tuple(toks[i:i + k])
+            if len(name) == k and name in self._province_names:
+                return name != self._province_tail
+        return False
 
     def _exact_hit(self, text: str, toks: list[str], table, score: float) -> Match | None:
         if not toks:
@@ -748,19 +828,21 @@ class Directory:
         top = min(n_total, self._max_key_tokens + 1)
         for n in range(top, 0, -1):
             query = " ".join(toks[:n])
-            if len(query) < 4 or (n < n_total and ends[start + n - 1] == ends[start + n]):
+            if len(query) < 4 or (n < n_total and not self._can_cut(folded, start + n, ends)):
                 continue
             penalty = 0.0 if n == n_total else 3.0 + 2.0 * min(n_total - n, 3)
             for klen in (n - 1, n, n + 1):
                 bucket = self._fuzzy_by_len.get(klen)
                 if not bucket:
                     continue
+                # a key with fewer words leaves a query word unexplained ("Hội Nông dân | xã")
+                short_key = 4.0 if klen < n else 0.0
                 keys, idx = bucket
                 for _, sc, j in process.extract(query, keys, scorer=fuzz.ratio, limit=8,
                                                 score_cutoff=CANDIDATE_SCORE - 10):
                     k = idx[j]
                     aid, former = self._fuzzy_ids[k]
-                    sc = sc - penalty - (1.0 if self._entries[aid].tier else 0.0)
+                    sc = sc - penalty - short_key - (1.0 if self._entries[aid].tier else 0.0)
                     fin = self._final(aid, former)[0].id
                     if fin not in scores or sc > scores[fin][0]:
                         scores[fin] = (sc, k, n)
@@ -768,8 +850,10 @@ class Directory:
         ranked = [(fid, v) for fid, v in ranked if v[0] >= CANDIDATE_SCORE]
         # a best guess whose words disagree in their consonants is a different phrase
         # ("chu tai chinh" is "tự chủ tài chính", not "Sở Tài chính")
-        while ranked and ranked[0][1][0] < PLAUSIBLE_ABOVE and not _plausible(
-                toks[:ranked[0][1][2]], self._fuzzy_keys[ranked[0][1][1]]):
+        while ranked and not (
+                _plausible(toks[:ranked[0][1][2]], self._fuzzy_keys[ranked[0][1][1]],
+                           strict=ranked[0][1][0] < PLAUSIBLE_ABOVE)
+                and self._same_level(toks[:ranked[0][1][2]], ranked[0][0])):
             demoted = ranked.pop(0)
             if not ranked or ranked[0][1][0] < demoted[1][0] - MARGIN:
                 cands = [self.get(demoted[0])] + [self.get(f) for f, _ in ranked[:MAX_CANDIDATES - 1]]
@@ -792,7 +876,7 @@ class Directory:
         ag, note, listed = self._final(aid, former)
         rest = ""
         if used < n_total:
-            rest = src[ends[start + used - 1]:].strip(" \t\r\n,;:.-–—")
+            rest = src[ends[start + used - 1]:].lstrip(" \t\r\n,;:.-–—")
         return Match(text, ag, round(best, 1), True, cands, note=note, rest=rest, listed=listed)
 
     def _distinct(self, query: list[str], key1: int, key2: int) -> bool:
@@ -857,9 +941,15 @@ def _str_list(label: str, where: str, key: str, value: Any) -> list[str]:
     return [v.strip() for v in value]
 
 
-def _parse(label: str, data: dict[str, Any], warnings: list[str]):
+def _provinces(data: dict[str, Any]) -> list[tuple[str, ...]]:
+    """The province names listed in the national file, as token tuples."""
+    names = data.get("provinces", [])
+    return [tuple(normalise(n).split()) for n in names if isinstance(n, str) and normalise(n)]
+
+
+def _parse(label: str, data: dict[str, Any], warnings: list[str], *, national: bool = False):
     """Validate one file: ([(Agency, replaces, formerly)], group labels, province name)."""
-    unknown = sorted(set(data) - _TOP_KEYS)
+    unknown = sorted(set(data) - _TOP_KEYS - ({"provinces"} if national else set()))
     if unknown:
         raise DirectoryError(
             f"{label}: unknown key {unknown[0]!r} (known: agency, groups, province)"
