@@ -108,6 +108,10 @@ async def _run(pause: float) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    import logging
+
+    if not args.verbose:
+        logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
     asyncio.run(_run(args.pause))
     return 0
 

@@ -38,12 +38,12 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(update, texts.t("registration.help_group_bound",
                                         agency=agency.name if agency else binding.agency_id))
         return
-    text = texts.t("registration.help_private")
+    parts = [texts.t("registration.help_private")]
     if is_admin(context, update):
-        text += texts.t("registration.help_admin")
+        parts.append(texts.t("registration.help_admin"))
     if is_leader(context, update) or is_admin(context, update):
-        text += texts.t("registration.help_leader")
-    await reply(update, text)
+        parts.append(texts.t("registration.help_leader"))
+    await reply(update, "\n\n".join(parts))
 
 
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
