@@ -164,6 +164,7 @@ async def test_user_edit_produces_edited_message(world, bot):
 
 
 async def test_successive_waits_return_successive_messages(world, bot):
+    world.set_flood_limits(FloodLimits.off())  # 6 messages in a private chat within a second
     world.press_start(LAN)
     await world.wait_for_bot_message(LAN)
     world.send(LAN, LAN, "/burst 2")
@@ -171,6 +172,11 @@ async def test_successive_waits_return_successive_messages(world, bot):
     second = await world.wait_for_bot_message(LAN)
     assert (first["text"], second["text"]) == ("tin 1", "tin 2")
     assert second["message_id"] == first["message_id"] + 1
+    world.send(LAN, LAN, "/burst 3")
+    third = await world.wait_for_bot_message(LAN, lambda m: m["text"] == "tin 3")
+    first = await world.wait_for_bot_message(LAN, lambda m: m["text"].startswith("tin"))
+    assert (first["text"], third["text"]) == ("tin 1", "tin 3")
+    assert (await world.wait_for_bot_message(LAN))["text"] == "tin 2"
     with pytest.raises(TimeoutError, match="a bot message in chat 7"):
         await world.wait_for_bot_message(LAN, timeout=0.2)
 
@@ -184,7 +190,7 @@ async def test_callback_query_answered_and_message_edited(world, bot):
     edited = await world.wait_for_bot_message(LAN, include_edits=True)
     await world.wait_until(lambda: world.callback_answers)
     assert world.callback_answers == [{"callback_query_id": qid, "text": "Đã ghi nhận", "show_alert": True,
-                                       "data": "no", "from": LAN}]
+                                       "url": None, "cache_time": 0, "data": "no", "from": LAN}]
     assert edited["message_id"] == menu["message_id"]
     assert edited["text"] == "Bạn chọn: no" and "reply_markup" not in edited
     assert edited["edits"][0]["text"] == "Xin chào Lan"
@@ -371,6 +377,7 @@ async def test_flood_refused_messages_are_not_stored(world):
     assert body["error_code"] == 429 and body["description"].startswith("Too Many Requests: retry after ")
     assert isinstance(body["parameters"]["retry_after"], int) and 1 <= body["parameters"]["retry_after"] <= 60
     assert world.refused_429 == 2
+    assert [chat for chat, _ in world.flood.refusals] == [GROUP, GROUP]
     assert len(world.bot_messages(GROUP)) == 3
 
 

@@ -51,20 +51,22 @@ Observe (sync)::
     emu.bot_messages(chat_id=None)   # what the bot sent, oldest first, edits applied; each dict has
                                      # "edits" (earlier versions), "deleted", "seq", "changed_seq"
     emu.message(chat_id, message_id) # any stored message
-    emu.callback_answers             # [{"callback_query_id", "text", "show_alert", "data", "from"}]
+    emu.callback_answers             # [{"callback_query_id", "text", "show_alert", "url", "cache_time",
+                                     #   "data" (of the pressed button), "from" (user id)}]
     emu.requests / emu.calls("sendMessage")   # (method, decoded params) log / params of one method
     emu.commands_for(scope=None, language_code="")  # what setMyCommands stored for a scope
     emu.file_bytes(file_id)          # content of a file the bot or a user sent
     emu.spec_errors, emu.spec_notes  # api.json mismatches (fail the test) / unknown fields (notes)
     emu.refused_429                  # how many 429 answers were given; refused messages are not stored
+    emu.flood.refusals               # [(chat_id, retry_after)] of each 429
     emu.pending_updates, emu.pinned  # updates not yet fetched by the bot; chat id -> pinned message
     emu.unsupported                  # Bot API methods the bot called that are not emulated
 
 Wait (async, never blocks the loop; raise TimeoutError with a summary of recent traffic)::
 
     msg = await emu.wait_for_bot_message(chat_id, predicate=None, timeout=5, include_edits=False)
-        # the next bot message after the last driver action or the previously returned message
-        # (or after since=<seq>): two calls in a row give two successive messages
+        # the first bot message after the last driver action (or after since=<seq>) that no
+        # earlier call returned: two calls in a row give two successive messages
     await emu.wait_until(lambda: len(emu.callback_answers) == 1, timeout=5)
     await emu.wait_idle(quiet=0.15)  # all updates fetched and no request for `quiet` seconds
 

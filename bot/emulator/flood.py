@@ -45,6 +45,7 @@ class FloodControl:
         self.limits = limits or FloodLimits()
         self.clock = clock
         self.refused = 0  # number of 429 answers
+        self.refusals: list[tuple[int, int]] = []  # (chat id, retry_after) of each 429
         self._bot: deque[float] = deque()
         self._chats: dict[int, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -73,8 +74,10 @@ class FloodControl:
                 if count and len(stamps) >= count:
                     wait = max(wait, stamps[len(stamps) - count] + seconds - now)
             if wait > 0:
+                retry_after = max(1, math.ceil(wait))
                 self.refused += 1
-                return max(1, math.ceil(wait))
+                self.refusals.append((chat_id, retry_after))
+                return retry_after
             for stamps, _, _ in windows:
                 stamps.append(now)
             return None

@@ -196,11 +196,10 @@ class BotApiMethods(World):
         if len(p.get("text", "")) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
         entry["answered"] = True
-        answer = {k: p[k] for k in ("text", "show_alert", "url", "cache_time") if k in p}
-        answer["callback_query_id"] = p["callback_query_id"]
-        answer["data"] = entry["query"].get("data")
-        answer["from"] = entry["query"]["from"]["id"]
-        self.callback_answers.append(answer)
+        self.callback_answers.append({
+            "callback_query_id": p["callback_query_id"], "text": p.get("text"),
+            "show_alert": p.get("show_alert", False), "url": p.get("url"), "cache_time": p.get("cache_time", 0),
+            "data": entry["query"].get("data"), "from": entry["query"]["from"]["id"]})
         return True
 
     def api_pinChatMessage(self, p: dict) -> bool:

@@ -44,6 +44,7 @@ class BotAPIEmulator(BotApiMethods):
         self.spec_notes: list[str] = []
         self.unsupported: list[str] = []
         self._in_flight = 0
+        self._returned: set[tuple[int, int, int]] = set()  # messages wait_for_bot_message gave out
         self._last_activity = time.monotonic()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -161,21 +162,22 @@ class BotAPIEmulator(BotApiMethods):
     async def wait_for_bot_message(self, chat_id: int | None = None,
                                    predicate: Callable[[dict], bool] | None = None, timeout: float = 5.0,
                                    *, since: int | None = None, include_edits: bool = False) -> dict:
-        """The first message the bot sent to `chat_id` (any chat if None) that satisfies
-        `predicate`, after the last driver action or the message the previous call returned
-        (or after `since`, a `seq` value). So two calls in a row return two successive messages.
+        """The first message the bot sent to `chat_id` (any chat if None) after the last driver
+        action (or after `since`, a `seq` value) that satisfies `predicate` and that no earlier
+        call returned: two calls in a row give two successive messages, in any order of predicates.
         With include_edits, a message edited after that point also matches (as it is now)."""
         mark = self.mark if since is None else since
         key = "changed_seq" if include_edits else "seq"
 
         def find():
             for m in self.bot_messages(chat_id):
-                if m[key] > mark and (predicate is None or predicate(m)):
+                if m[key] > mark and (m["chat"]["id"], m["message_id"], m[key]) not in self._returned \
+                        and (predicate is None or predicate(m)):
                     return m
             return None
         found = await self.wait_until(find, timeout, what=f"a bot message in chat {chat_id}")
         with self.lock:
-            self.mark = max(self.mark, found[key])
+            self._returned.add((found["chat"]["id"], found["message_id"], found[key]))
         return found
 
     async def wait_idle(self, quiet: float = 0.15, timeout: float = 10.0) -> None:
