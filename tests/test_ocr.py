@@ -446,3 +446,16 @@ items = st.fixed_dictionaries({
 def test_doubt_checks_never_crash(items, text, issued):
     out = doubt_checks({"notice": {"issued_on": issued}, "items": items, "warnings": []}, text)
     assert len(out["items"]) == len(items)
+
+
+def test_past_period_dropped_by_the_reader_is_flagged():
+    # the reader reads no deadline from a period already over at the date of issue;
+    # on a scan that is most likely "quý III" read as "quý II"
+    item = _item("3", "hoàn thành trong quý II/2025.", None, None)
+    out = doubt_checks(_result([item], issued="2025-07-14"), "")
+    assert _doubtful(out) == {"3": ["deadline"]}
+    # a past year is narrative, not a misread
+    old = _item("3", "phát huy kết quả đạt được trong quý II/2024.", None, None)
+    assert _doubtful(doubt_checks(_result([old], issued="2025-07-14"), "")) == {}
+    narrative = _item("I", "Trong quý I năm 2024, các cơ quan đã tích cực triển khai.", None, None)
+    assert _doubtful(doubt_checks(_result([narrative], issued="2024-04-05"), "")) == {}

@@ -172,6 +172,13 @@ _DATE_PATTERNS = [
 _MONTH_PATTERN = re.compile(r"(?<!\d\s)tháng\s+(\d{1,2})\s*(?:năm\s+|/\s*)(\d{4})", re.I)
 _QUARTER = re.compile(r"qu[ýy]\s+([^\s/,;.]{1,5})\s*(?:/\s*\d{4}|năm\s+\d{4})", re.I)
 _QUARTER_NUMERALS = {"I", "II", "III", "IV", "1", "2", "3", "4"}
+# a period given as a deadline: "trong quý II/2024", "trước quý III năm 2024", "trong tháng 3/2024"
+_CUE = r"(?:trong|trước|hết|cuối|chậm nhất(?:\s+(?:trong|vào))?|hoàn thành(?:\s+trong)?)\s+"
+_PERIOD_DEADLINE = re.compile(
+    _CUE + r"(?:(quý)\s+(IV|I{1,3}|[1-4])|(tháng)\s+(\d{1,2}))\s*(?:/\s*|năm\s+)(\d{4})(?!\d)"
+    r"(?=\s*(?:[.;)]|$))",  # ends its clause, as deadlines do ("Trong quý I năm 2024, ..." is narrative)
+    re.I)
+_ROMAN_VALUE = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _PERIOD_WORDS = re.compile(r"\b(quý|tháng|năm)\b", re.I)
 
 
@@ -210,6 +217,18 @@ def _dates_in(text: str) -> list[tuple[dt.date, str]]:
     return found
 
 
+def _period_end(m: re.Match[str]) -> dt.date | None:
+    year = int(m.group(5))
+    if m.group(1):
+        quarter = _ROMAN_VALUE.get(m.group(2).upper())
+        month = 3 * quarter if quarter else 0
+    else:
+        month = int(m.group(4))
+    if not 1 <= month <= 12 or not 1900 < year < 2200:
+        return None
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
 def _check_deadline(item: dict, issued: dt.date | None) -> None:
     deadline = _iso(item.get("deadline"))
     deadline_text = item.get("deadline_text") if isinstance(item.get("deadline_text"), str) else ""
@@ -222,6 +241,15 @@ def _check_deadline(item: dict, issued: dt.date | None) -> None:
             break
 
     if deadline is None:
+        # the reader drops a period already over when the notice was issued ("trong quý I/2024"
+        # in April 2024): from a scan that is more likely "quý II" misread than a past period
+        if issued is not None and not item.get("recurring"):
+            for m in _PERIOD_DEADLINE.finditer(body):
+                end = _period_end(m)
+                if end is not None and end < issued and end.year == issued.year:
+                    _flag(item, ["deadline"], t("ocr.doubt_before_issue", deadline=m.group(0).strip(),
+                                                issued=issued.strftime("%d/%m/%Y")))
+                    break
         return
     if issued is not None and deadline < issued:
         _flag(item, ["deadline"], t("ocr.doubt_before_issue", deadline=deadline.strftime("%d/%m/%Y"),
