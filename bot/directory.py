@@ -13,12 +13,19 @@ Unicode, and OCR noise ("S¢ No6i vu", "S& Ké hoach va Pau tu"). It says when i
 addressees ("các sở, ban, ngành, địa phương" → ``"all"``).
 
 Resolution steps: (1) exact match of the normalised text (diacritics stripped, lowercase,
-"&"/"và"/"-" unified, "UBND"/"VP"/"TP"/"TX"/"TW" expanded) against every written form,
-the compact form ("sokhdt") and generated initials; (2) the same after OCR folding (digit
-and symbol confusions: 6→o, ¢→o, P→Đ, w→ư ...); (3) a collective group; (4) exact match
-of a leading part of the text (the rest is returned in ``Match.rest``); (5) fuzzy scoring
-(rapidfuzz) of the OCR-folded text against every form, unsure when the score is low or the
-two best agencies are close.
+"&"/"và"/"-" unified, "UBND"/"VP"/"TP"/"TX"/"TW" expanded, leading words such as "Giao",
+"phối hợp với" skipped, "tỉnh <our province>" dropped) against every written form, the
+compact form ("sokhdt") and initials generated from names; (2) the same after OCR folding
+(6→o, ¢/&→ơ, P→Đ, w→ư, 1→l/i ...; short forms of one or two words are not folded, so
+"của tỉnh" never becomes "CA tỉnh"); (2b) a locality under another district-level unit
+("huyện Hoài Nhơn" is now the thị xã); (3) a collective group (:meth:`resolve_group`);
+(4) exact match of a leading part, the words after it in ``Match.rest``; (5) fuzzy scoring
+(rapidfuzz ratio on OCR-folded text, forms of 3+ real words only). A fuzzy guess is sure
+only when it scores high and no other agency is close, unless the words that tell the two
+apart match the guess ("An Nhơn" / "Hoài Nhơn"); below 92 its words must also agree in
+their consonants (OCR garbles vowels, rarely consonants: "chu tai chinh" is not "Sở Tài
+chính"), and a commune's or district's body is never the province's ("Hội Nông dân xã").
+A name read across "," or ";" is unsure unless the name itself has a break there.
 """
 
 from __future__ import annotations
@@ -138,7 +145,6 @@ def strip_diacritics(text: str, *, lower: bool = True) -> str:
     return text.lower() if lower else text
 
 
-_CONSONANTS = set("bcdghklmnpqrstvx")
 
 
 def _fold_token(tok: str) -> str:

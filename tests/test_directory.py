@@ -544,3 +544,57 @@ def test_sample_recipients(bd, written, agency_id, group):
     if agency_id is None and group is None:
         return
     assert m.sure and m.agency_id == agency_id and m.group == group, m
+
+
+# ---------------------------------------------------------------- places and levels
+
+def test_locality_under_its_former_unit(bd):
+    # Hoài Nhơn became a thị xã in 2020; old notices say "huyện Hoài Nhơn"
+    m = bd.resolve("UBND huyện Hoài Nhơn")
+    assert m.sure and m.agency_id == "tx-hoai-nhon"
+    assert bd.resolve("UBND thành phố An Nhơn").agency_id == "tx-an-nhon"
+
+
+def test_commune_is_not_the_district(bd):
+    assert not bd.resolve("UBND xã Hoài Nhơn").sure
+    assert not bd.resolve("Hội nông dân xã").sure
+    assert not bd.resolve("Công an huyện Tuy Phước").sure
+
+
+def test_another_province(bd, nat):
+    assert bd.resolve("Sở Y tế tỉnh Bình Định").agency_id == "so-y-te"  # ours
+    m = bd.resolve("Sở Nội vụ tỉnh Quảng Nam")  # not ours
+    assert not m.sure and [c.id for c in m.candidates][:1] == ["so-noi-vu"]
+    m = nat.resolve("Sở Nội vụ tỉnh Quảng Nam phối hợp")  # province unknown: the name, and the rest
+    assert m.agency_id == "so-noi-vu" and m.rest == "tỉnh Quảng Nam phối hợp"
+
+
+def test_party_bodies_are_not_departments(bd):
+    m = bd.resolve("Ban Tuyên giáo Tỉnh ủy")
+    assert m.agency_id == "ban-tuyen-giao-tinh-uy" and not m.listed
+    assert bd.resolve("Ban Tuyen giao Tinh uy").agency_id == "ban-tuyen-giao-tinh-uy"
+    assert bd.resolve("Ban Tôn giáo").agency_id == "ban-ton-giao"
+    assert bd.resolve("Tỉnh ủy").agency_id == "tinh-uy"
+    assert not bd.resolve("tỉnh đã").sure
+
+
+def test_two_names_in_one_span(bd):
+    m = bd.resolve("Sở Y tế và Sở Tài chính")
+    assert m.agency_id == "so-y-te" and m.rest == "và Sở Tài chính"
+
+
+def test_rest_is_a_suffix_of_the_text(bd):
+    for text in ("Sở Nội vụ chủ trì.", "S¢ No6i vu - Co quan Thuong truc,", "Công an tỉnh; Sở Y tế"):
+        m = bd.resolve(text)
+        assert m.sure and text.endswith(m.rest) and m.rest, m
+
+
+# ---------------------------------------------------------------- a province after the 2025 reorganisation
+
+def test_national_names_without_diacritics(nat):
+    """Every national name, stripped of diacritics, finds what the name itself finds."""
+    for aid in list(nat._entries):
+        a = nat.get(aid)
+        want = nat.resolve(a.name)
+        got = nat.resolve(strip_diacritics(a.name))
+        assert got.sure and got.agency_id == want.agency_id, a.name
