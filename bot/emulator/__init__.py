@@ -43,7 +43,8 @@ Act as users (sync; each returns at once, the bot gets updates by long polling):
     emu.send(9, -100123, document=("bc.pdf", b"%PDF...", "application/pdf"), caption="Báo cáo")
     emu.send(7, 7, photo=b"...jpeg bytes...")
     emu.edit(7, -100123, m["message_id"], "new text")      # edited_message update
-    qid = emu.press(7, -100123, bot_msg_id, data="ok")      # or button="Đồng ý" (label)
+    qid = emu.press(7, -100123, bot_msg_id, data="ok")      # or button="Đồng ý" (label); forged=True
+                                                             # sends data no button carries
     emu.block(7)                                             # later sends: 403 blocked by the user
 
 Observe (sync)::
