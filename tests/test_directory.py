@@ -488,15 +488,35 @@ def test_resolve_never_crashes(bd, text):
     bd.resolve_group(text)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_without_diacritics_same_agency(bd, data):
     a = data.draw(st.sampled_from(bd.agencies))
     form = data.draw(st.sampled_from([a.name, *a.short]))
-    plain = strip_diacritics(form)
-    upper = data.draw(st.booleans())
-    m = bd.resolve(plain.upper() if upper else plain)
-    assert m.sure and m.agency_id == a.id, (form, m)
+    how = data.draw(st.sampled_from(["plain", "PLAIN", "nfd", "UPPER"]))
+    written = {"plain": strip_diacritics(form), "PLAIN": strip_diacritics(form).upper(),
+               "nfd": unicodedata.normalize("NFD", form), "UPPER": form.upper()}[how]
+    m = bd.resolve(written)
+    assert m.sure and m.agency_id == a.id, (form, written, m)
+
+
+TAILS = ["chủ trì, phối hợp với các cơ quan liên quan", "tham mưu UBND tỉnh", "báo cáo kết quả",
+         "đề xuất Chủ tịch", "triển khai thực hiện", "và Sở Y tế", "phối hợp"]
+
+
+def test_every_name_followed_by_other_words(bd):
+    """What the reader passes: a name, then the rest of the sentence (with and without marks)."""
+    failures = []
+    for a in bd.agencies:
+        for form in [a.name, *a.short]:
+            for tail in TAILS:
+                for f, t in ((form, tail), (strip_diacritics(form), strip_diacritics(tail))):
+                    if f != form and len(f.split()) == 1:
+                        continue  # a lowercased abbreviation ("snv") is only an abbreviation alone
+                    m = bd.resolve(f"{f} {t}")
+                    if not (m.sure and m.agency_id == a.id and m.rest == t):
+                        failures.append((f, t, m.agency_id, m.rest))
+    assert failures == []
 
 
 # ---------------------------------------------------------------- ordinary phrases are not agencies
