@@ -39,6 +39,7 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     context.application.bot_data["tick_running"] = True
     try:
+        await svc.store.run(svc.store.backup, svc.now())  # one rotating backup a day
         await _send_reminders(context)
         await _send_weekly_digest(context)
     finally:

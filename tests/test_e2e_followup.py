@@ -1,0 +1,96 @@
+"""Reminders and the weekly digest as users see them, through the emulator, across a restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import docx
+import openpyxl
+import io
+
+from tests.harness import LEADER, OFFICE_CHAT, TZ, bot_env
+from tests.test_e2e_tracking import SNV_GROUP, published_env
+
+
+def at(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=TZ)
+
+
+def reminders(emu, chat_id):
+    return [m for m in emu.bot_messages(chat_id) if m["text"].startswith(("⏰", "🔔", "⚠️", "❗", "📣", "📌 Nhắc"))
+            or "nhắc" in m["text"].lower()[:80]]
+
+
+async def test_reminders_across_restart_and_downtime(emulator, tmp_path):
+    emu = emulator
+    async with bot_env(emu, tmp_path) as env:
+        snv, ca, tasks, _ = await published_env(env)
+        codes = {t.ref: t.code for t in tasks}
+        # Wednesday 27/3/2024 08:05: 3 working days before the effective deadline of 8.x (Mon 1/4,
+        # since 31/3 is a Sunday): one message for Sở Nội vụ listing its three tasks.
+        env.clock.now = at(2024, 3, 27, 8, 5)
+        before = len(emu.bot_messages(SNV_GROUP))
+        await env.tick()
+        new = emu.bot_messages(SNV_GROUP)[before:]
+        assert len(new) == 1, [m["text"][:60] for m in new]
+        for ref in ("8.1", "8.2", "8.3"):
+            assert codes[ref] in new[0]["text"]
+        # Nothing twice the same day.
+        env.clock.now = at(2024, 3, 27, 11, 0)
+        await env.tick()
+        assert len(emu.bot_messages(SNV_GROUP)) == before + 1
+        # Not before the hour, not on a Sunday.
+        env.clock.now = at(2024, 3, 31, 9, 0)
+        await env.tick()
+        assert len(emu.bot_messages(SNV_GROUP)) == before + 1
+
+    # Restart the same day: the sent-log is in the store, nothing is repeated.
+    async with bot_env(emu, tmp_path, now=at(2024, 3, 27, 14, 0)) as env:
+        await env.tick()
+        assert len(emu.bot_messages(SNV_GROUP)) == before + 1
+        # Down on Thu 28 and Fri 29 (the "1 day before" reminder was due on Fri 29), back on Mon 1/4
+        # at 09:30: the deadline-day reminder goes once; the stale one is not sent late.
+        env.clock.now = at(2024, 4, 1, 9, 30)
+        await env.tick()
+        new = emu.bot_messages(SNV_GROUP)[before + 1:]
+        assert len(new) == 1
+        await env.tick()
+        assert len(emu.bot_messages(SNV_GROUP)) == before + 2
+        # Overdue day after day; escalation to the office after 3 working days overdue.
+        office_before = len(emu.bot_messages(OFFICE_CHAT))
+        day = dt.date(2024, 4, 2)
+        while day <= dt.date(2024, 4, 9):
+            env.clock.now = at(day.year, day.month, day.day, 8, 1)
+            await env.tick()
+            day += dt.timedelta(days=1)
+        escalations = [m for m in emu.bot_messages(OFFICE_CHAT)[office_before:] if "Sở Nội vụ" in m.get("text", "")
+                       and codes["8.3"] in m["text"]]
+        assert escalations, [m.get("text", "")[:80] for m in emu.bot_messages(OFFICE_CHAT)[office_before:]]
+
+
+async def test_weekly_digest_and_on_demand(emulator, tmp_path):
+    emu = emulator
+    async with bot_env(emu, tmp_path) as env:
+        await published_env(env)
+        # Friday 29/3/2024 16:05: the weekly digest with its three files, once.
+        env.clock.now = at(2024, 3, 29, 16, 5)
+        before = len(emu.bot_messages(OFFICE_CHAT))
+        await env.tick()
+        sent = emu.bot_messages(OFFICE_CHAT)[before:]
+        docs = [m for m in sent if m.get("document")]
+        names = sorted(m["document"]["file_name"] for m in docs)
+        assert [n.rsplit(".", 1)[1] for n in names] == ["docx", "png", "xlsx"], names
+        assert any("Tỷ lệ hoàn thành" in m.get("text", "") or "tỷ lệ" in m.get("text", "").lower() for m in sent)
+        xlsx = next(m for m in docs if m["document"]["file_name"].endswith(".xlsx"))
+        wb = openpyxl.load_workbook(io.BytesIO(emu.file_bytes(xlsx["document"]["file_id"])))
+        rows = list(wb.worksheets[0].iter_rows(values_only=True))
+        assert len(rows) - 1 == len(env.store.notices.assignments())
+        report = next(m for m in docs if m["document"]["file_name"].endswith(".docx"))
+        document = docx.Document(io.BytesIO(emu.file_bytes(report["document"]["file_id"])))
+        assert any("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in p.text for p in document.paragraphs) or \
+            any("CỘNG HÒA" in c.text for t in document.tables for r in t.rows for c in r.cells)
+        await env.tick()
+        assert len(emu.bot_messages(OFFICE_CHAT)) == before + len(sent)
+        # A leader asks for it.
+        emu.send(LEADER, LEADER, "/digest")
+        await emu.wait_until(lambda: sum(1 for m in emu.bot_messages(LEADER) if m.get("document")) == 3, timeout=20)
