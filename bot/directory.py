@@ -401,6 +401,7 @@ class Directory:
         self.agencies: list[Agency] = []  # the province's agencies (members of groups)
         self.warnings: list[str] = []  # non-fatal problems found while loading
         self.province: str | None = None
+        self._label = "agencies"  # the province file, for messages
         self._entries: dict[str, _Entry] = {}  # every known agency id → entry
         self._listed: set[str] = set()
         self._alias: dict[str, str] = {}  # national id shadowed by a province id
@@ -438,6 +439,7 @@ class Directory:
                             if national_raw else ([], {}, None))
         d._province_names = set(_provinces(national_raw[1])) if national_raw else set()
         province_entries = _parse(*province_raw, d.warnings) if province_raw else None
+        d._label = str(path) if path is not None else "national_agencies.toml"
         d._build(national_entries, province_entries)
         return d
 
@@ -509,7 +511,7 @@ class Directory:
                 for old in e.replaces:
                     if old in self._listed:
                         self.warnings.append(
-                            f"agency {e.agency.id!r} replaces {old!r}, which is still listed"
+                            f"{self._label}: agency {e.agency.id!r} replaces {old!r}, which is still listed"
                         )
         self._index()
 

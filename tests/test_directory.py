@@ -618,3 +618,25 @@ def test_national_names_without_diacritics(nat):
         want = nat.resolve(a.name)
         got = nat.resolve(strip_diacritics(a.name))
         assert got.sure and got.agency_id == want.agency_id, a.name
+
+
+def test_replacing_a_listed_agency_is_a_warning(tmp_path):
+    p = write(tmp_path, """
+[[agency]]
+id = "stc"
+name = "Sở Tài chính"
+replaces = ["skhdt"]
+[[agency]]
+id = "skhdt"
+name = "Sở Kế hoạch và Đầu tư"
+""")
+    d = Directory.load(p, national=False)
+    assert d.warnings == [f"{p}: agency 'stc' replaces 'skhdt', which is still listed"]
+    assert d.resolve("Sở KH&ĐT").agency_id == "skhdt"  # still listed: itself
+
+
+def test_empty_and_odd_inputs(bd):
+    for text in ("", " ", "\n\t", "---", ",,,", "&", "¢", "0", None):
+        m = bd.resolve(text)  # type: ignore[arg-type]
+        assert not m.sure and m.agency is None
+    assert Directory.load(None, national=False).resolve("Sở Nội vụ").agency is None
