@@ -459,3 +459,36 @@ def test_past_period_dropped_by_the_reader_is_flagged():
     assert _doubtful(doubt_checks(_result([old], issued="2025-07-14"), "")) == {}
     narrative = _item("I", "Trong quý I năm 2024, các cơ quan đã tích cực triển khai.", None, None)
     assert _doubtful(doubt_checks(_result([narrative], issued="2024-04-05"), "")) == {}
+
+
+# --------------------------------------------------------------------------- through the bot (emulator)
+
+
+@needs_ocr
+async def test_admin_sends_a_scan_and_a_photo_and_gets_previews(emulator, tmp_path, scans):
+    pytest.importorskip("bot.notices.reader", reason="the notice reader (issue 3) is not there yet")
+    import datetime as dt
+
+    from tests.harness import ADMIN, TZ, bot_env
+
+    async with bot_env(emulator, tmp_path, now=dt.datetime(2024, 4, 8, 9, 0, tzinfo=TZ)) as env:
+        emu = env.emu
+        emu.send(ADMIN, ADMIN, document=(f"{TWO_PAGES}.pdf", scans[f"{TWO_PAGES}.pdf"], "application/pdf"))
+        await emu.wait_for_bot_message(ADMIN, lambda m: "trang 2/2" in m.get("text", ""), include_edits=True,
+                                       timeout=60)
+        preview = await emu.wait_for_bot_message(ADMIN, lambda m: bool(m.get("reply_markup")), timeout=60)
+        shown = "\n".join(m["text"] for m in emu.bot_messages(ADMIN)[-3:])
+        assert "47/TB-UBND" in shown
+        notices = env.store.notices.all_notices()
+        assert len(notices) == 1
+        refs = [t.ref for t in env.store.notices.tasks(notices[0].id)]
+        assert {"1.a", "1.b", "2", "3", "4", "5"} <= set(refs)
+        assert preview
+
+        emu.send(ADMIN, ADMIN, photo=scans[f"{ONE_PAGE}.jpg"])
+        await emu.wait_for_bot_message(
+            ADMIN, lambda m: bool(m.get("reply_markup")) and "152/TB-UBND" in m.get("text", ""), timeout=60)
+        notices = env.store.notices.all_notices()
+        assert len(notices) == 2
+        photo_notice = next(n for n in notices if n.number == "152/TB-UBND")
+        assert [t.ref for t in env.store.notices.tasks(photo_notice.id)] == ["1", "2", "3", "4", "5"]

@@ -161,7 +161,7 @@ def ocr_document(data: bytes, filename: str, settings: OcrSettings | None = None
     over 20 MB, more than ``settings.max_pages`` pages, unreadable file, a page over its timeout.
     Safe to call from several threads at once.
     """
-    settings = settings or OcrSettings()
+    settings = _sane(settings or OcrSettings())
     name = Path(filename or "").name or "tệp"
     if len(data) > MAX_BYTES:
         raise ScanTooLarge(t("ocr.too_large", name=name, size=f"{len(data) / 1024 / 1024:.1f}",
@@ -187,6 +187,24 @@ def ocr_document(data: bytes, filename: str, settings: OcrSettings | None = None
     if sum(ch.isalpha() for ch in text) < 10:
         raise OcrError(t("ocr.no_text", name=name))
     return text
+
+
+def _sane(settings: OcrSettings) -> OcrSettings:
+    """Settings from a config file, kept within what makes sense (a typo must not hang the bot)."""
+    def num(value, default, low, high):
+        try:
+            return min(max(int(value), low), high)
+        except (TypeError, ValueError):
+            return default
+
+    return OcrSettings(
+        max_pages=num(settings.max_pages, 30, 1, 500),
+        dpi=num(settings.dpi, 300, 70, 600),
+        language=settings.language if isinstance(settings.language, str) and re.fullmatch(
+            r"[A-Za-z_]+(\+[A-Za-z_]+)*", settings.language) else "vie",
+        timeout_per_page=num(settings.timeout_per_page, 120, 5, 3600),
+        psm=num(settings.psm, 4, 0, 13),
+    )
 
 
 def extract_or_ocr(data: bytes, filename: str, settings: OcrSettings | None = None,
