@@ -70,7 +70,8 @@ _REL = r"(?P<re>(?:vong |thoi han )?(?P<rel>\d{1,3}) ngay(?P<lv> lam viec)?)"
 _CUE = (r"(?P<cue>truoc|cham nhat(?: la)?(?: vao)?(?: truoc)?|han chot(?: la)?|"
         r"thoi han(?: hoan thanh)?(?:\s*:)?(?: la)?(?: truoc)?|thoi gian hoan thanh(?:\s*:)?(?: truoc)?|"
         r"den het|den|xong truoc|hoan thanh(?: truoc| trong| vao| xong truoc)?|trong|cuoi|het)")
-_DEADLINE = kw(_CUE + r"\s*:?\s*(?:" + "|".join([_HALF, _DAY_W, _DAY_N, _MONTH, _QUARTER, _YEAR]) + ")")
+_TIME = r"(?:(?P<hh>\d{1,2})\s*(?:gio|h)(?:\s*(?P<mi>\d{1,2})(?:\s*phut)?)?\s*(?:sang|chieu|toi)?,?\s*)?"
+_DEADLINE = kw(_CUE + r"\s*:?\s*" + _TIME + r"(?:" + "|".join([_HALF, _DAY_W, _DAY_N, _MONTH, _QUARTER, _YEAR]) + ")")
 _RELATIVE = kw(r"trong " + _REL)
 # a plain date, for headers ("Bình Định, ngày 11 tháng 03 năm 2024", "Hà Nội, 11/3/2024")
 _DATE = kw("(?:" + _DAY_W + "|" + _DAY_N + ")")
@@ -186,7 +187,10 @@ def find_deadlines(text: str, year: int | None = None, issued_on: dt.date | None
         year = issued_on.year
     for m in _DEADLINE.finditer(f.text):
         kind, date, phrase, problem, assumed = _date_of(m, year)
-        canon = f"{_canon_cue(m.group('cue'))} {phrase}"
+        at = ""
+        if m.group("hh"):
+            at = f" {int(m.group('hh'))} giờ" + (f" {int(m.group('mi'))} phút" if m.group("mi") else "")
+        canon = f"{_canon_cue(m.group('cue'))}{at} {phrase}"
         if date is not None and issued_on is not None and date < issued_on:
             if kind in ("month", "quarter", "year", "half") and not assumed:
                 continue  # "kết quả trong năm 2023": a past period, not a deadline
@@ -270,19 +274,21 @@ def find_recurring(text: str, folded: Folded | None = None) -> list[Recurring]:
 
     for m in _PERIODIC.finditer(s):
         a, b = m.start(), m.end()
-        window_end = min(len(s), b + 80)
-        parts = ["định kỳ"]
+        window_end = min(len(s), b + 60)
+        head = "định kỳ"
         period = "periodic"
+        end = b
         p = _PERIOD_RE.search(s, b, window_end)
         if p and p.start() - b <= 40:
             period, word = _period(p.group("p"))
-            parts[0] += " " + word
-            b = p.end()
+            head += " " + word
+            end = max(end, p.end())
         d = _DAY_OF.search(s, b, window_end)
+        parts = [head]
         if d and d.start() - b <= 40:
             parts.append(f"trước ngày {int(d.group('dd'))}")
-            b = d.end()
-        add(a, b, ", ".join(parts), period)
+            end = max(end, d.end())
+        add(a, end, ", ".join(parts), period)
     for m in _PERIOD_RE.finditer(s):
         period, word = _period(m.group("p"))
         if period == "half_yearly" and not kw("mot lan|nua nam").search(m.group()):

@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Folded", "fold", "fold_str", "kw", "clean_text", "strip_diacritics", "guess_plain", "VOWELS"]
+__all__ = ["Folded", "fold", "fold_str", "kw", "clean_text", "strip_diacritics", "guess_plain", "p_as_d", "VOWELS"]
 
 VOWELS = "aeiouy"
 _VOWEL_SLOT = "[aeiouy*bd]"  # a vowel in a pattern accepts OCR stand-ins
@@ -120,8 +120,15 @@ def fold(text: str) -> Folded:
         a = m.start()
         if "&" in tok:
             for k, c in enumerate(tok):
-                if c == "&" and k > 0 and (k == len(tok) - 1):
+                if c != "&" or k == 0:
+                    continue
+                if k == len(tok) - 1:
                     out[a + k] = "*"
+                else:
+                    # "KH&ĐT" (capitals around) is an abbreviation; "thu&ng" is a vowel
+                    left, right = text[pos[a + k - 1]], text[pos[a + k + 1]]
+                    if not (left.isupper() or left == "Đ") or not (right.isupper() or right == "Đ"):
+                        out[a + k] = "*"
         digits = [k for k, c in enumerate(tok) if c.isdigit()]
         letters = sum(1 for c in tok if c.isalpha() or c == "*")
         if len(digits) == 1 and letters and len(tok) <= 8:
@@ -133,9 +140,9 @@ def fold(text: str) -> Folded:
                 out[a + k] = "l"
             elif c == "0":
                 out[a + k] = "o"
-            elif prev and (prev in VOWELS or prev == "*"):
-                out[a + k] = ""  # a diacritic printed as a digit: "No6i"
             else:
+                # a vowel ("s6" = số) or a diacritic after one ("No6i" = Nội): an unknown vowel either
+                # way; pattern vowel slots accept one extra
                 out[a + k] = "*"
     s2 = "".join(out)
     if len(s2) != len(s):  # some characters dropped: rebuild positions
@@ -152,8 +159,22 @@ def fold_str(text: str) -> str:
 
 def guess_plain(text: str) -> str:
     """A best-effort plain lowercase ASCII reading of noisy text ("S¢ No6i vu" → "so noi vu")."""
-    s = fold_str(text).replace("*", "o").replace("&", " ")
+    s = re.sub(r"(?<=[aeiouy])\*", "", fold_str(text)).replace("*", "o")
     return re.sub(r"\s+", " ", s).strip()
+
+
+_CAPS_TOKEN = re.compile(r"\b[A-ZĐ&-]*P[A-ZĐ&-]*\b")
+
+
+def p_as_d(text: str) -> str:
+    """OCR prints "Đ" as "P": "LP-TB&XH" → "LĐ-TB&XH", in upper-case tokens only."""
+    def fix(m: re.Match[str]) -> str:
+        tok = m.group()
+        if len(tok) < 2 or tok in ("TP", "TTP"):
+            return tok
+        return tok[0] + tok[1:].replace("P", "Đ")
+
+    return _CAPS_TOKEN.sub(fix, text)
 
 
 def strip_diacritics(text: str) -> str:
@@ -189,7 +210,7 @@ def _fuzz_word(word: str) -> str:
     for m in _VOWEL_RUN.finditer(word):
         out.append(re.escape(word[k:m.start()]))
         n = len(m.group())
-        lo, hi = max(1, n - 1), n + 1
+        lo, hi = (n - 1 if n >= 3 else n), n + 1
         out.append(f"{_VOWEL_SLOT}{{{lo},{hi}}}")
         k = m.end()
     out.append(re.escape(word[k:]))

@@ -41,7 +41,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bot.notices import deadlines as dl
-from bot.notices.normalize import Folded, clean_text, fold, fold_str, guess_plain, kw
+from bot.notices.normalize import Folded, clean_text, fold, fold_str, guess_plain, kw, p_as_d
 from bot.texts import Raw, t
 
 __all__ = ["read_notice", "read_notice_file"]
@@ -91,7 +91,7 @@ _KINDS = {"thong bao": "Thông báo", "ket luan": "Kết luận", "chi thi": "Ch
 _MOTTO = [kw("cong hoa xa hoi chu nghia viet nam"), kw(r"doc lap\s*-+\s*tu do\s*-+\s*hanh phuc")]
 _NUMBER = re.compile(r"(?<![a-z])s[a-z*]{0,2}\s*[:.]?\s*(?P<n>\d{1,5})\s*/\s*(?P<s>[a-z0-9&*]+(?:\s*-\s*[a-z0-9&*]+)*)")
 _NUMBER_BARE = re.compile(r"(?P<n>\d{1,5})\s*/\s*(?P<s>[A-ZĐ][A-ZĐ0-9&]*(?:\s*-\s*[A-ZĐ0-9&]+)*)")
-_PLACE_DATE = re.compile(r"[^,\d]{2,40},\s*$")
+_PLACE_DATE = re.compile(r"[^,\d\n]{2,40},\s*$")
 _ISSUER_ORG = kw(r"(?:uy ban nhan dan|ubnd) (?P<u>tinh|thanh pho|tp|huyen|quan|thi xa|tx|xa|phuong|thi tran|dac khu)"
                  r"\s*(?P<name>.*)", bounded=False)
 _BODY_OPENER = kw(r"(?:ngay|vao ngay|sang ngay|chieu ngay|toi ngay|can cu|thuc hien|tai|vua qua|theo|tren co so)"
@@ -110,27 +110,31 @@ _LETTERS = "abcdđeghiklmnopqrstuvxy"
 
 _NOT_TASK = kw(r"(?:dong y|ghi nhan|thong nhat(?: chu truong)?|bieu duong|danh gia cao|hoan nghenh|chap thuan|nhat tri|"
                r"khen ngoi|tran trong|cam on)(?![a-z*])", bounded=False)
-_ASSIGNS = kw(r"giao|chu tri|phoi hop|tham muu|yeu cau|de nghi|chiu trach nhiem|co trach nhiem|khan truong|"
+_ASSIGNS = kw(r"chu tri|phoi hop|tham muu|yeu cau|de nghi|chiu trach nhiem|co trach nhiem|khan truong|"
               r"to chuc|trien khai|thuc hien|bao cao|hoan thanh|chi dao|huong dan")
 _ASSESSMENT = kw(r"danh gia|ket qua|tinh hinh|han che|ton tai|nhan xet|uu diem|khuyet diem")
-_TASKISH = kw(r"nhiem vu|giai phap|chi dao|de nghi|giao|to chuc thuc hien|yeu cau|phuong huong|ke hoach|trong tam")
+_TASKISH = kw(r"nhiem vu|giai phap|chi dao|de nghi|to chuc thuc hien|yeu cau|phuong huong|ke hoach|trong tam")
+_TASKISH_GIAO = re.compile(r"(?<![a-z0-9*])gia[o*](?![a-z0-9*])")
 
-_GIAO = re.compile(r"(?<![a-z0-9*])gia[o*](?:\s+cho)?(?![a-z0-9*])")
+_GIAO_RX = (r"(?<![a-z0-9*])gia[o*](?:\s+cho)?(?![a-z0-9*])"
+            r"(?!\s+ban\s+(?:th[a-z*]{2,3}g|tuan|quy|n[a-z*]{1,2}m|dinh|truc|cong|lan|\d))")
+_GIAO = re.compile(_GIAO_RX)
 _GIAO_NOT_AFTER = kw(r"(?:duoc|da|ban|chuyen|so|bo|nganh|phong|cuc|linh vuc|ve|hoac|dang|moi|vua|se)\s*$",
                      bounded=False)
 _CHU_TRI = kw(r"chu tri")
 _PHOI_HOP = kw(r"(?:phoi hop(?: chat che)?(?: voi| cung)?|voi su phoi hop cua|cung voi)")
-_LEAD_WORDS = kw(r"(?:giao(?: cho)?|de nghi|yeu cau|dong thoi|va)\s+", bounded=False)
+_LEAD_WORDS = re.compile("(?:" + _GIAO_RX + "|" + kw(r"de nghi|yeu cau|dong thoi|va").pattern + r")\s+")
 _TOPIC = kw(r"(?:ve|doi voi)\s+[^:;.]{1,120}:\s*", bounded=False)
-_AUDIENCE = kw(r"yeu cau|de nghi|giao(?: cho)?|chi dao")
-_SEP = re.compile(r"\s*(?:[,;&]|\s)\s*(?:(?:va|cung|voi)(?![a-z0-9*]))?\s*|\s*(?:va|cung|voi|hoac)\s+")
+_AUDIENCE = re.compile(kw(r"yeu cau|de nghi|chi dao").pattern + "|" + _GIAO_RX)
+_SEP = re.compile(r"\s*[,;&]\s*(?:(?:va|cung|voi)(?![a-z0-9*])\s*)?|\s+(?:va|cung|voi|hoac)\s+")
 _HARD_STOP = re.compile(r"[.;:(\n]|\s-\s|\s–\s")
 _AGENCYISH = re.compile(
     r"(?:s[o*]|ban|ubnd|[uo*]y ban|c[o*]ng an|b[o*] ch[i*] huy|bch|v[a*]n ph[o*]ng|vp|thanh tra|chi c[u*]c|c[u*]c|"
-    r"kho b[a*]c|ng[a*]n h[a*]ng|b[a*]o|d[a*]i|tr[u*][o*]ng|h[o*]i|li[e*]n d[o*][a*]n|t[i*]nh d[o*][a*]n|"
+    r"kho b[a*]c|ng[a*]n h[a*]ng|b[a*]o(?! (?:d[a*]m|c[a*]o|v[e*]|t[o*]n|qu[a*]n|h[i*][e*]m))|d[a*]i|tr[u*][o*]ng|h[o*]i|li[e*]n d[o*][a*]n|t[i*]nh d[o*][a*]n|"
     r"m[a*]t tr[a*]n|vi[e*]n|trung t[a*]m|b[e*]nh vi[e*]n|c[o*]ng ty|bhxh|b[a*]o hi[e*]m|qu[y*]|chi nh[a*]nh|"
     r"hdnd|h[o*]i d[o*]ng|t[o*]a [a*]n|tand|vksnd|t[i*]nh [u*]y|huy[e*]n [u*]y|th[a*]nh [u*]y|ph[o*]ng|"
-    r"b[o*]|t[o*]ng c[u*]c|ubmttq|mttq|dang [u*]y|d[a*]ng [u*]y)(?![a-z0-9*])")
+    r"b[o*]|t[o*]ng c[u*]c|ubmttq|mttq|dang [u*]y|d[a*]ng [u*]y|(?:c[a*]c )?t[o*] d[a*]n ph[o*]|(?:c[a*]c )?th[o*]n|"
+    r"(?:c[a*]c )?khu ph[o*])(?![a-z0-9*])")
 _PREFIX = r"(?:(?:thu truong|nguoi dung dau|lanh dao|giam doc|chu tich|tap the lanh dao)\s+)?"
 _ONTERR = r"(?:\s+(?:thuoc tinh|thuoc thanh pho|cua tinh|tren dia ban(?:\s+(?:tinh|thanh pho|toan tinh))?))?"
 _UB = r"(?:uy ban nhan dan|ubnd)"
@@ -139,16 +143,17 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         r"co quan,? don vi,? dia phuong|so,? (?:ban,? )?nganh,? dia phuong)(?: co)? lien quan" + _ONTERR), "lien-quan"),
     (kw(r"(?:co quan|don vi)(?:,? (?:don vi|dia phuong))* (?:co )?lien quan"), "lien-quan"),
     (kw(_PREFIX + r"cac (?:so|co quan),? (?:ban,? )?(?:nganh|don vi)(?:,? (?:hoi,? )?doan the)?(?:,? (?:cac )?"
-        r"(?:hoi,? )?doan the)?,? (?:va )?(?:cac )?(?:dia phuong|" + _UB + r" cac huyen(?:,? thi xa)?(?:,? "
-        r"(?:thanh pho|tp))?(?:,? (?:tx|tp))*)" + _ONTERR), "all"),
+        r"(?:hoi,? )?doan the)?,? (?:va )?" + _PREFIX + r"(?:cac )?(?:dia phuong|" + _UB +
+        r" cac huyen(?:,? (?:thi xa|tx|thanh pho|tp))*|" + _UB + r" cac xa(?:,? (?:phuong|thi tran|dac khu))*)" + _ONTERR),
+     "all"),
     (kw(_PREFIX + r"cac co quan,? don vi,? dia phuong" + _ONTERR), "all"),
     (kw(r"cac cap,? cac nganh" + _ONTERR), "all"),
     (kw(_PREFIX + r"cac co quan (?:trung uong|tu)" + _ONTERR), "trung-uong"),
     (kw(_PREFIX + r"cac so,? (?:ban,? )?nganh" + _ONTERR), "so-ban-nganh"),
     (kw(_PREFIX + r"cac co quan,? don vi" + _ONTERR), "all"),
-    (kw(_PREFIX + _UB + r" cac huyen(?:,? (?:thi xa|tx))?(?:,? (?:thanh pho|tp))?(?:,? (?:tx|tp))*" + _ONTERR), "huyen"),
-    (kw(_PREFIX + r"cac huyen,? thi xa,? thanh pho" + _ONTERR), "huyen"),
-    (kw(_PREFIX + _UB + r" cac xa(?:,? phuong)?(?:,? (?:thi tran|dac khu))*" + _ONTERR), "xa"),
+    (kw(_PREFIX + _UB + r" cac huyen(?:,? (?:thi xa|tx|thanh pho|tp))*" + _ONTERR), "huyen"),
+    (kw(_PREFIX + r"cac huyen(?:,? (?:thi xa|tx|thanh pho|tp))+" + _ONTERR), "huyen"),
+    (kw(_PREFIX + _UB + r" cac (?:xa|phuong)(?:,? (?:xa|phuong|thi tran|dac khu))*" + _ONTERR), "xa"),
     (kw(_PREFIX + r"cac xa,? phuong(?:,? (?:thi tran|dac khu))*" + _ONTERR), "xa"),
     (kw(_PREFIX + r"cac dia phuong" + _ONTERR), "dia-phuong"),
 ]
@@ -390,48 +395,49 @@ class _Reader:
     def _header(self, lines: list[str], kind_at: int | None) -> int:
         """Read the header; the index of the first body line."""
         head = lines[:kind_at] if kind_at is not None else lines[:12]
-        pieces: list[str] = []
-        for ln in head:
-            s = ln.strip()
-            if not s:
-                continue
-            f = fold(s)
-            cut: list[tuple[int, int]] = []
-            for pat in _MOTTO:
-                for m in pat.finditer(f.text):
-                    cut.append((m.start(), m.end()))
-            m = _NUMBER.search(f.text)
-            if m and self.notice["number"] is None:
-                suffix = re.sub(r"\s+", "", f.span(m.start("s"), m.end("s"))).strip("-.,")
-                self.notice["number"] = f"{int(m.group('n'))}/{suffix}"
+        joined = "\n".join(ln.strip() for ln in head if ln.strip())
+        f = fold(joined)
+        cut: list[tuple[int, int]] = []
+        for pat in _MOTTO:
+            for m in pat.finditer(f.text):
                 cut.append((m.start(), m.end()))
-            for a, b, date in dl.find_dates(s):
-                if date is not None and self.issued is None:
-                    self.issued = date
-                fa = next((i for i, p in enumerate(f.pos) if p >= a), len(f.text))
-                fb = next((i for i, p in enumerate(f.pos) if p >= b), len(f.text))
-                # the place before the date ("Bình Định, ngày ...") goes with it
-                pm = _PLACE_DATE.search(f.text[:fa])
-                cut.append((pm.start() if pm else fa, fb))
-            if not cut:
-                pieces.append(s)
-                continue
-            cut.sort()
-            keep, k = [], 0
-            for a, b in cut:
-                if a > k:
-                    keep.append(f.span(k, a))
-                k = max(k, b)
-            keep.append(f.span(k, len(f.text)))
-            rest = " ".join(" ".join(keep).split()).strip(" ,-–_")
+        m = _NUMBER.search(f.text)
+        if m:
+            suffix = re.sub(r"\s+", "", f.span(m.start("s"), m.end("s"))).strip("-.,")
+            self.notice["number"] = f"{m.group('n')}/{suffix}"
+            cut.append((m.start(), m.end()))
+        for a, b, date in dl.find_dates(joined):
+            if date is not None and self.issued is None:
+                self.issued = date
+            fa = next((i for i, p in enumerate(f.pos) if p >= a), len(f.text))
+            fb = next((i for i, p in enumerate(f.pos) if p >= b), len(f.text))
+            # the place before the date ("Bình Định, ngày ...") goes with it
+            pm = _PLACE_DATE.search(f.text[:fa])
+            cut.append((pm.start() if pm else fa, fb))
+        cut.sort()
+        keep, k = [], 0
+        for a, b in cut:
+            if a > k:
+                keep.append(f.span(k, a))
+            k = max(k, b)
+        keep.append(f.span(k, len(f.text)))
+        pieces: list[str] = []
+        for line in "\n".join(keep).split("\n"):
+            rest = " ".join(line.split()).strip(" ,-–_")
             if len(re.sub(r"[\W\d_]", "", rest)) >= 2:
                 pieces.append(rest)
+        if self.issued is None:
+            joined = " ".join(ln.strip() for ln in head if ln.strip())
+            for _, _, date in dl.find_dates(joined):
+                if date is not None:
+                    self.issued = date
+                    break
         if self.notice["number"] is None:
             for ln in head:
                 m = _NUMBER_BARE.search(ln)
                 if m:
                     suffix = re.sub(r"\s+", "", m.group(2))
-                    self.notice["number"] = f"{int(m.group(1))}/{suffix}"
+                    self.notice["number"] = f"{m.group(1)}/{suffix}"
                     break
         self.notice["issuer"] = self._issuer([p for p in pieces if not re.fullmatch(r"[-_=.*\s]+", p)])
         if self.issued:
@@ -502,10 +508,26 @@ class _Reader:
             orig_words = joined.split()
             name_orig = " ".join(orig_words[-len(name_words):]) if name_words else ""
             # the issuer's own office may follow ("UBND TỈNH X / VĂN PHÒNG"): keep it simple
+            office = None
             if unit in ("tinh", "thanh pho", "tp"):
-                place = _place_name(name_orig) if name_orig else ""
+                words = name_orig.split()
+                place = ""
+                for k in range(len(words), 0, -1):  # "NGHỆ AN VĂN PHÒNG": the place, then an office
+                    cand = _place_name(" ".join(words[:k]))
+                    if cand in _PROVINCES:
+                        place, office = cand, " ".join(words[k:])
+                        break
+                if not place:
+                    place = _place_name(name_orig) if name_orig else ""
             else:
                 place = " ".join(w[:1].upper() + w[1:].lower() for w in name_orig.split())
+            if office:
+                if kw("van phong").fullmatch(" ".join(fold_str(office).split())):
+                    return f"Văn phòng Ủy ban nhân dân {unit_vi} {place}"
+                m2 = self._safe_resolve(office)
+                if m2 is not None and getattr(m2, "sure", False) and getattr(m2, "agency", None) is not None:
+                    name = m2.agency.name
+                    return f"{name} {place}" if fold_str(name).endswith(unit) else f"{name} {unit_vi} {place}"
             return f"Ủy ban nhân dân {unit_vi} {place}".strip()
         m = self._safe_resolve(pieces[-1])
         if m is not None and getattr(m, "sure", False) and getattr(m, "agency", None) is not None:
@@ -548,15 +570,17 @@ class _Reader:
         except Exception:  # noqa: BLE001 - a directory bug must not lose the whole notice
             m = None
         if m is not None and not getattr(m, "sure", False):
-            plain = guess_plain(text)
-            if plain and plain != text:
+            # noisy text: try the plain reading, and "P" read as "Đ" in abbreviations ("LP-TB&XH")
+            for variant in dict.fromkeys((guess_plain(text), guess_plain(p_as_d(text)), p_as_d(text))):
+                if not variant or variant == text:
+                    continue
                 try:
-                    m2 = self.directory.resolve(plain)
+                    m2 = self.directory.resolve(variant)
                 except Exception:  # noqa: BLE001
                     m2 = None
                 if m2 is not None and getattr(m2, "sure", False):
-                    m2 = _Rebased(m2, text, plain)
-                    m = m2
+                    m = _Rebased(m2, text, variant)
+                    break
         self._resolve_cache[text] = m
         return m
 
@@ -645,6 +669,18 @@ class _Reader:
                 if mm:
                     piece_end = mm.start()
             piece = " ".join(f.span(pos, piece_end).split()).strip(" ,;:-–")
+            if piece and piece != written:
+                m_piece = self._safe_resolve(piece)
+                if m_piece is not None and getattr(m_piece, "sure", False) and \
+                        getattr(m_piece, "agency", None) is not None and not getattr(m_piece, "rest", ""):
+                    ag = m_piece.agency
+                    out.append({"name": ag.name, "agency_id": ag.id, "group": None, "as_written": piece})
+                    note = getattr(m_piece, "note", None)
+                    if note:
+                        warnings.append(_w("note", name=piece, note=note))
+                    pos = piece_end
+                    continue
+                m = m_piece if m_piece is not None else m
             if piece and _AGENCYISH.match(s, pos) and len(piece.split()) <= 12:
                 cands = [c.name for c in (getattr(m, "candidates", None) or [])][:3] if m is not None else []
                 if cands:
@@ -698,7 +734,7 @@ class _Reader:
                 if a <= m.start() <= b + 3:
                     clause_start = m.start()
             subject = s[clause_start:m.start()].strip(" ,")
-            if not subject or kw("giao(?: cho)?", bounded=True).fullmatch(subject.strip()):
+            if not subject or _GIAO.fullmatch(subject.strip()):
                 if not leads:
                     orphan_chu_tri = True
                 continue
@@ -721,9 +757,25 @@ class _Reader:
             names, _ = self._names(f, p, n, warnings, require_first=True)
             if names:
                 leads = names
-        # 4. coordinators
+        # 4. coordinators: "phối hợp với Y, Z", or "...; Y, Z phối hợp"
         for m in _PHOI_HOP.finditer(s):
             names, _ = self._names(f, m.end(), n, warnings, require_first=True)
+            if not names:
+                clause_start = max(s.rfind(c, 0, m.start()) for c in ".;:\n(") + 1
+                p = clause_start + len(s[clause_start:m.start()]) - len(s[clause_start:m.start()].lstrip())
+                if p < m.start() and not any(a <= p < b for a, b in lead_spans):
+                    tmp: list[str] = []
+                    before, end_b = self._names(f, p, m.start(), tmp, require_first=True)
+                    if before and not s[end_b:m.start()].strip(" ,"):
+                        names = before
+                        warnings.extend(tmp)
+                    elif _AGENCYISH.match(s, p) and before and before[-1]["agency_id"] is None \
+                            and not before[-1]["group"]:
+                        # an unknown name running up to "phối hợp": the whole clause is the name
+                        whole = " ".join(f.span(p, m.start()).split()).strip(" ,")
+                        names = before[:-1] + [{"name": whole, "agency_id": None, "group": None, "as_written": whole}]
+                        warnings.extend(w for w in tmp if before[-1]["name"] not in w)
+                        warnings.append(_w("unresolved", name=whole))
             for a in names:
                 if not any(_same(a, b) for b in coords + leads):
                     coords.append(a)
@@ -813,7 +865,7 @@ class _Reader:
             reason = skip_reason
             if c.kind == "roman" and c.children:
                 heading = fold_str(c.lines[0] if c.lines else "")
-                if _ASSESSMENT.search(heading) and not _TASKISH.search(heading):
+                if _ASSESSMENT.search(heading) and not _TASKISH.search(heading) and not _TASKISH_GIAO.search(heading):
                     reason = "assessment"
             if c.gap_from is not None:
                 self.warnings.append(_w("numbering_gap", previous=c.gap_from, ref=c.ref))
@@ -831,7 +883,7 @@ class _Reader:
                 continue
             first = fold_str(own_text)
             nt = _NOT_TASK.match(first)
-            if nt and not _ASSIGNS.search(first, nt.end()):
+            if nt and not _ASSIGNS.search(first, nt.end()) and not _GIAO.search(first, nt.end()):
                 skipped.append({"ref": c.ref, "text": own_text, "reason": "not_task"})
                 self.warnings.append(_w("not_task", ref=c.ref, start=" ".join(own_text.split()[:4])))
                 continue
