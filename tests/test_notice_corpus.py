@@ -158,3 +158,10 @@ def test_works_with_a_minimal_directory():
     assert [a["agency_id"] for a in item["lead"]] == ["so-noi-vu"]
     assert [a["name"] for a in item["coordinate"]] == ["Sở Hư Cấu"]
     assert item["deadline"] == "2024-06-30"
+
+
+def test_long_notice_with_more_than_99_items():
+    body = "\n".join(f"{n}. Sở Tư pháp rà soát văn bản số {n}, hoàn thành trong quý III/2025." for n in range(1, 131))
+    reading = read_notice("THÔNG BÁO\nKết luận\n\n" + body, Directory.load(None))
+    assert [i["ref"] for i in reading["items"]] == [str(n) for n in range(1, 131)]
+    assert {i["deadline"] for i in reading["items"]} == {"2025-09-30"}

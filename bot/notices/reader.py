@@ -102,7 +102,7 @@ _CLOSING = kw(r"(?:[a-z* ]{0,60}thong bao (?:de|cho|den|y kien)|tren day la|noi 
 _PAGE_NO = re.compile(r"^\s*[-–—(\[]*\s*(?:trang|page)?\s*\d{1,3}\s*(?:/\s*\d{1,3})?\s*[-–—)\]]*\s*$", re.I)
 
 _ROMAN_RE = re.compile(r"^\s*(?P<m>[IVX]{1,5})\s*[.):/-]\s*(?P<rest>\S.*)?$")
-_NUM_RE = re.compile(r"^\s*(?P<m>\d{1,2})\s*[.)]\s*(?P<rest>[^\d\s.].*)?$")
+_NUM_RE = re.compile(r"^\s*(?P<m>\d{1,3})\s*[.)]\s*(?P<rest>[^\d\s.].*)?$")
 _SUBNUM_RE = re.compile(r"^\s*(?P<n>\d{1,2})\.(?P<s>\d{1,2})\.?\s+(?P<rest>\S.*)$")
 _LETTER_RE = re.compile(r"^\s*(?P<m>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
 _DASH_RE = re.compile(r"^\s*[-–—•+*·]\s*(?P<rest>\S.*)$")

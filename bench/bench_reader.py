@@ -1,0 +1,89 @@
+"""Time to read the sample notice and synthetic long notices; reading must be linear in length.
+
+    .venv/bin/python bench/bench_reader.py
+
+Prints the time for the sample (89/TB-UBND, OCR text) and for synthetic notices of 10, 25 and
+50 pages (each page ~ 8 numbered items with dash sub-items, agencies, deadlines, OCR noise),
+and the time per page at each size: a constant time per page means linear.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.directory import Directory  # noqa: E402
+from bot.notices.reader import read_notice  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "notices"
+AGENCIES = ["Sở Nội vụ", "Sở Tài chính", "Sở Tư pháp", "Sở Y tế", "Công an tỉnh", "Sở Xây dựng",
+            "Sở Giáo dục và Đào tạo", "Văn phòng UBND tỉnh", "Sở Văn hóa, Thể thao và Du lịch",
+            "Sở Nông nghiệp và Môi trường", "UBND các xã, phường", "Sở KH&ĐT", "Sở LĐ-TB&XH"]
+DEADLINES = ["trước ngày 30/6/2025", "trong tháng 9 năm 2025", "trong quý IV/2025", "chậm nhất ngày 15/11/2025",
+             "thường xuyên", "định kỳ hằng tháng trước ngày 25", "trong năm 2025"]
+HEADER = """ỦY BAN NHÂN DÂN                    CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH GIA LAI                          Độc lập - Tự do - Hạnh phúc
+Số: 321/TB-UBND                      Gia Lai, ngày 15 tháng 5 năm 2025
+
+THÔNG BÁO
+Kết luận của Chủ tịch UBND tỉnh tại hội nghị tổng kết
+
+Ngày 10 tháng 5 năm 2025, Chủ tịch UBND tỉnh chủ trì hội nghị. UBND tỉnh yêu cầu các sở, ban, ngành, địa phương thực hiện các nhiệm vụ sau:
+"""
+
+
+def synthetic(pages: int, seed: int = 7) -> str:
+    rnd = random.Random(seed)
+    out = [HEADER]
+    n = 0
+    for page in range(pages):
+        for _ in range(8):
+            n += 1
+            lead, c1, c2 = rnd.sample(AGENCIES, 3)
+            if rnd.random() < 0.25:
+                out.append(f"{n}. Giao {lead} chủ trì, phối hợp với {c1}, {c2} thực hiện các nhiệm vụ sau:")
+                for _ in range(3):
+                    out.append(f"- Rà soát, tham mưu đề xuất nội dung về cải cách hành chính và chuyển đổi số, "
+                               f"báo cáo UBND tỉnh {rnd.choice(DEADLINES)}.")
+            else:
+                out.append(f"{n}. {lead} chủ trì, phối hợp với {c1} và {c2} tổ chức triển khai kế hoạch "
+                           f"năm 2025 của tỉnh về cải cách hành chính, tăng cường kỷ luật, kỷ cương hành chính "
+                           f"trong thực thi công vụ, hoàn thành {rnd.choice(DEADLINES)}.")
+        out.append(f"\n{page + 2}\n")
+    out.append("UBND tỉnh thông báo để các cơ quan, đơn vị, địa phương biết, thực hiện./.\n\nNơi nhận:\n- Như trên;")
+    return "\n".join(out)
+
+
+def timed(text: str, directory: Directory, repeat: int = 3) -> tuple[float, dict]:
+    best = float("inf")
+    reading: dict = {}
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        reading = read_notice(text, directory)
+        best = min(best, time.perf_counter() - t0)
+    return best, reading
+
+
+def main() -> None:
+    national = Directory.load(None)
+    sample = (DATA / "notice-89-TB-UBND-2024.txt").read_text(encoding="utf-8")
+    secs, reading = timed(sample, Directory.load(DATA / "binh-dinh-2024.toml"))
+    print(f"sample 89/TB-UBND: {len(sample):>7} chars  {len(reading['items']):>4} items  {secs * 1000:8.1f} ms")
+    per_page = []
+    for pages in (10, 25, 50):
+        text = synthetic(pages)
+        secs, reading = timed(text, national, repeat=1 if pages == 50 else 2)
+        per_page.append(secs / pages)
+        print(f"synthetic {pages:>2} pages: {len(text):>7} chars  {len(reading['items']):>4} items  "
+              f"{secs * 1000:8.1f} ms  ({secs / pages * 1000:.1f} ms/page)")
+    ratio = per_page[-1] / per_page[0]
+    print(f"time per page at 50 pages / at 10 pages: {ratio:.2f} (1.0 = linear)")
+
+
+if __name__ == "__main__":
+    main()
