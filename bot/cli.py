@@ -51,6 +51,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     from bot.directory import Directory
 
     directory = Directory.load(cfg.directory.file)
+    for warning in directory.warnings:
+        print(f"{args.config}: directory: warning: {warning}")
     print(f"{args.config}: OK ({len(directory.agencies)} agencies, data in {cfg.storage.path}, "
           f"{len(cfg.people.admins)} admin(s), {len(cfg.people.leaders)} leader(s))")
     return 0

@@ -37,7 +37,7 @@ def read_any(data: bytes, filename: str, directory: Directory, *, ocr_settings: 
     except ImportError:
         pass
     else:
-        reading = doubt_checks(reading, text)
+        reading = doubt_checks(reading, text, directory)
     return reading, used_ocr
 
 

@@ -64,7 +64,7 @@ def agency_ref(directory: Directory, text: str) -> dict | None:
     if group is not None:
         return {"name": directory.group_label(group), "agency_id": None, "group": group, "as_written": text}
     match = directory.resolve(text)
-    if match.agency is None or not match.sure:
+    if match.agency is None or not match.sure or match.rest.strip():
         return None
     return {"name": match.agency.name, "agency_id": match.agency.id, "group": None, "as_written": text}
 

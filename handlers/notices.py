@@ -49,9 +49,13 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
     from bot.notices import NoticeFileError
 
+    # One reading at a time: OCR takes both cores; others wait their turn, the bot keeps answering.
+    lock = svc.extra.setdefault("reader_lock", asyncio.Lock())
     try:
-        reading, used_ocr = await asyncio.to_thread(
-            read_any, data, name, svc.directory, ocr_settings=svc.config.sections.get("ocr"), progress=progress)
+        async with lock:
+            reading, used_ocr = await asyncio.to_thread(
+                read_any, data, name, svc.directory, ocr_settings=svc.config.sections.get("ocr"),
+                progress=progress)
     except NoticeFileError as exc:
         log.info("notice file refused: %s", type(exc).__name__)
         await reply(update, texts.t("notice.file_error", error=str(exc)))

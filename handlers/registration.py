@@ -67,7 +67,7 @@ async def cmd_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     svc = services(context)
     match = svc.directory.resolve(name)
-    if match.agency is None or not match.sure:
+    if match.agency is None or not match.sure or match.rest.strip() or not match.listed:
         if match.candidates:
             lines = "\n".join(f"• {texts.escape(a.name)}" for a in match.candidates[:5])
             await reply(update, texts.t("registration.invite_unsure", name=name, candidates=texts.Raw(lines)))
