@@ -133,7 +133,7 @@ _AGENCYISH = re.compile(
     r"kho b[a*]c|ng[a*]n h[a*]ng|b[a*]o(?! (?:d[a*]m|c[a*]o|v[e*]|t[o*]n|qu[a*]n|h[i*][e*]m))|d[a*]i|tr[u*][o*]ng|h[o*]i|li[e*]n d[o*][a*]n|t[i*]nh d[o*][a*]n|"
     r"m[a*]t tr[a*]n|vi[e*]n|trung t[a*]m|b[e*]nh vi[e*]n|c[o*]ng ty|bhxh|b[a*]o hi[e*]m|qu[y*]|chi nh[a*]nh|"
     r"hdnd|h[o*]i d[o*]ng|t[o*]a [a*]n|tand|vksnd|t[i*]nh [u*]y|huy[e*]n [u*]y|th[a*]nh [u*]y|ph[o*]ng|"
-    r"b[o*]|t[o*]ng c[u*]c|ubmttq|mttq|dang [u*]y|d[a*]ng [u*]y|(?:c[a*]c )?t[o*] d[a*]n ph[o*]|(?:c[a*]c )?th[o*]n|"
+    r"t[o*]ng c[u*]c|ubmttq|mttq|dang [u*]y|d[a*]ng [u*]y|(?:c[a*]c )?t[o*] d[a*]n ph[o*]|(?:c[a*]c )?th[o*]n|"
     r"(?:c[a*]c )?khu ph[o*])(?![a-z0-9*])")
 _PREFIX = r"(?:(?:thu truong|nguoi dung dau|lanh dao|giam doc|chu tich|tap the lanh dao)\s+)?"
 _ONTERR = r"(?:\s+(?:thuoc tinh|thuoc thanh pho|cua tinh|tren dia ban(?:\s+(?:tinh|thanh pho|toan tinh))?))?"
@@ -779,6 +779,11 @@ class _Reader:
             for a in names:
                 if not any(_same(a, b) for b in coords + leads):
                     coords.append(a)
+        unique: list[dict] = []
+        for a in leads:
+            if not any(_same(a, b) for b in unique):
+                unique.append(a)
+        leads = unique
         if len(leads) > 1:
             warnings.append(_w("several_leads", names=", ".join(a["name"] for a in leads), lead=leads[0]["name"]))
             extra = [a for a in leads[1:] if not any(_same(a, b) for b in coords)]
