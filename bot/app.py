@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import logging
 import signal
+import sys
 from typing import Any, Callable
 
 from telegram import (
@@ -133,13 +134,12 @@ def run_bot(cfg: Config) -> int:
     try:
         directory = Directory.load(cfg.directory.file)
     except Exception as exc:  # DirectoryError: one line
-        log.error("%s", exc)
-        print(f"dondoc: {exc}")
+        print(f"dondoc: {exc}", file=sys.stderr)
         return 2
     try:
         store = DataStore.open(cfg.storage.path, backups_kept=cfg.storage.backups_kept)
     except StoreError as exc:
-        print(f"dondoc: {exc}")
+        print(f"dondoc: {exc}", file=sys.stderr)
         return 2
     try:
         application = build_application(cfg, store, directory)

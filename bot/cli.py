@@ -67,11 +67,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_bot(cfg)
 
 
-def _open_store(cfg):
-    from storage import DataStore, StoreError
+def _open_store(cfg, *, snapshot_if_busy: bool = False):
+    """The data store; for read-only commands, a snapshot when the running bot holds the folder."""
+    from storage import DataStore, StoreError, StoreLocked
 
     try:
         return DataStore.open(cfg.storage.path, backups_kept=cfg.storage.backups_kept)
+    except StoreLocked:
+        if not snapshot_if_busy:
+            raise
+    except StoreError as exc:
+        print(f"dondoc: {exc}", file=sys.stderr)
+        return None
+    # Every file is replaced atomically, so a copy of each is consistent: read that copy.
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="dondoc-snapshot-"))
+    shutil.copytree(cfg.storage.path, tmp / "data", ignore=shutil.ignore_patterns(".lock", "backups", ".tmp*"))
+    try:
+        return DataStore.open(tmp / "data", backups_kept=0)
     except StoreError as exc:
         print(f"dondoc: {exc}", file=sys.stderr)
         return None
@@ -101,7 +116,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from bot.digest import DigestSettings
     from bot.directory import Directory
 
-    store = _open_store(cfg)
+    store = _open_store(cfg, snapshot_if_busy=True)
     if store is None:
         return EXIT_USAGE
     try:
@@ -110,6 +125,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
                                       cfg.sections.get("digest") or DigestSettings())
     finally:
         store.close()
+        if store.folder.parent.name.startswith("dondoc-snapshot-"):
+            import shutil
+
+            shutil.rmtree(store.folder.parent, ignore_errors=True)
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -141,7 +160,10 @@ def cmd_notice_import(args: argparse.Namespace) -> int:
         reading, _ = read_any(data, path.name, directory, ocr_settings=cfg.sections.get("ocr"))
     except NoticeFileError as exc:
         return fail(f"{path}: {exc}")
-    store = _open_store(cfg)
+    try:
+        store = _open_store(cfg)
+    except Exception as exc:  # StoreLocked: the bot is running
+        return fail(str(exc))
     if store is None:
         return EXIT_USAGE
     try:

@@ -166,7 +166,8 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         error = _check_access(context, query.message.chat.id, a)
     if error:
         log.info("button refused (%s) for user %s", error, query.from_user.id)
-        await query.answer(texts.t(error, code=""), show_alert=True)
+        task = svc.store.notices.task(a.task_id) if a is not None else None
+        await query.answer(texts.t(error, code=task.code if task else ""), show_alert=True)
         return
     task = svc.store.notices.task(a.task_id)
     if status == Progress.EXTENSION:

@@ -69,3 +69,25 @@ def test_bad_command_line_is_one_line():
     result = subprocess.run([sys.executable, "-m", "bot", "run", "--config", "/nonexistent.toml"],
                             capture_output=True, text=True)
     assert result.returncode == 2 and "not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_digest_command_writes_message_and_files(tmp_path, monkeypatch, capsys):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"""[people]\nadmins = [1]\n[storage]\npath = "data"\n[directory]\nfile = "{ROOT / 'agencies.example.toml'}"\n""",
+                   encoding="utf-8")
+    monkeypatch.setenv("DONDOC_TOKEN", TOKEN)
+    out = tmp_path / "out"
+    assert main(["digest", "--config", str(cfg), "--out", str(out), "--at", "2024-03-15 16:00"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["bao-cao-tuan-2024-03-15.docx", "bao-cao-tuan-2024-03-15.png", "bao-cao-tuan-2024-03-15.xlsx",
+                     "digest.html.txt"]
+    assert main(["digest", "--config", str(cfg), "--out", str(out), "--at", "15/3/2024"]) == 2
+    assert "--at" in capsys.readouterr().err
+    # While the bot runs (it holds the data folder), the digest reads a snapshot.
+    from storage import DataStore
+
+    running = DataStore.open(tmp_path / "data")
+    try:
+        assert main(["digest", "--config", str(cfg), "--out", str(tmp_path / "out2")]) == 0
+    finally:
+        running.close()

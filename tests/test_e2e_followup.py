@@ -94,3 +94,10 @@ async def test_weekly_digest_and_on_demand(emulator, tmp_path):
         # A leader asks for it.
         emu.send(LEADER, LEADER, "/digest")
         await emu.wait_until(lambda: sum(1 for m in emu.bot_messages(LEADER) if m.get("document")) == 3, timeout=20)
+
+
+async def test_schedule_is_rebuilt_at_start_with_a_generous_misfire_grace(emulator, tmp_path):
+    async with bot_env(emulator, tmp_path, jobs=True) as env:
+        jobs = env.app.job_queue.get_jobs_by_name("tick")
+        assert len(jobs) == 1
+        assert jobs[0].job.misfire_grace_time >= 600 and jobs[0].job.coalesce

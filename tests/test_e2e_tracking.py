@@ -117,6 +117,14 @@ async def test_reports_buttons_confirmation_extension(emulator, tmp_path):
         emu.press(ADMIN, OFFICE_CHAT, ask["message_id"], button="✅ Xác nhận hoàn thành")
         await emu.wait_for_bot_message(SNV_GROUP, lambda m: "đã xác nhận" in m["text"])
         assert env.store.notices.assignment(a81.id).completed_at is not None
+        # A report on a completed (closed) task is refused, nothing stored.
+        n_reports = len(env.store.notices.reports())
+        emu.send(SNV_USER, SNV_GROUP, "bổ sung thêm", reply_to=c81["message_id"])
+        closed = await emu.wait_for_bot_message(SNV_GROUP)
+        assert "đã đóng" in closed["text"] and by_ref["8.1"].code in closed["text"]
+        emu.press(SNV_USER, SNV_GROUP, c81["message_id"], button="🔄 Đang thực hiện")
+        await emu.wait_until(lambda: any("đã đóng" in (x.get("text") or "") for x in emu.callback_answers))
+        assert len(env.store.notices.reports()) == n_reports
 
         # An edited reply updates its report, history kept.
         c83 = card_for(emu, SNV_GROUP, "8.3")
