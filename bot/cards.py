@@ -12,33 +12,25 @@ from collections.abc import Iterable, Sequence
 
 from bot.calendar import WorkingCalendar
 from bot.directory import Directory
+from bot.messages import fmt_date, short_text
 from bot.models import Assignment, Notice, Progress, Report, Role, Task
-from bot.texts import Raw, escape, t
+from bot.texts import Raw, t
 from bot.tracking import (
     CATEGORY_ORDER, category, category_label, days_overdue, effective_deadline, is_waiting_confirmation,
     progress_label, role_label, summarize,
 )
 
 Buttons = list[list[tuple[str, str]]]
-SHORT_TEXT = 300
-
-
-def fmt_date(d: dt.date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else t("task.deadline_none")
+CARD_TEXT = 3000  # an item's text in a task message (the message must stay under 4096)
 
 
 def fmt_when(moment: dt.datetime, cal: WorkingCalendar) -> str:
     return cal.local(moment).strftime("%H:%M %d/%m/%Y")
 
 
-def shorten(text: str, limit: int = SHORT_TEXT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def deadline_text(deadline: dt.date | None, cal: WorkingCalendar) -> str:
     if deadline is None:
-        return t("task.deadline_none")
+        return fmt_date(None)
     effective = cal.effective_deadline(deadline)
     if effective != deadline:
         return t("task.deadline_shifted", date=fmt_date(deadline), effective=fmt_date(effective))
@@ -64,8 +56,9 @@ def status_buttons(assignment_id: str) -> Buttons:
 
 
 def task_card(a: Assignment, task: Task, notice: Notice, cal: WorkingCalendar) -> tuple[str, Buttons]:
+    text = task.text if len(task.text) <= CARD_TEXT else task.text[:CARD_TEXT].rstrip() + "…"
     lines = [t("task.card", code=task.code, number=notice.number or "", ref=task.ref, role=role_label(a.role),
-               deadline=deadline_text(a.deadline, cal), text=task.text)]
+               deadline=deadline_text(a.deadline, cal), text=text)]
     if a.recurring:
         lines.append(t("task.card_recurring", recurring=a.recurring))
     if a.role == Role.LEAD and task.coordinate:
@@ -96,7 +89,7 @@ def preview(notice: Notice, tasks: Sequence[Task], cal: WorkingCalendar) -> tupl
         deadline = deadline_text(task.deadline, cal)
         if task.recurring:
             deadline += f" · {task.recurring}"
-        parts.append(t("notice.preview_item", code=task.code, ref=task.ref, flags=flags, text=shorten(task.text, 220),
+        parts.append(t("notice.preview_item", code=task.code, ref=task.ref, flags=flags, text=short_text(task.text, 220),
                        lead=agency_names(task.lead) or "—", coordinate=agency_names(task.coordinate) or "—",
                        deadline=deadline))
         if missing:
@@ -133,7 +126,7 @@ def ack(report: Report, task: Task, agency: str) -> tuple[str, Buttons]:
 
 def office_done(a: Assignment, task: Task, notice: Notice, report: Report, agency: str) -> tuple[str, Buttons]:
     text = t("progress.office_done", agency=agency, code=task.code, ref=task.ref, number=notice.number or "",
-             text=shorten(report.text, 600), author=report.author_name)
+             text=short_text(report.text, 600), author=report.author_name)
     return text, [[(t("progress.button_confirm"), f"cf:{a.id}:ok"), (t("progress.button_return"), f"cf:{a.id}:back")]]
 
 
@@ -207,7 +200,7 @@ def status_agency(agency: str, assignments: Sequence[Assignment], tasks: dict[st
 def status_task(task: Task, notice: Notice, assignments: Sequence[Assignment], reports: Sequence[Report],
                 directory: Directory, today: dt.date, cal: WorkingCalendar) -> str:
     lines = [t("status.task_title", code=task.code, number=notice.number or "", ref=task.ref,
-               text=shorten(task.text, 500), deadline=deadline_text(task.deadline, cal))]
+               text=short_text(task.text, 500), deadline=deadline_text(task.deadline, cal))]
     by_assignment: dict[str, list[Report]] = {}
     for r in reports:
         by_assignment.setdefault(r.assignment_id, []).append(r)
@@ -217,7 +210,7 @@ def status_task(task: Task, notice: Notice, assignments: Sequence[Assignment], r
         for r in sorted(by_assignment.get(a.id, []), key=lambda r: r.at):
             what = progress_label(r.status) if r.status != Progress.NONE else ""
             if r.text:
-                what = f"{what}: {shorten(r.text, 160)}" if what else shorten(r.text, 160)
+                what = f"{what}: {short_text(r.text, 160)}" if what else short_text(r.text, 160)
             if r.files:
                 what += f" 📎{len(r.files)}"
             lines.append(t("status.task_history_line", when=fmt_when(r.at, cal), who=r.author_name, what=what))
@@ -225,7 +218,7 @@ def status_task(task: Task, notice: Notice, assignments: Sequence[Assignment], r
             decision = {None: "chờ quyết định", "approved": t("progress.decision_approved"),
                         "refused": t("progress.decision_refused")}[ext.decision]
             lines.append(t("status.task_extension_line", when=fmt_when(ext.requested_at, cal),
-                           date=fmt_date(ext.new_deadline), decision=decision, reason=shorten(ext.reason, 160)))
+                           date=fmt_date(ext.new_deadline), decision=decision, reason=short_text(ext.reason, 160)))
     return "\n".join(lines)
 
 
@@ -238,6 +231,6 @@ def mytasks(agency: str, open_assignments: Sequence[Assignment], tasks: dict[str
     for a in ordered:
         task = tasks[a.task_id]
         lines.append(t("status.mytasks_line", code=task.code, role=role_label(a.role),
-                       deadline=deadline_text(a.deadline, cal) if a.deadline else (a.recurring or t("task.deadline_none")),
-                       status=assignment_status(a, today, cal), text=shorten(task.text, 160)))
+                       deadline=deadline_text(a.deadline, cal) if a.deadline else (a.recurring or fmt_date(None)),
+                       status=assignment_status(a, today, cal), text=short_text(task.text, 160)))
     return "\n".join(lines)

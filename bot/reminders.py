@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 
 from bot.calendar import WorkingCalendar
 from bot.models import Agency, Assignment, Notice, Role, Task
+from bot.messages import MESSAGE_LIMIT, fmt_date, short_text, split_lines
 from bot.texts import t
 from bot.tracking import days_overdue, is_waiting_confirmation, role_label
 
@@ -55,12 +56,10 @@ __all__ = [
     "render_reminder",
     "render_reminder_parts",
     "short_text",
-    "split_message",
 ]
 
 KINDS = ("escalation", "overdue", "due", "before", "silent")  # most pressing first
 _RANK = {k: i for i, k in enumerate(KINDS)}
-MESSAGE_LIMIT = 4096
 
 
 class ReminderSettingsError(ValueError):
@@ -289,62 +288,6 @@ def _index(items: Mapping[str, K] | Iterable[K] | None) -> Mapping[str, K]:
     return {getattr(x, "id"): x for x in items}
 
 
-def short_text(text: str | None, limit: int = 160) -> str:
-    """One line of at most ``limit`` characters (whitespace collapsed, "…" if cut)."""
-    text = " ".join((text or "").split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:") + "…"
-
-
-def fmt_date(d: dt.date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d is not None else t("tracking.no_deadline")
-
-
-def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Join lines into messages of at most ``limit`` characters, cutting only between lines.
-
-    Each line must be self-contained HTML (tags closed on the same line). A single
-    line longer than ``limit`` is cut at a character boundary outside any tag/entity.
-    """
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in lines:
-        for piece in _cut_line(line, limit):
-            extra = len(piece) + (1 if current else 0)
-            if current and size + extra > limit:
-                parts.append("\n".join(current).strip("\n"))
-                current, size = [], 0
-                extra = len(piece)
-            current.append(piece)
-            size += extra
-    if current:
-        text = "\n".join(current).strip("\n")
-        if text:
-            parts.append(text)
-    return [p for p in parts if p.strip()]
-
-
-def _cut_line(line: str, limit: int) -> list[str]:
-    if len(line) <= limit:
-        return [line]
-    plain = re.sub(r"<[^>]*>", "", line)  # drop the markup, keep the escaped text
-    out = []
-    while plain:
-        chunk = plain[:limit]
-        amp = chunk.rfind("&")
-        if amp != -1 and ";" not in chunk[amp:] and len(plain) > limit:
-            chunk = chunk[:amp]  # do not cut inside "&amp;"
-        out.append(chunk)
-        plain = plain[len(chunk):]
-    return out
-
-
 def _task_bits(
     item: ReminderItem, tasks: Mapping[str, Task], notices: Mapping[str, Notice]
 ) -> dict[str, Any]:
@@ -421,7 +364,7 @@ def render_reminder_parts(
     body = lines[2:-2]
     for i in range(0, len(body), 2):
         grouped.append("\n".join(body[i : i + 2]))
-    return split_message([*head, *grouped, *lines[-2:]], limit)
+    return split_lines([*head, *grouped, *lines[-2:]], limit)
 
 
 def render_reminder(

@@ -6,11 +6,12 @@ import asyncio
 import logging
 import time
 
-from telegram import Chat, Update
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import cards, texts, workflow
+from bot.messages import split_message
 from bot.importing import new_assignment_id, read_any, store_draft
 from bot.models import Assignment, ChatBinding
 from handlers.common import calendar_of, is_admin, keyboard, refuse, reply, services
@@ -76,16 +77,10 @@ async def send_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, notic
     notice = svc.store.notices.notice(notice_id)
     tasks = svc.store.notices.tasks(notice_id)
     text, buttons = cards.preview(notice, tasks, calendar_of(context))
-    parts = _split(text)
+    parts = split_message(text)
     for i, part in enumerate(parts):
         await context.bot.send_message(update.effective_chat.id, part,
                                        reply_markup=keyboard(buttons) if i == len(parts) - 1 else None)
-
-
-def _split(text: str) -> list[str]:
-    from bot.messages import split_message
-
-    return split_message(text)
 
 
 def _draft_task(context: ContextTypes.DEFAULT_TYPE, code: str):

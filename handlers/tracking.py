@@ -80,7 +80,7 @@ async def _after_status(context: ContextTypes.DEFAULT_TYPE, a: Assignment, repor
     elif report.status == Progress.BLOCKED:
         await context.bot.send_message(office, texts.t("progress.blocked_office", agency=agency, code=task.code,
                                                        ref=task.ref, number=notice.number or "",
-                                                       text=cards.shorten(report.text, 600)))
+                                                       text=cards.short_text(report.text, 600)))
 
 
 async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

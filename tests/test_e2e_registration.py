@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import re
 
-from tests.harness import ADMIN, LEADER, OFFICE_CHAT, STRANGER, TZ, bot_env
+from tests.harness import ADMIN, LEADER, OFFICE_CHAT, STRANGER, bot_env
 
 SNV_GROUP = -1001001
 SNV_USER = 2001

@@ -7,6 +7,7 @@ import pytest
 
 from bot.calendar import CalendarSettings, WorkingCalendar
 from bot.models import Agency, Assignment, Notice, Progress, Role, Task
+from bot.messages import split_lines
 from bot.reminders import (
     Reminder,
     ReminderSettings,
@@ -14,7 +15,6 @@ from bot.reminders import (
     plan_reminders,
     render_reminder,
     render_reminder_parts,
-    split_message,
 )
 
 D = dt.date
@@ -371,9 +371,9 @@ def test_render_long_reminder_fits(cal):
 
 def test_split_message_cuts_between_lines():
     lines = [f"<b>dòng {i}</b> " + "x" * 50 for i in range(500)]
-    parts = split_message(lines, 1000)
+    parts = split_lines(lines, 1000)
     assert all(len(p) <= 1000 for p in parts)
     assert "\n".join(parts).split("\n") == lines
-    assert split_message(["a" * 2500], 1000) == ["a" * 1000, "a" * 1000, "a" * 500]
-    assert all("&amp;"[:k] not in p[-k:] for p in split_message(["&amp;" * 600], 1000)
+    assert split_lines(["a" * 2500], 1000) == ["a" * 1000, "a" * 1000, "a" * 500]
+    assert all("&amp;"[:k] not in p[-k:] for p in split_lines(["&amp;" * 600], 1000)
                for k in (1,) if p.endswith("&"))

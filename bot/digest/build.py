@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from bot.calendar import WorkingCalendar
 from bot.models import Agency, Assignment, Category, Notice, Report, Task
-from bot.reminders import MESSAGE_LIMIT, fmt_date, short_text, split_message
+from bot.messages import MESSAGE_LIMIT, fmt_date, short_text, split_lines
 from bot.texts import t
 from bot.tracking import CATEGORY_ORDER, category_label
 
@@ -115,7 +115,7 @@ def render_messages(data: DigestData, settings: DigestSettings | None = None,
         lines.append(t("digest.silent_item", agency=name, count=count))
     _more(lines, len(data.silent), cap * 2)
     lines += ["", t("digest.footer")]
-    return split_message(lines, limit)
+    return split_lines(lines, limit)
 
 
 def build_digest(

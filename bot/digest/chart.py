@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.reminders import short_text
+from bot.messages import short_text
 from bot.texts import t
 from bot.tracking import CATEGORY_ORDER, category_label
 from bot.models import Category

@@ -11,7 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from bot.reminders import fmt_date, short_text
+from bot.messages import fmt_date, short_text
 from bot.texts import t
 from bot.tracking import CATEGORY_ORDER, category_label
 
