@@ -32,7 +32,9 @@ class Outgoing:
 
 
 def due_reminders(store: Any, directory: Any, now: dt.datetime, cal: WorkingCalendar,
-                  settings: ReminderSettings, office_chat_ids: list[int]) -> list[Outgoing]:
+                  settings: ReminderSettings, office_chat_ids: list[int],
+                  leader_ids: list[int] = ()) -> list[Outgoing]:
+    """The reminder messages due at ``now``; escalations go to the office group and to each leader."""
     notices, tasks, assignments = published(store)
     chats: dict[str, list[int]] = {}
     for binding in store.registry.all_chats():
@@ -49,7 +51,10 @@ def due_reminders(store: Any, directory: Any, now: dt.datetime, cal: WorkingCale
     out = []
     for r in plan:
         parts = render_reminder_parts(r, tasks, notices, agencies)
-        for chat_id in r.chat_ids[:1]:  # the agency's first group (the office for escalations)
+        targets = r.chat_ids[:1]  # the agency's first group, or the office group for escalations
+        if r.agency_id is None:
+            targets = [*targets, *leader_ids]  # leaders in private, if they have started the bot
+        for chat_id in targets:
             out.append(Outgoing(chat_id, parts, [r.key, *r.keys]))
     return out
 

@@ -53,7 +53,8 @@ async def _send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     settings = _settings(context, "reminders", ReminderSettings)
     office = [svc.config.office.chat_id] if svc.config.office.chat_id is not None else []
     now = svc.now()
-    outgoing = followup.due_reminders(svc.store, svc.directory, now, cal, settings, office)
+    outgoing = followup.due_reminders(svc.store, svc.directory, now, cal, settings, office,
+                                      svc.config.people.leaders)
     for out in outgoing:
         try:
             for part in out.parts:

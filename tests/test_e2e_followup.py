@@ -66,6 +66,9 @@ async def test_reminders_across_restart_and_downtime(emulator, tmp_path):
         escalations = [m for m in emu.bot_messages(OFFICE_CHAT)[office_before:] if "Sở Nội vụ" in m.get("text", "")
                        and codes["8.3"] in m["text"]]
         assert escalations, [m.get("text", "")[:80] for m in emu.bot_messages(OFFICE_CHAT)[office_before:]]
+        # Leaders get the escalation too, in their private chat with the bot.
+        assert any(codes["8.3"] in m.get("text", "") and "Sở Nội vụ" in m.get("text", "")
+                   for m in emu.bot_messages(LEADER))
 
 
 async def test_weekly_digest_and_on_demand(emulator, tmp_path):
