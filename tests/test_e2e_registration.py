@@ -133,3 +133,18 @@ async def test_help_and_commands_per_scope(emulator, tmp_path):
         assert "help" in private
         admin = [c["command"] for c in emu.commands_for({"type": "chat", "chat_id": ADMIN})]
         assert "invite" in admin
+
+
+async def test_an_error_is_logged_and_reported_to_user_and_office(emulator, tmp_path, caplog):
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+
+        def broken(text):
+            raise RuntimeError("directory exploded")
+
+        env.directory.resolve = broken
+        emu.send(ADMIN, ADMIN, "/invite Sở Nội vụ")
+        assert "Đã có lỗi" in (await emu.wait_for_bot_message(ADMIN))["text"]
+        office = await emu.wait_for_bot_message(OFFICE_CHAT, lambda m: "Lỗi" in m["text"])
+        assert "RuntimeError" in office["text"] and "exploded" not in office["text"]
+        assert any("error while handling an update" in r.message for r in caplog.records)
