@@ -250,13 +250,22 @@ def decide_extension(a: Assignment, index: int, *, approve: bool, by: int, now: 
     return ext
 
 
+_EXT_LEAD = re.compile(r"^\s*(?:(?:đề nghị|de nghi|xin|kính đề nghị)\s+)?(?:cho\s+)?(?:gia hạn|gia han|lùi|lui)"
+                       r"(?:\s+(?:thời hạn|thoi han|hạn|han))?(?:\s+(?:đến|den|tới|toi))?(?:\s+(?:ngày|ngay))?\s*$",
+                       re.IGNORECASE)
+_REASON_LEAD = re.compile(r"^[\s\-–:,.;]*(?:(?:lý do|ly do|do|vì|vi|bởi vì|boi vi)\b[\s:,-]*)?", re.IGNORECASE)
+
+
 def parse_extension_request(text: str, *, today: dt.date) -> tuple[dt.date, str]:
-    """'30/4/2024 - lý do ...' → (date, reason). The reason is required."""
+    """'30/4/2024 - lý do ...' or 'Xin gia hạn đến 30/4/2024 do ...' → (date, reason). The reason is required."""
     m = DATE_RE.search(text) or re.search(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\b", text)
     if not m:
         raise EditError("progress.extension_bad_request")
     date = parse_date(m.group(0), default_year=today.year)
-    reason = (text[:m.start()] + " " + text[m.end():]).strip(" -–:,.;\n\t")
+    before, after = text[:m.start()], text[m.end():]
+    if _EXT_LEAD.match(before):
+        before = ""
+    reason = " ".join(p for p in (before.strip(" -–:,.;\n\t"), _REASON_LEAD.sub("", after).strip(" -–:,.;\n\t")) if p)
     if len(reason) < 3:
         raise EditError("progress.extension_no_reason")
     if date <= today:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import ForceReply, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
@@ -11,7 +12,7 @@ from bot import cards, texts, workflow
 from bot.importing import new_report_id
 from bot.models import Assignment, Progress, Report, ReportFile
 from bot.tracking import detect_progress, progress_label
-from handlers.common import display_name, is_admin, keyboard, reply, services
+from handlers.common import calendar_of, display_name, is_admin, keyboard, reply, services
 
 log = logging.getLogger("dondoc.tracking")
 
@@ -83,26 +84,64 @@ async def _after_status(context: ContextTypes.DEFAULT_TYPE, a: Assignment, repor
                                                        text=cards.short_text(report.text, 600)))
 
 
+def _codes_in(text: str | None) -> list[str]:
+    """Task codes ("NV12") named in one of the bot's messages."""
+    return list(dict.fromkeys(workflow.normalise_code(m) for m in re.findall(r"\bNV\s?\d{1,6}\b", text or "")))
+
+
+def _assignment_for(context: ContextTypes.DEFAULT_TYPE, chat_id: int, code: str) -> Assignment | None:
+    """The assignment of this chat's agency for the task with this code."""
+    svc = services(context)
+    task = svc.store.notices.task_by_code(code)
+    binding = svc.store.registry.chat(chat_id)
+    if task is None or binding is None:
+        return None
+    return next((a for a in svc.store.notices.assignments(notice_id=task.notice_id)
+                 if a.task_id == task.id and a.agency_id == binding.agency_id), None)
+
+
 async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A reply in a group to one of the bot's messages."""
+    """A reply in a group to one of the bot's messages: a progress report (or an extension request).
+
+    The reply may answer the task message itself, or any later bot message about exactly one
+    task (an acknowledgement, a confirmation, the extension prompt): people reply to the latest.
+    """
     message = update.effective_message
     target = message.reply_to_message
     if target is None or target.from_user is None or target.from_user.id != context.bot.id:
         return
     svc = services(context)
     a = svc.store.notices.assignment_by_message(message.chat.id, target.message_id)
+    prompt = False
     if a is None:
-        if target.text and target.text.startswith("📅"):
-            await _extension_reply(update, context, target)
-        return  # a reply to another bot message (an acknowledgement...): nothing to record
+        codes = _codes_in(target.text or target.caption)
+        if len(codes) != 1:
+            if codes:  # e.g. a reminder listing several tasks
+                await reply(update, texts.t("progress.which_task"))
+            return
+        a = _assignment_for(context, message.chat.id, codes[0])
+        prompt = (target.text or "").startswith("📅")
+        if a is None:
+            binding = svc.store.registry.chat(message.chat.id)
+            await reply(update, texts.t("progress.not_bound" if binding is None else "progress.not_your_task"))
+            return
     error = _check_access(context, message.chat.id, a)
     if error:
         await reply(update, texts.t(error, code=svc.store.notices.task(a.task_id).code))
         return
     text = message.text or message.caption or ""
     status = detect_progress(text) or Progress.NONE
-    if status == Progress.EXTENSION:
-        status = Progress.NONE  # an extension needs a date and a reason: the button asks for them
+    if prompt or status == Progress.EXTENSION:
+        try:
+            new_date, reason = workflow.parse_extension_request(text, today=calendar_of(context).today(svc.now()))
+        except workflow.EditError as exc:
+            if prompt:  # they answered the prompt: say what is missing
+                await reply(update, texts.t(exc.key, **exc.values))
+                return
+            status = Progress.NONE  # words about an extension without a date: a plain report
+        else:
+            await _request_extension(update, context, a, new_date, reason)
+            return
     report, created = await _record(context, a, chat_id=message.chat.id, message_id=message.message_id,
                                     user=message.from_user, text=text, files=_files(message), status=status,
                                     source="reply")
@@ -215,26 +254,12 @@ async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await _after_status(context, a, report)
 
 
-async def _extension_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, prompt: Message) -> None:
-    """A reply to the bot's "Đề nghị gia hạn NVxx" prompt: a new date and a reason."""
+async def _request_extension(update: Update, context: ContextTypes.DEFAULT_TYPE, a: Assignment,
+                             new_date, reason: str) -> None:
+    """Record an extension request (gia hạn) and ask the office to decide."""
     svc = services(context)
     message = update.effective_message
-    code = next((w for w in prompt.text.replace(":", " ").split() if workflow.is_task_code(w)), None)
-    task = svc.store.notices.task_by_code(code) if code else None
-    binding = svc.store.registry.chat(message.chat.id)
-    a = None
-    if task is not None and binding is not None:
-        a = next((x for x in svc.store.notices.assignments(agency_id=binding.agency_id) if x.task_id == task.id), None)
-    error = _check_access(context, message.chat.id, a)
-    if error:
-        await reply(update, texts.t(error, code=code or ""))
-        return
-    cal_today = svc.now().date()
-    try:
-        new_date, reason = workflow.parse_extension_request(message.text or "", today=cal_today)
-    except workflow.EditError as exc:
-        await reply(update, texts.t(exc.key, **exc.values))
-        return
+    task = svc.store.notices.task(a.task_id)
     author = display_name(message.from_user)
 
     def write() -> int:
@@ -358,7 +383,7 @@ async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if task is None:
         await reply(update, texts.t("progress.unknown_task", code=code))
         return
-    a = next((x for x in svc.store.notices.assignments(agency_id=binding.agency_id) if x.task_id == task.id), None)
+    a = _assignment_for(context, message.chat.id, code)
     if a is None:
         await reply(update, texts.t("progress.not_your_task"))
         return

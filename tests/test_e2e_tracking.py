@@ -154,6 +154,32 @@ async def test_reports_buttons_confirmation_extension(emulator, tmp_path):
         assert str(a82.deadline) == "2024-04-30" and a82.extensions[0].decided_by == ADMIN
         assert a82.extensions[0].reason == "chờ số liệu các huyện"
 
+        # The same Telegram message delivered again (a restart, a retry) is stored once, acknowledged once.
+        from telegram import Update
+
+        acks = sum("Đã ghi nhận" in m["text"] for m in emu.bot_messages(SNV_GROUP))
+        n_reports = len(env.store.notices.reports())
+        replay = Update.de_json({"update_id": 999_999, "message": emu.message(SNV_GROUP, r83["message_id"])},
+                                env.app.bot)
+        await env.app.process_update(replay)
+        await emu.wait_idle()
+        assert len(env.store.notices.reports()) == n_reports
+        assert sum("Đã ghi nhận" in m["text"] for m in emu.bot_messages(SNV_GROUP)) == acks
+
+        # Replying to the acknowledgement (not the task message) still reports on that task.
+        ack83 = next(m for m in reversed(emu.bot_messages(SNV_GROUP)) if "Đã ghi nhận" in m["text"]
+                     and by_ref["8.3"].code in m["text"])
+        emu.send(SNV_USER, SNV_GROUP, "Đã gửi công văn xin ý kiến các sở", reply_to=ack83["message_id"])
+        await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã ghi nhận" in m["text"])
+        assert env.store.notices.reports(agency_id=snv)[-1].text == "Đã gửi công văn xin ý kiến các sở"
+
+        # An extension asked in words, with a date and a reason, in a reply to the task message.
+        c3 = card_for(emu, SNV_GROUP, "3")
+        emu.send(SNV_USER, SNV_GROUP, "Đề nghị gia hạn đến 15/5/2024 do chờ hướng dẫn của Bộ", reply_to=c3["message_id"])
+        await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã gửi Văn phòng đề nghị gia hạn" in m["text"])
+        a3 = next(a for a in env.store.notices.assignments(agency_id=snv) if a.task_id == by_ref["3"].id)
+        assert a3.extensions[0].reason == "chờ hướng dẫn của Bộ"
+
         # /report by command.
         emu.send(SNV_USER, SNV_GROUP, f"/report {by_ref['8.2'].code} đã trình dự thảo kế hoạch")
         await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã ghi nhận" in m["text"])

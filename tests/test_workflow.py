@@ -1,0 +1,150 @@
+"""Pure logic of the loop (bot/workflow.py) and the message builders (bot/cards.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from bot import cards, workflow
+from bot.calendar import WorkingCalendar
+from bot.directory import Directory
+from bot.messages import MESSAGE_LIMIT
+from bot.models import Agency, AgencyKind, Assignment, Notice, Progress, Report, Role, Task
+
+TZ = dt.timezone(dt.timedelta(hours=7))
+NOW = dt.datetime(2024, 3, 20, 9, 0, tzinfo=TZ)
+
+
+@pytest.fixture(scope="module")
+def directory():
+    return Directory.from_agencies([
+        Agency("snv", "Sở Nội vụ", AgencyKind.DEPARTMENT, ["SNV"], ["so-ban-nganh"]),
+        Agency("stc", "Sở Tài chính", AgencyKind.DEPARTMENT, ["STC"], ["so-ban-nganh"]),
+        Agency("qn", "UBND thành phố Quy Nhơn", AgencyKind.LOCALITY, [], ["dia-phuong", "huyen"]),
+    ])
+
+
+def ref(agency_id=None, group=None, name="x"):
+    return {"name": name, "agency_id": agency_id, "group": group, "as_written": name}
+
+
+def task(i, lead, coordinate=(), deadline=dt.date(2024, 3, 31)):
+    return Task(id=f"n1-{i}", notice_id="n1", code=f"NV{i}", ref=str(i), text=f"Nhiệm vụ {i}", lead=list(lead),
+                coordinate=list(coordinate), deadline=deadline)
+
+
+def ids():
+    n = iter(range(1000))
+    return lambda: f"a{next(n)}"
+
+
+def test_plan_expands_groups_lead_wins_and_never_duplicates(directory):
+    tasks = [task(1, [ref(group="all")]), task(2, [ref("snv")], [ref("stc"), ref("snv"), ref(group="lien-quan")]),
+             task(3, [ref(None, None, "Ban Quản lý dự án")])]
+    plan = workflow.plan_assignments(tasks, directory, new_id=ids())
+    got = sorted((a.task_id, a.agency_id, a.role.value) for a in plan.assignments)
+    assert got == [("n1-1", "qn", "lead"), ("n1-1", "snv", "lead"), ("n1-1", "stc", "lead"),
+                   ("n1-2", "snv", "lead"), ("n1-2", "stc", "coordinate")]
+    assert [t.code for t in plan.unassigned_tasks] == ["NV3"]
+    again = workflow.plan_assignments(tasks, directory, existing=plan.assignments, new_id=ids())
+    assert again.assignments == []
+    tasks[0].dropped = True
+    assert all(a.task_id != "n1-1" for a in workflow.plan_assignments(tasks, directory, new_id=ids()).assignments)
+
+
+def test_clerk_fixes(directory):
+    t = task(1, [ref(None, None, "So Noi vu?")])
+    workflow.set_lead(t, "Sở Tài chính", directory)
+    assert t.lead[0]["agency_id"] == "stc"
+    workflow.set_coordinators(t, "Sở Nội vụ; UBND các huyện, thị xã, thành phố", directory)
+    assert [r["agency_id"] or r["group"] for r in t.coordinate] == ["snv", "huyen"]
+    workflow.set_coordinators(t, "-", directory)
+    assert t.coordinate == []
+    with pytest.raises(workflow.EditError) as exc:
+        workflow.set_lead(t, "Sở Ngoại giao Mặt Trăng", directory)
+    assert exc.value.key == "notice.unknown_agency"
+    workflow.set_deadline(t, "30/6", default_year=2024)
+    assert t.deadline == dt.date(2024, 6, 30)
+    with pytest.raises(workflow.EditError):
+        workflow.set_deadline(t, "31/4/2024", default_year=2024)
+    workflow.set_deadline(t, "-", default_year=2024)
+    assert t.deadline is None
+
+
+def assignment(**kw):
+    return Assignment(id="a1", task_id="n1-1", notice_id="n1", agency_id="snv", role=Role.LEAD,
+                      deadline=dt.date(2024, 3, 31), **kw)
+
+
+def report(status):
+    return Report(id="r1", assignment_id="a1", notice_id="n1", agency_id="snv", chat_id=-1, message_id=1,
+                  author_id=7, author_name="Minh", at=NOW, status=status)
+
+
+def test_done_waits_for_the_office_unless_auto_confirm():
+    a = workflow.apply_report(assignment(), report(Progress.DONE), now=NOW, auto_confirm=False)
+    assert a.done_reported_at == NOW and a.completed_at is None
+    workflow.return_to_agency(a)
+    assert a.done_reported_at is None and a.progress == Progress.IN_PROGRESS
+    a = workflow.apply_report(assignment(), report(Progress.DONE), now=NOW, auto_confirm=True)
+    assert a.completed_at == NOW
+    workflow.apply_report(a, report(Progress.BLOCKED), now=NOW, auto_confirm=False)
+    assert a.completed_at == NOW and a.progress == Progress.DONE  # confirmed stays confirmed
+
+
+def test_extension_moves_the_deadline_only_on_approval():
+    a = assignment()
+    workflow.request_extension(a, new_deadline=dt.date(2024, 4, 30), reason="chờ số liệu", by=7, now=NOW)
+    assert a.deadline == dt.date(2024, 3, 31) and a.progress == Progress.EXTENSION
+    ext = workflow.decide_extension(a, 0, approve=True, by=1, now=NOW)
+    assert a.deadline == dt.date(2024, 4, 30) and ext.previous_deadline == dt.date(2024, 3, 31)
+    with pytest.raises(workflow.EditError):
+        workflow.decide_extension(a, 0, approve=False, by=1, now=NOW)
+    workflow.request_extension(a, new_deadline=dt.date(2024, 5, 30), reason="thêm", by=7, now=NOW)
+    workflow.decide_extension(a, 1, approve=False, by=1, now=NOW)
+    assert a.deadline == dt.date(2024, 4, 30) and a.extensions[1].decision == "refused"
+
+
+@pytest.mark.parametrize("text, date, reason", [
+    ("30/4/2024 - chờ số liệu các huyện", dt.date(2024, 4, 30), "chờ số liệu các huyện"),
+    ("Đề nghị gia hạn đến 15/5/2024 do chờ hướng dẫn của Bộ", dt.date(2024, 5, 15), "chờ hướng dẫn của Bộ"),
+    ("xin gia han den ngay 15-5-2024 vi cho y kien", dt.date(2024, 5, 15), "cho y kien"),
+    ("2/5 lý do: chưa đủ hồ sơ", dt.date(2024, 5, 2), "chưa đủ hồ sơ"),
+])
+def test_extension_requests_in_words(text, date, reason):
+    assert workflow.parse_extension_request(text, today=NOW.date()) == (date, reason)
+
+
+@pytest.mark.parametrize("text, key", [("chờ số liệu", "progress.extension_bad_request"),
+                                       ("30/4/2024", "progress.extension_no_reason"),
+                                       ("1/3/2024 quá muộn", "progress.extension_past_date")])
+def test_bad_extension_requests(text, key):
+    with pytest.raises(workflow.EditError) as exc:
+        workflow.parse_extension_request(text, today=NOW.date())
+    assert exc.value.key == key
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_parsers_never_crash(text):
+    for fn in (lambda: workflow.parse_extension_request(text, today=NOW.date()),
+               lambda: workflow.parse_date(text, default_year=2024)):
+        try:
+            fn()
+        except workflow.EditError:
+            pass
+    workflow.is_task_code(text)
+
+
+def test_card_escapes_user_text_and_fits_telegram(directory):
+    cal = WorkingCalendar()
+    notice = Notice(id="n1", number="89/TB-UBND", issued_on=dt.date(2024, 3, 11))
+    t = task(1, [ref("snv", name="Sở Nội vụ")], [ref("stc", name="Sở <Tài> chính")])
+    t.text = "Báo cáo <b>gấp</b> & đầy đủ " + "x" * 5000
+    text, buttons = cards.task_card(assignment(), t, notice, cal)
+    assert "&lt;b&gt;gấp&lt;/b&gt; &amp;" in text and "Sở &lt;Tài&gt; chính" in text
+    assert len(text) < MESSAGE_LIMIT
+    assert "31/03/2024" in text and "01/04/2024" in text  # a Sunday deadline ends on Monday
+    assert all(len(data.encode()) <= 64 for row in buttons for _, data in row)
