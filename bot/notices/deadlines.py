@@ -9,7 +9,10 @@ folded text of :mod:`bot.notices.normalize`):
   "trước tháng 6/2024" (the day before it starts);
 * a quarter: "trong quý II/2024", "quý 2 năm 2024" (its last day); half year:
   "6 tháng đầu năm 2024"; a year: "trong năm 2024" (31 December);
-* a relative delay: "trong 15 ngày" (from the notice's date);
+* a relative delay: "trong 15 ngày" (from the notice's date, also "kể từ ngày ký"); from another
+  event ("kể từ ngày nhận được hồ sơ", ``problem="from_event"``) or in working days ("trong 10 ngày
+  làm việc", ``problem="working_days"``: the reader has no holiday calendar) it has no date, and the
+  whole phrase is kept in ``text``;
 * recurring duties: "thường xuyên", "hằng tháng"/"hàng tháng", "hằng quý",
   "định kỳ ... trước ngày 25" (no single deadline from those).
 
@@ -39,7 +42,7 @@ class Deadline:
     text: str  # canonical Vietnamese ("trong tháng 3 năm 2024")
     as_written: str
     kind: str  # day | month | quarter | half | year | relative
-    problem: str | None = None  # impossible | no_year | working_days | before_issue | next_year
+    problem: str | None = None  # impossible | no_year | working_days | from_event | before_issue | next_year
     year_assumed: bool = False
 
 
@@ -73,6 +76,12 @@ _CUE = (r"(?P<cue>truoc|cham nhat(?: la)?(?: vao)?(?: truoc)?|han chot(?: la)?|"
 _TIME = r"(?:(?P<hh>\d{1,2})\s*(?:gio|h)(?:\s*(?P<mi>\d{1,2})(?:\s*phut)?)?\s*(?:sang|chieu|toi)?,?\s*)?"
 _DEADLINE = kw(_CUE + r"\s*:?\s*" + _TIME + r"(?:" + "|".join([_HALF, _DAY_W, _DAY_N, _MONTH, _QUARTER, _YEAR]) + ")")
 _RELATIVE = kw(r"trong " + _REL)
+# what a relative delay counts from: "(kể từ ngày nhận được văn bản)", ", tính từ ngày ký"
+_SINCE = re.compile(r"\s*[,(]?\s*(?P<since>" + kw(r"(?:ke|tinh) tu", bounded=False).pattern +
+                    r"(?![a-z0-9*])[^.;:()\n]{1,80}?)(?=\s*(?:[.;:()\n]|,\s*(?:" +
+                    kw(r"bao cao|trinh|gui|hoan thanh|dong thoi|va", bounded=False).pattern + r")|$))")
+_FROM_ISSUE = kw(r"(?:ke|tinh) tu (?:ngay )?(?:ky|ban hanh|thong bao nay|ky thong bao|ky ban hanh)(?![a-z0-9*])"
+                 r"(?! (?:ket|hop dong))", bounded=False)
 # a plain date, for headers ("Bình Định, ngày 11 tháng 03 năm 2024", "Hà Nội, 11/3/2024")
 _DATE = kw("(?:" + _DAY_W + "|" + _DAY_N + ")")
 
@@ -205,15 +214,26 @@ def find_deadlines(text: str, year: int | None = None, issued_on: dt.date | None
         n = int(m.group("rel"))
         working = bool(m.group("lv"))
         canon = f"trong {n} ngày" + (" làm việc" if working else "")
+        end = m.end()
+        since = _SINCE.match(f.text, end)
+        from_issue = True
+        if since:
+            # "kể từ ngày nhận được văn bản": the phrase goes with the delay; only the notice's own
+            # date ("kể từ ngày ký") is known here
+            end = since.end()
+            canon += " " + " ".join(f.span(since.start("since"), end).split())
+            from_issue = bool(_FROM_ISSUE.match(f.text, since.start("since")))
         date = None
         problem = "working_days" if working else None
         if not working:
-            if issued_on is None:
+            if not from_issue:
+                problem = "from_event"
+            elif issued_on is None:
                 problem = "no_year"
             elif n <= 3650:
                 date = issued_on + dt.timedelta(days=n)
-        found.append(Deadline(f.start(m.start()), f.end(m.end()), date, canon,
-                              f.span(m.start(), m.end()), "relative", problem, False))
+        found.append(Deadline(f.start(m.start()), f.end(end), date, canon,
+                              f.span(m.start(), end), "relative", problem, False))
     found.sort(key=lambda d: d.start)
     return found
 

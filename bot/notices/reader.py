@@ -107,6 +107,10 @@ _SUBNUM_RE = re.compile(r"^\s*(?P<n>\d{1,2})\.(?P<s>\d{1,2})\.?\s+(?P<rest>\S.*)
 _LETTER_RE = re.compile(r"^\s*(?P<m>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
 _DASH_RE = re.compile(r"^\s*[-–—•+*·]\s*(?P<rest>\S.*)$")
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
+# an item number as OCR may print it ("l." for "1.", "Z." for "2."), and what each digit is confused with
+_GARBLED_NUM_RE = re.compile(r"^\s*(?P<m>[0-9lIi|!ZzSsOoBGgqT]{1,2})\s*(?P<sep>[.)])\s+(?P<rest>\S.*)$")
+_CONFUSABLE = {"1": "lIi|!7T", "2": "Zz7", "3": "8B", "4": "A", "5": "Ss6", "6": "bG58", "7": "1T",
+               "8": "B369", "9": "gq8", "0": "OoDQ"}
 
 _NOT_TASK = kw(r"(?:dong y|ghi nhan|thong nhat(?: chu truong)?|bieu duong|danh gia cao|hoan nghenh|chap thuan|nhat tri|"
                r"khen ngoi|tran trong|cam on)(?![a-z*])", bounded=False)
@@ -123,6 +127,8 @@ _GIAO_NOT_AFTER = kw(r"(?:duoc|da|ban|chuyen|so|bo|nganh|phong|cuc|linh vuc|ve|h
                      bounded=False)
 _CHU_TRI = kw(r"chu tri")
 _PHOI_HOP = kw(r"(?:phoi hop(?: chat che)?(?: voi| cung)?|voi su phoi hop cua|cung voi)")
+_PHU_HOP = re.compile(r"ph[u*]{1,2} h[o*]p v[o*]i (?:quy|yeu cau|thuc te|tinh hinh|dieu kien|nhu cau|tieu chuan|"
+                      r"chu truong|dinh huong|chuc nang|thuc tien|dac diem|dac thu|ke hoach|phap luat)")
 _LEAD_WORDS = re.compile("(?:" + _GIAO_RX + "|" + kw(r"de nghi|yeu cau|dong thoi|va").pattern + r")\s+")
 _TOPIC = kw(r"(?:ve|doi voi)\s+[^:;.]{1,120}:\s*", bounded=False)
 _AUDIENCE = re.compile(kw(r"yeu cau|de nghi|chi dao").pattern + "|" + _GIAO_RX)
@@ -131,7 +137,7 @@ _HARD_STOP = re.compile(r"[.;:(\n]|\s-\s|\s–\s")
 _AGENCYISH = re.compile(
     r"(?:s[o*]|ban|ubnd|[uo*]y ban|c[o*]ng an|b[o*] ch[i*] huy|bch|v[a*]n ph[o*]ng|vp|thanh tra|chi c[u*]c|c[u*]c|"
     r"kho b[a*]c|ng[a*]n h[a*]ng|b[a*]o(?! (?:d[a*]m|c[a*]o|v[e*]|t[o*]n|qu[a*]n|h[i*][e*]m))|d[a*]i|tr[u*][o*]ng|h[o*]i|li[e*]n d[o*][a*]n|t[i*]nh d[o*][a*]n|"
-    r"m[a*]t tr[a*]n|vi[e*]n|trung t[a*]m|b[e*]nh vi[e*]n|c[o*]ng ty|bhxh|b[a*]o hi[e*]m|qu[y*]|chi nh[a*]nh|"
+    r"m[a*]t tr[a*]n|vi[e*]n|trung t[a*]m|b[e*]nh vi[e*]n|c[o*]ng ty|bhxh|b[a*]o hi[e*]m|qu[y*](?! (?:d[i*]nh|ch[e*]|ho[a*]ch|tr[i*]nh|m[o*]|t[a*]c|ph[a*]m|chu[a*]n|lu[a*]t|[u*][o*]c|n[a*]p|tr[a*]ch))|chi nh[a*]nh|"
     r"hdnd|h[o*]i d[o*]ng|t[o*]a [a*]n|tand|vksnd|t[i*]nh [u*]y|huy[e*]n [u*]y|th[a*]nh [u*]y|ph[o*]ng|"
     r"t[o*]ng c[u*]c|ubmttq|mttq|dang [u*]y|d[a*]ng [u*]y|(?:c[a*]c )?t[o*] d[a*]n ph[o*]|(?:c[a*]c )?th[o*]n|"
     r"(?:c[a*]c )?khu ph[o*])(?![a-z0-9*])")
@@ -157,6 +163,12 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (kw(_PREFIX + r"cac xa,? phuong(?:,? (?:thi tran|dac khu))*" + _ONTERR), "xa"),
     (kw(_PREFIX + r"cac dia phuong" + _ONTERR), "dia-phuong"),
 ]
+# words that narrow a group to some of its members ("UBND các xã vùng đồng bào dân tộc thiểu số",
+# "UBND các xã, phường có dự án"): such an addressee is not the whole group
+_SUBSET = kw(r"\s*(?:vung|co(?! trach nhiem| lien quan| y kien)|thuoc|ven|bien gioi|mien nui|noi|khu vuc|dac biet|"
+             r"trong (?:vung|dien|khu|danh sach|pham vi)|nam (?:trong|tren|o|doc)|duoc (?:chon|lua chon|phe duyet)|"
+             r"chua|dat chuan|xay ra|bi|thi diem|ngheo|kho khan|ngoai|giap|tiep giap|doc|thuoc dien|la dia ban)"
+             r"(?![a-z0-9*])", bounded=False)
 _GROUP_LABELS = {
     "all": "Các sở, ban, ngành, địa phương",
     "so-ban-nganh": "Các sở, ban, ngành",
@@ -175,8 +187,24 @@ _STOP_WORDS = kw(
     r"bao dam|dam bao|uu tien|phan cong|tiep thu|cap nhat|thuong xuyen|kip thoi|khac phuc|ban hanh|thanh lap|"
     r"sua doi|bo sung|kien toan|tiep nhan|xu ly|dieu chinh|tuyen truyen|giam sat|ho tro|nang cao|chuan bi|"
     r"du thao|soan thao|de nghi|thong nhat|dieu hanh|dieu tra|khao sat|phan tich|tham dinh|trinh")
+_BARE_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng c[u*]c|c[u*]c|vi[e*]n|ph[o*]ng|qu[y*]|"
+                        r"h[o*]i|d[a*]i|b[a*]o|tr[u*][o*]ng|s[o*]|c[o*]ng ty|chi nh[a*]nh)")
+# units named after what they do ("Ban Chỉ đạo", "Trung tâm Giám sát", "Hội đồng Thẩm định")
+_FUNCTION_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng c[u*]c|c[u*]c|vi[e*]n|ph[o*]ng|"
+                            r"t[o*] c[o*]ng t[a*]c|qu[y*])(?![a-z0-9*])")
+# more verbs, to end a qualifier after a group ("UBND các xã có dự án tháo gỡ vướng mắc ...")
+_QUAL_VERBS = kw(r"thao go|day nhanh|lap|van dong|don doc|giai ngan|boi thuong|bo tri|huy dong|phan bo|quan ly|"
+                 r"tiep tuc|khan truong|chu dong|tap trung|quyet liet|rut kinh nghiem|bao ve|phat huy|ap dung|"
+                 r"xac dinh|hoan tat|ket noi|so hoa|van hanh|cap|thu hoi|di doi|sap xep|can doi|ky|nop|gui")
+# a sub-item that starts with one of these is a task, not an entry of a plain list
+_TASK_VERB = re.compile("|".join(p.pattern for p in (_STOP_WORDS, _QUAL_VERBS, kw(
+    r"ra soat|don doc|nghien cuu|tham muu|phoi hop|chu tri|giao|yeu cau|tiep tuc|khan truong|quyet liet|"
+    r"lap|bo tri|dua|day|xu ly|thu hoi|dau tu|mua sam|sua chua|nang cap|cai tao|phat dong|ky ket|"
+    r"bo sung|di doi|so tan|tuan tra|cung co|trien khai|van hanh|ban giao|nghiem thu|quyet toan|"
+    r"dieu tiet|phan cong|boi duong|dao tao|tap huan|tuyen dung|thi tuyen|xet tuyen|khen thuong|xu phat"))))
 _STOP_EXACT = re.compile(r"(?<![a-z0-9*])(?:de|nham|can(?! tho)|theo|ve viec|sau khi|truoc|trong|la|duoc|phai|se|"
-                         r"dang|gui|trinh|lam)(?![a-z0-9*])")
+                         r"dang|gui|(?<!cong )(?<!chuong )(?<!quy )(?<!lo )(?<!to )(?<!tien )trinh|lam)"
+                         r"(?![a-z0-9*])")
 
 
 # ---------------------------------------------------------------- structure
@@ -184,7 +212,7 @@ _STOP_EXACT = re.compile(r"(?<![a-z0-9*])(?:de|nham|can(?! tho)|theo|ve viec|sau
 
 @dataclass
 class _Node:
-    kind: str  # roman | num | sub | letter | dash | top
+    kind: str  # roman | num | sub | letter | dash | para (a paragraph after sub-items) | top
     label: str
     lines: list[str] = field(default_factory=list)
     children: list["_Node"] = field(default_factory=list)
@@ -192,6 +220,8 @@ class _Node:
     ref: str = ""
     value: int = 0
     gap_from: int | None = None
+    misread: str | None = None  # the marker as written, when OCR garbled it
+    para_task: bool | None = None  # for a "para": does it assign a task of its own
 
     @property
     def text(self) -> str:
@@ -250,7 +280,8 @@ class _Parser:
         self.current = node
 
     def run(self) -> _Node:
-        for raw in self.lines:
+        for i, raw in enumerate(self.lines):
+            self.i = i
             line = raw.strip()
             if not line:
                 self.prev_blank = True
@@ -262,6 +293,15 @@ class _Parser:
             if heading is None:  # a continuation line
                 if self.current is None:
                     self.preamble.append(line)
+                elif self._new_paragraph(line):
+                    # a paragraph after the last dash/lettered item belongs to their header, not to it
+                    parent = self.current.parent
+                    node = _Node("para", "", [line])
+                    self._attach(node, parent)
+                    if self.dash is not None and self.dash.parent is parent:
+                        self.dash = None
+                    if self.letter is not None and self.letter.parent is parent:
+                        self.letter = None
                 else:
                     self.current.lines.append(line)
                 heading = False
@@ -269,6 +309,58 @@ class _Parser:
             self.prev_line = line
             self.prev_blank = False
         return self.root
+
+    def _new_paragraph(self, line: str) -> bool:
+        """Whether a line without a marker, after a dash or lettered item, starts a paragraph of its own:
+        the item ended a sentence with a full stop (a list's last item: "...; ...; ...."), the line
+        starts with a capital, and a blank line came between or the earlier items ended with ";"/","."""
+        node = self.current
+        if node is None or node.kind not in ("dash", "letter") or node.parent is None:
+            return False
+        prev = (self.prev_line or "").rstrip()
+        if not prev.endswith((".", "!", "…")) or prev.endswith("./.") or not line[:1].isupper():
+            return False
+        if self.prev_blank:
+            return True
+        siblings = [c for c in node.parent.children if c.kind == node.kind and c is not node]
+        if not siblings:
+            return False
+        return all(c.lines and c.lines[-1].rstrip()[-1:] in ";," for c in siblings[-3:])
+
+    def _lookahead_number(self) -> int | None:
+        """The number of the next numbered item below the current line (for a garbled marker)."""
+        for ln in self.lines[self.i + 1:self.i + 300]:
+            m = _NUM_RE.match(ln)
+            if m and m.group("rest") is not None and m.group("rest")[:1].isupper():
+                return int(m.group("m"))
+        return None
+
+    def _garbled_number(self, line: str) -> bool:
+        """"l. Sở Tài chính ..." where "2." or "1." was printed: an item marker OCR misread, taken as the
+        expected next number when it looks like it, or when the next item below is the one after."""
+        m = _GARBLED_NUM_RE.match(line)
+        if not m or not m.group("rest")[:1].isupper():
+            return False
+        written = m.group("m")
+        restart = self.section is not None and self.section_nums == 0 and self.restarts
+        expected = 1 if restart else self.last_num + 1
+        if written == str(expected):
+            return False
+        want = str(expected)
+        confusable = len(written) == len(want) and all(
+            a == b or a in _CONFUSABLE.get(b, "") for a, b in zip(written, want))
+        if m.group("sep") == ")" and not written.isdigit():
+            return False  # "l)" is a lettered item
+        ahead = self._lookahead_number()
+        if not ((self.last_num >= 1 and (confusable or ahead == expected + 1)) or (confusable and ahead == expected + 1)):
+            return False
+        node = _Node("num", str(expected), [m.group("rest")], value=expected)
+        node.misread = written
+        self._attach(node, self.section or self.root)
+        self.item, self.letter, self.dash = node, None, None
+        self.last_num = expected
+        self.section_nums += 1
+        return True
 
     def _try_marker(self, line: str, boundary: bool) -> bool | None:
         """Start a new node if ``line`` opens one; True when it is a heading (no final punctuation)."""
@@ -278,7 +370,9 @@ class _Parser:
         if m:
             value = _roman_value(m.group("m"))
             expected = (_roman_value(self.section.label) + 1) if self.section else 1
-            if value == expected and (m.group("rest") or "")[:1] not in ("/",):
+            late = self.section is None and self.last_num >= 1 and not (
+                _mostly_upper(line) or (not _ends_sentence(line) and len(line.split()) <= 12))
+            if value == expected and (m.group("rest") or "")[:1] not in ("/",) and not late:
                 node = _Node("roman", m.group("m"), [m.group("rest") or ""], value=value)
                 self._attach(node, self.root)
                 self.section, self.item, self.letter, self.dash = node, None, None, None
@@ -311,6 +405,8 @@ class _Parser:
                 self.last_num = n
                 self.section_nums += 1
                 return not _ends_sentence(line) and _mostly_upper(line)
+        if self._garbled_number(line):
+            return False
         m = _LETTER_RE.match(line)
         if m:
             parent = self.item or self.section or self.root
@@ -350,6 +446,7 @@ class _Reader:
                                        "title": None, "meeting_on": None}
         self.issued: dt.date | None = None
         self._resolve_cache: dict[str, Any] = {}
+        self._lowercase: bool | None = None
 
     # ------------------------------------------------------------ lines
 
@@ -630,6 +727,16 @@ class _Reader:
             g = self._group_at(f, pos)
             if g and g[0] <= end:
                 a, b = pos, g[0]
+                q = _SUBSET.match(s, b, end) if g[1] != "lien-quan" else None
+                if q and q.end() > b + 1:
+                    # only some members of the group: kept as written, never the whole group
+                    b = self._qualifier_end(s, q.end(), end)
+                    whole = " ".join(f.span(a, b).split()).strip(" ,")
+                    label = self._group_agency(whole, g[1])["name"]
+                    warnings.append(_w("extra.subset", name=whole, group=label))
+                    out.append({"name": whole, "agency_id": None, "group": None, "as_written": whole})
+                    pos = b
+                    continue
                 out.append(self._group_agency(" ".join(f.span(a, b).split()), g[1]))
                 pos = b
                 continue
@@ -663,11 +770,7 @@ class _Reader:
                 pos = nxt
                 continue
             # not resolvable: cut at the next comma, "và" or verb, keep it if it looks like an agency
-            piece_end = stop
-            for pat in (_STOP_WORDS, _STOP_EXACT, re.compile(r",|(?<![a-z])va(?![a-z])")):
-                mm = pat.search(s, pos + 1, piece_end)
-                if mm:
-                    piece_end = mm.start()
+            piece_end = self._unknown_name_end(f, pos, stop)
             piece = " ".join(f.span(pos, piece_end).split()).strip(" ,;:-–")
             if piece and piece != written:
                 m_piece = self._safe_resolve(piece)
@@ -681,7 +784,10 @@ class _Reader:
                     pos = piece_end
                     continue
                 m = m_piece if m_piece is not None else m
-            if piece and _AGENCYISH.match(s, pos) and len(piece.split()) <= 12:
+            head = _AGENCYISH.match(s, pos)
+            # "Phòng, chống dịch": a head noun alone is no name
+            bare = head is not None and _BARE_HEAD.fullmatch(s[pos:piece_end].strip(" ,;:-")) is not None
+            if piece and head and not bare and len(piece.split()) <= 16 and self._name_cased(f, pos):
                 cands = [c.name for c in (getattr(m, "candidates", None) or [])][:3] if m is not None else []
                 if cands:
                     warnings.append(_w("unsure", name=piece, candidates=", ".join(cands)))
@@ -694,6 +800,85 @@ class _Reader:
                 return [], pos
             break
         return out, pos
+
+    def _name_cased(self, f: Folded, pos: int) -> bool:
+        """An unknown name starts with a capital ("Phòng Tài chính"), not "phòng, chống dịch"; a notice
+        written all in lower case, and "các ..." (the "các thôn, tổ dân phố"), are let through."""
+        ch = f.original[f.start(pos)] if pos < len(f.text) else ""
+        if not ch.isalpha() or ch.isupper() or f.text.startswith("cac", pos):
+            return True
+        if self._lowercase is None:
+            letters = [c for c in self.text if c.isalpha()]
+            self._lowercase = sum(c.isupper() for c in letters) < 0.002 * max(1, len(letters))
+        return self._lowercase
+
+    @staticmethod
+    def _unknown_name_end(f: Folded, pos: int, stop: int) -> int:
+        """Where a name the directory does not know ends, from folded ``pos``.
+
+        At the first comma, "và" or verb, except: a verb capitalised as part of a proper name
+        ("Trung tâm Giám sát", "Ban Quản lý dự án Đầu tư Xây dựng"), a verb right after the unit's
+        head noun ("Ban chỉ đạo"), and a name that visibly runs on to the province ("Ban Quản lý dự án
+        đầu tư xây dựng các công trình giao thông tỉnh", "Trung tâm Giám sát, điều hành đô thị thông
+        minh tỉnh"): then up to "tỉnh"."""
+        s = f.text
+        head = _FUNCTION_HEAD.match(s, pos)
+        after_head = head.end() if head else pos
+        nxt = re.match(r"\s*\S+", s[after_head:stop])
+        free_until = after_head + nxt.end() if nxt else after_head  # the word after the head noun
+        caps_ok = not _mostly_upper(f.span(pos, stop))
+        piece_end = stop
+        for pat in (_STOP_WORDS, _STOP_EXACT, re.compile(r",|(?<![a-z])va(?![a-z])")):
+            for mm in pat.finditer(s, pos + 1, piece_end):
+                if s[mm.start()] not in ",v" or pat is not _STOP_EXACT:
+                    if mm.start() < free_until and s[mm.start()] != ",":
+                        continue
+                    if caps_ok and s[mm.start()] != "," and f.original[f.start(mm.start())].isupper():
+                        continue
+                piece_end = mm.start()
+                break
+        # a name running on to the province's name: "... thông minh tỉnh" (not "... của tỉnh")
+        tm = None
+        for m in re.finditer(r"(?<![a-z0-9*])t[i*]nh(?![a-z0-9*])(?! [u*]y)", s[:stop]):
+            if m.start() <= piece_end:
+                continue
+            tm = m
+            break
+        if tm is not None:
+            span = s[pos:tm.start()]
+            words = span.split()
+            bad = (len(words) > 16 or not words
+                   or re.search(r"(?<![a-z0-9*])(?:cua|toan|ban|dia|va|hoac|tren)$", span.rstrip())
+                   or _STOP_EXACT.search(s, piece_end, tm.start())
+                   or re.search(r"[,;]\s*(?:cac\s)?(?=" + _AGENCYISH.pattern + ")", span)
+                   or re.search(r"\s(?:va|hoac)\s", span))
+            if not bad:
+                # every comma inside must be followed by a lowercase word (not a new name)
+                for cm in re.finditer(r",\s*", span):
+                    k = pos + cm.end()
+                    if k < len(s) and f.original[f.start(k)].isupper():
+                        bad = True
+                        break
+            if not bad:
+                piece_end = tm.end()
+        return piece_end
+
+    @staticmethod
+    def _qualifier_end(s: str, pos: int, end: int) -> int:
+        """Where a qualifier after a group ("vùng đồng bào dân tộc thiểu số") ends: at punctuation, a verb,
+        "và" before another name, or after 10 words."""
+        stop = end
+        for pat in (_HARD_STOP, re.compile(r","), _STOP_WORDS, _STOP_EXACT, _QUAL_VERBS,
+                    re.compile(r"\s(?:va|hoac)\s+(?=" + _AGENCYISH.pattern + ")")):
+            m = pat.search(s, pos, stop)
+            if m:
+                stop = m.start()
+        words = list(re.finditer(r"\S+", s[pos:stop]))
+        if len(words) > 10:
+            stop = pos + words[9].end()
+        while stop > pos and s[stop - 1] in " \n":
+            stop -= 1
+        return stop
 
     @staticmethod
     def _advance(f: Folded, pos: int, stop: int, used: str) -> int:
@@ -759,6 +944,8 @@ class _Reader:
                 leads = names
         # 4. coordinators: "phối hợp với Y, Z", or "...; Y, Z phối hợp"
         for m in _PHOI_HOP.finditer(s):
+            if _PHU_HOP.match(s, m.start()):
+                continue  # "phù hợp với quy định" read through OCR noise as "phối hợp với"
             names, _ = self._names(f, m.end(), n, warnings, require_first=True)
             if not names:
                 clause_start = max(s.rfind(c, 0, m.start()) for c in ".;:\n(") + 1
@@ -839,7 +1026,7 @@ class _Reader:
             elif node.kind == "num":
                 node.ref = node.label
                 self._child_refs(node, restarts)
-            elif node.kind == "dash":
+            elif node.kind == "dash" or (node.kind == "para" and self._para_is_task(node)):
                 top_dash += 1
                 node.ref = str(top_dash)
                 self._child_refs(node, restarts)
@@ -862,12 +1049,39 @@ class _Reader:
             elif c.kind == "dash":
                 k += 1
                 c.ref = f"{node.ref}.{k}"
+            elif c.kind == "para" and self._para_is_task(c):
+                # a paragraph assigning a task of its own after the sub-items: the next sub-item
+                letters = [x.label for x in node.children[:node.children.index(c)] if x.kind == "letter"]
+                if letters and letters[-1] in _LETTERS[:-1] and not k:
+                    label = _LETTERS[_LETTERS.index(letters[-1]) + 1]
+                    c.ref = f"{node.ref}.{label}" if node.kind != "roman" or restarts else f"{node.ref}.{label}"
+                else:
+                    k += 1
+                    c.ref = f"{node.ref}.{k}"
             self._child_refs(c, restarts)
+
+    def _para_is_task(self, node: _Node) -> bool:
+        """A paragraph after sub-items is a task when it names who does it ("Giao Văn phòng UBND tỉnh
+        theo dõi, đôn đốc ..."); one that only sets a time ("Các nhiệm vụ trên hoàn thành trước ngày
+        30/9/2024.") gives it to the items above; anything else is narrative."""
+        if node.para_task is None:
+            text = node.text
+            leads = self._assignees(text, [])[0] if text else []
+            node.para_task = bool(leads) and not _NOT_TASK.match(fold_str(text))
+        return node.para_task
 
     def _walk(self, node: _Node, items: list[dict], skipped: list[dict], audience: list[dict],
               inherited: dict | None, skip_reason: str | None) -> None:
+        first_item = len(items)
         for c in node.children:
             reason = skip_reason
+            if c.kind == "para" and not self._para_is_task(c):
+                self._para_note(c, items[first_item:], skipped)
+                continue
+            if c.children and self._plain_list(c):
+                # "Sở Y tế triển khai các nội dung: - tiêm chủng; - an toàn thực phẩm.": one task
+                c = _Node(c.kind, c.label, [c.text] + ["- " + d.text for d in c.children], parent=c.parent,
+                          ref=c.ref, value=c.value, gap_from=c.gap_from, misread=c.misread)
             if c.kind == "roman" and c.children:
                 heading = fold_str(c.lines[0] if c.lines else "")
                 if _ASSESSMENT.search(heading) and not _TASKISH.search(heading) and not _TASKISH_GIAO.search(heading):
@@ -881,6 +1095,8 @@ class _Reader:
                 continue
             if c.kind == "roman" and (not own_text or (len(own_text.split()) <= 12 and _mostly_upper(own_text))):
                 continue  # an empty section heading
+            if c.kind == "roman" and not reason and self._narrative_section(c):
+                reason = "assessment"  # "I. ĐÁNH GIÁ CHUNG" followed by a paragraph of results
             if reason:
                 skipped.append({"ref": c.ref, "text": own_text, "reason": reason})
                 continue
@@ -893,6 +1109,59 @@ class _Reader:
                 self.warnings.append(_w("not_task", ref=c.ref, start=" ".join(own_text.split()[:4])))
                 continue
             items.append(self._item(c, own_text, inherited, audience))
+
+    def _para_note(self, para: _Node, siblings: list[dict], skipped: list[dict]) -> None:
+        """A paragraph after sub-items that assigns nothing: its deadline or recurrence goes to the
+        items above that have none; otherwise it is narrative."""
+        text = para.text
+        found = dl.find_deadlines(text, issued_on=self.issued)
+        rec = dl.find_recurring(text)
+        chosen = dl.pick_deadline(found)
+        if chosen is None and not rec:
+            skipped.append({"ref": "", "text": text, "reason": "narrative"})
+            return
+        for item in siblings:
+            if item["deadline"] or item["deadline_text"] or item["recurring"]:
+                continue
+            if chosen is not None:
+                item["deadline"] = chosen.date.isoformat() if chosen.date else None
+                item["deadline_text"] = chosen.text
+                item["deadline_as_written"] = chosen.as_written
+            if rec:
+                item["recurring"] = "; ".join(dict.fromkeys(r.text for r in rec))
+
+    def _plain_list(self, node: _Node) -> bool:
+        """Dashes under an item that only list things (no assignee, no deadline, no verb to start
+        with: "- tiêm chủng mở rộng; - an toàn thực phẩm."): the item is one task, not one per dash."""
+        dashes = [c for c in node.children if c.kind == "dash"]
+        if not dashes or len(dashes) != len(node.children) or not node.text or node.kind == "top":
+            return False
+        for d in dashes:
+            text = d.text
+            f = fold_str(text)
+            if d.children or len(text.split()) > 20:
+                return False
+            head = " ".join(f.split()[:4])
+            if _TASK_VERB.search(head) or _GIAO.search(head):
+                return False
+            if dl.find_deadlines(text, issued_on=self.issued) or dl.find_recurring(text):
+                return False
+            if self._assignees(text, [])[0]:
+                return False
+        return True
+
+    @staticmethod
+    def _narrative_section(node: _Node) -> bool:
+        """A Roman section with no items of its own whose heading announces an assessment
+        ("ĐÁNH GIÁ CHUNG", "Kết quả đạt được", "Tình hình ..."), not tasks."""
+        heading = node.lines[0] if node.lines else ""
+        title = re.split(r"[:.]", heading, maxsplit=1)[0]
+        if title != heading and len(title.split()) <= 8:
+            heading = title  # "I. Đánh giá chung: Trong quý I ..."
+        elif not heading or _ends_sentence(heading) and not _mostly_upper(heading):
+            return False
+        h = fold_str(heading)
+        return bool(_ASSESSMENT.search(h)) and not _TASKISH.search(h) and not _TASKISH_GIAO.search(h)
 
     def _context(self, node: _Node, inherited: dict | None) -> dict:
         """What a header item passes to its sub-items: lead, coordinators, deadline, recurring."""
@@ -925,6 +1194,8 @@ class _Reader:
             leads = [dict(a) for a in audience]
         if not leads:
             warnings.append(_w("no_lead"))
+        if node.misread:
+            warnings.append(_w("extra.misread_number", written=node.misread, ref=node.ref))
         coords = [a for a in coords if not any(_same(a, b) for b in leads)]
         f = fold(text)
         found = dl.find_deadlines(text, issued_on=self.issued, folded=f)
@@ -940,7 +1211,9 @@ class _Reader:
             elif d.problem == "no_year":
                 warnings.append(_w("no_year", text=d.as_written))
             elif d.problem == "working_days":
-                warnings.append(_w("working_days", text=d.as_written))
+                warnings.append(_w("working_days", text=d.text))
+            elif d.problem == "from_event":
+                warnings.append(_w("extra.from_event", text=d.text))
             elif d.problem == "before_issue" and d is chosen:
                 warnings.append(_w("before_issue", text=d.as_written))
             elif d.problem == "next_year" and d is chosen and d.date:
