@@ -77,3 +77,10 @@ def calendar_of(context):
         settings = svc.config.sections.get("calendar") or CalendarSettings(timezone=svc.config.timezone)
         cal = svc.extra["calendar"] = WorkingCalendar(settings)
     return cal
+
+
+def command(name: str, callback):
+    """A command handler for new messages only: editing "/invite X" must not run it again."""
+    from telegram.ext import CommandHandler, filters
+
+    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)

@@ -8,13 +8,13 @@ import time
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import cards, texts, workflow
 from bot.messages import split_message
 from bot.importing import new_assignment_id, read_any, store_draft
 from bot.models import Assignment, ChatBinding
-from handlers.common import calendar_of, is_admin, keyboard, refuse, reply, services
+from handlers.common import command, calendar_of, is_admin, keyboard, refuse, reply, services
 
 log = logging.getLogger("dondoc.notices")
 
@@ -109,11 +109,11 @@ async def cmd_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not is_admin(context, update):
         await refuse(update)
         return
-    command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
+    name = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
     args = context.args or []
-    needs_value = bool(EDITS[command])
+    needs_value = bool(EDITS[name])
     if not args or (needs_value and len(args) < 2):
-        await reply(update, texts.t("notice.edit_usage", command=command, example=EDITS[command]))
+        await reply(update, texts.t("notice.edit_usage", command=name, example=EDITS[name]))
         return
     task, notice, error = _draft_task(context, args[0])
     if error:
@@ -122,19 +122,19 @@ async def cmd_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     value = " ".join(args[1:])
     try:
-        if command == "lead":
+        if name == "lead":
             workflow.set_lead(task, value, svc.directory)
-        elif command == "coord":
+        elif name == "coord":
             workflow.set_coordinators(task, value, svc.directory)
-        elif command == "deadline":
+        elif name == "deadline":
             workflow.set_deadline(task, value, default_year=notice.issued_on.year if notice.issued_on else None)
         else:
-            task.dropped = command == "drop"
+            task.dropped = name == "drop"
     except workflow.EditError as exc:
         await reply(update, texts.t(exc.key, **exc.values))
         return
     await svc.store.run(svc.store.notices.update_task, task)
-    log.info("task %s edited (%s) by user %s", task.code, command, update.effective_user.id)
+    log.info("task %s edited (%s) by user %s", task.code, name, update.effective_user.id)
     await reply(update, texts.t("notice.edited", code=task.code))
     context.user_data["draft"] = notice.id
     await send_preview(update, context, notice.id)
@@ -228,33 +228,63 @@ async def deliver_notice(context: ContextTypes.DEFAULT_TYPE, notice_id: str, rep
              result["failed"])
 
 
+def _needs_delivery(a: Assignment, bound: set[int]) -> bool:
+    """Open, and not yet in one of its agency's current groups (never sent, or the agency moved)."""
+    return not a.closed and a.completed_at is None and (a.sent_at is None or a.chat_id not in bound)
+
+
+def undelivered(svc, *, agency_id: str | None = None) -> list[Assignment]:
+    """Assignments of published notices that an agency with a group has not received."""
+    published = {n.id for n in svc.store.notices.all_notices() if n.state == "published"}
+    out = []
+    for a in svc.store.notices.assignments(agency_id=agency_id):
+        if a.notice_id in published:
+            bound = {c.chat_id for c in svc.store.registry.chats_of(a.agency_id)}
+            if bound and _needs_delivery(a, bound):
+                out.append(a)
+    return out
+
+
 async def deliver(context: ContextTypes.DEFAULT_TYPE, assignments: list[Assignment], *, progress_message=None) -> dict:
+    """Send each assignment's task message to its agency's group, paced by the rate limiter.
+
+    Publishing, a registration and the start-up resume may run at the same time: one lock
+    and a fresh read of each assignment before sending make sure no card goes out twice.
+    """
     svc = services(context)
     cal = calendar_of(context)
+    lock = svc.extra.setdefault("delivery_lock", asyncio.Lock())
     result = {"sent": 0, "waiting": 0, "failed": 0, "reasons": set(), "waiting_agencies": set()}
-    tasks: dict = {}
-    notices: dict = {}
     last_edit = time.monotonic()
-    for i, a in enumerate(assignments, 1):
-        chats = svc.store.registry.chats_of(a.agency_id)
-        if not chats:
-            result["waiting"] += 1
-            result["waiting_agencies"].add(a.agency_id)
-            continue
-        task = tasks.get(a.task_id) or tasks.setdefault(a.task_id, svc.store.notices.task(a.task_id))
-        notice = notices.get(a.notice_id) or notices.setdefault(a.notice_id, svc.store.notices.notice(a.notice_id))
-        text, buttons = cards.task_card(a, task, notice, cal)
-        chat = chats[0]
-        try:
-            sent = await context.bot.send_message(chat.chat_id, text, reply_markup=keyboard(buttons))
-        except TelegramError as exc:
-            result["failed"] += 1
-            result["reasons"].add(exc.message)
-            log.warning("assignment %s not sent to chat %s: %s", a.id, chat.chat_id, exc.message)
-            continue
-        a.chat_id, a.message_id, a.sent_at = chat.chat_id, sent.message_id, svc.now()
-        await svc.store.run(svc.store.notices.update_assignment, a)
-        result["sent"] += 1
+    for i, planned in enumerate(assignments, 1):
+        async with lock:
+            a = svc.store.notices.assignment(planned.id)
+            chats = svc.store.registry.chats_of(planned.agency_id)
+            if a is None or not _needs_delivery(a, {c.chat_id for c in chats}):
+                continue
+            if not chats:
+                result["waiting"] += 1
+                result["waiting_agencies"].add(a.agency_id)
+                continue
+            task = svc.store.notices.task(a.task_id)
+            notice = svc.store.notices.notice(a.notice_id)
+            text, buttons = cards.task_card(a, task, notice, cal)
+            chat = chats[0]
+            try:
+                sent = await context.bot.send_message(chat.chat_id, text, reply_markup=keyboard(buttons))
+            except TelegramError as exc:
+                result["failed"] += 1
+                result["reasons"].add(exc.message)
+                log.warning("assignment %s not sent to chat %s: %s", a.id, chat.chat_id, exc.message)
+                continue
+
+            def mark(aid=a.id, chat_id=chat.chat_id, message_id=sent.message_id) -> None:
+                fresh = svc.store.notices.assignment(aid)  # only the delivery fields change
+                fresh.chat_id, fresh.message_id, fresh.sent_at = chat_id, message_id, svc.now()
+                svc.store.notices.update_assignment(fresh)
+
+            await svc.store.run(mark)
+            result["sent"] += 1
         if progress_message is not None and time.monotonic() - last_edit > 3:
             last_edit = time.monotonic()
             try:
@@ -265,20 +295,23 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, assignments: list[Assignme
 
 
 async def on_registered(context: ContextTypes.DEFAULT_TYPE, binding: ChatBinding) -> None:
-    """An agency just bound its group: send what was waiting for it."""
+    """An agency just bound a group: what was waiting for it (or sent to its old group) goes there,
+    in the background so that the bot keeps answering everyone else meanwhile."""
     svc = services(context)
-    published = {n.id for n in svc.store.notices.all_notices() if n.state == "published"}
-    pending = [a for a in svc.store.notices.assignments(agency_id=binding.agency_id)
-               if a.sent_at is None and not a.closed and a.notice_id in published]
+    pending = undelivered(svc, agency_id=binding.agency_id)
     if not pending:
         return
-    result = await deliver(context, pending)
-    log.info("agency %s registered: %d waiting assignments sent", binding.agency_id, result["sent"])
-    office = svc.config.office.chat_id
-    if office is not None and result["sent"]:
-        await context.bot.send_message(office, texts.t("notice.pending_delivered",
-                                                       agency=cards.agency_name(svc.directory, binding.agency_id),
-                                                       count=result["sent"]))
+
+    async def send() -> None:
+        result = await deliver(context, pending)
+        log.info("agency %s registered: %d waiting assignments sent", binding.agency_id, result["sent"])
+        office = svc.config.office.chat_id
+        if office is not None and result["sent"]:
+            await context.bot.send_message(office, texts.t("notice.pending_delivered",
+                                                           agency=cards.agency_name(svc.directory, binding.agency_id),
+                                                           count=result["sent"]))
+
+    context.application.create_task(send())
 
 
 async def resume_deliveries(application: Application) -> None:
@@ -286,9 +319,7 @@ async def resume_deliveries(application: Application) -> None:
     from types import SimpleNamespace
 
     svc = application.bot_data["services"]
-    published = [n.id for n in svc.store.notices.all_notices() if n.state == "published"]
-    pending = [a for nid in published for a in svc.store.notices.assignments(notice_id=nid)
-               if a.sent_at is None and not a.closed and svc.store.registry.chats_of(a.agency_id)]
+    pending = undelivered(svc)
     if pending:
         context = SimpleNamespace(application=application, bot=application.bot)
 
@@ -302,9 +333,9 @@ async def resume_deliveries(application: Application) -> None:
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & (filters.Document.ALL | filters.PHOTO), on_document))
-    for command in EDITS:
-        application.add_handler(CommandHandler(command, cmd_edit))
-    application.add_handler(CommandHandler("preview", cmd_preview))
+    for name in EDITS:
+        application.add_handler(command(name, cmd_edit))
+    application.add_handler(command("preview", cmd_preview))
     application.add_handler(CallbackQueryHandler(on_publish_button, pattern=r"^pub:"))
     application.add_handler(CallbackQueryHandler(on_preview_button, pattern=r"^pv:"))
     application.bot_data.setdefault("on_register", []).append(on_registered)

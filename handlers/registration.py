@@ -7,11 +7,11 @@ import logging
 import secrets
 
 from telegram import Chat, ChatMemberUpdated, Update
-from telegram.ext import Application, ChatMemberHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, ChatMemberHandler, ContextTypes
 
 from bot import texts
 from bot.models import ChatBinding, Contact, Invite
-from handlers.common import display_name, is_admin, is_group, is_leader, refuse, reply, reply_long, services
+from handlers.common import command, display_name, is_admin, is_group, is_leader, refuse, reply, reply_long, services
 
 log = logging.getLogger("dondoc.registration")
 
@@ -215,10 +215,10 @@ async def _greet_later(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None
 
 
 def register(application: Application) -> None:
-    application.add_handler(CommandHandler("start", cmd_start))
-    application.add_handler(CommandHandler("help", cmd_help))
-    application.add_handler(CommandHandler("invite", cmd_invite))
-    application.add_handler(CommandHandler("register", cmd_register))
-    application.add_handler(CommandHandler("unregister", cmd_unregister))
-    application.add_handler(CommandHandler("agencies", cmd_agencies))
+    application.add_handler(command("start", cmd_start))
+    application.add_handler(command("help", cmd_help))
+    application.add_handler(command("invite", cmd_invite))
+    application.add_handler(command("register", cmd_register))
+    application.add_handler(command("unregister", cmd_unregister))
+    application.add_handler(command("agencies", cmd_agencies))
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

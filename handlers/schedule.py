@@ -12,12 +12,12 @@ import logging
 
 from telegram import InputFile, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot import followup, texts
 from bot.digest import DigestSettings
 from bot.reminders import ReminderSettings
-from handlers.common import calendar_of, is_admin, is_leader, refuse, reply, services
+from handlers.common import command, calendar_of, is_admin, is_leader, refuse, reply, services
 
 log = logging.getLogger("dondoc.schedule")
 
@@ -119,5 +119,5 @@ async def start_jobs(application: Application) -> None:
 
 
 def register(application: Application) -> None:
-    application.add_handler(CommandHandler("digest", cmd_digest))
+    application.add_handler(command("digest", cmd_digest))
     application.bot_data.setdefault("post_init_hooks", []).append(start_jobs)

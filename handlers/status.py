@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot import cards, texts, workflow
-from handlers.common import calendar_of, is_admin, is_group, is_leader, reply, reply_long, services
+from handlers.common import command, calendar_of, is_admin, is_group, is_leader, reply, reply_long, services
 
 log = logging.getLogger("dondoc.status")
 
@@ -113,5 +113,5 @@ async def cmd_mytasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def register(application: Application) -> None:
-    application.add_handler(CommandHandler("status", cmd_status))
-    application.add_handler(CommandHandler("mytasks", cmd_mytasks))
+    application.add_handler(command("status", cmd_status))
+    application.add_handler(command("mytasks", cmd_mytasks))

@@ -6,13 +6,13 @@ import logging
 import re
 
 from telegram import ForceReply, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import cards, texts, workflow
 from bot.importing import new_report_id
 from bot.models import Assignment, Progress, Report, ReportFile
 from bot.tracking import detect_progress, progress_label
-from handlers.common import calendar_of, display_name, is_admin, keyboard, reply, services
+from handlers.common import command, calendar_of, display_name, is_admin, keyboard, reply, services
 
 log = logging.getLogger("dondoc.tracking")
 
@@ -410,7 +410,7 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(groups & filters.REPLY & filters.UpdateType.MESSAGE & ~filters.COMMAND,
                                            on_reply))
     application.add_handler(MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, on_edited))
-    application.add_handler(CommandHandler("report", cmd_report))
+    application.add_handler(command("report", cmd_report))
     application.add_handler(CallbackQueryHandler(on_status_button, pattern=r"^st:"))
     application.add_handler(CallbackQueryHandler(on_correct_button, pattern=r"^cr:"))
     application.add_handler(CallbackQueryHandler(on_confirm_button, pattern=r"^cf:"))

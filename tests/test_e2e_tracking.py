@@ -85,8 +85,8 @@ async def test_import_fix_publish_and_deliver_on_registration(emulator, tmp_path
         assert len(env.store.notices.all_notices()) == 1
         # An agency registering later gets what was waiting for it at once.
         stc = await register(env, "Sở Tài chính", STC_GROUP, STC_USER, "Hà")
-        await emu.wait_until(lambda: len(cards(emu, STC_GROUP)) == 8, timeout=10)
-        assert all(a.sent_at for a in env.store.notices.assignments(agency_id=stc))
+        await emu.wait_until(lambda: all(a.sent_at for a in env.store.notices.assignments(agency_id=stc)), timeout=10)
+        assert len(cards(emu, STC_GROUP)) == 8
         # Nothing sent twice.
         await asyncio.sleep(0.3)
         assert len(cards(emu, SNV_GROUP)) == 11
@@ -234,3 +234,24 @@ async def test_refusals(emulator, tmp_path):
         emu.send(STRANGER, STRANGER, document=("x.txt", b"1. Giao So Noi vu", "text/plain"))
         assert "quản trị" in (await emu.wait_for_bot_message(STRANGER))["text"]
         assert len(env.store.notices.reports()) == before
+
+
+async def test_registration_during_a_publish_sends_each_card_once(emulator, tmp_path):
+    """A publish paced at 2 messages/s per group; Sở Tài chính registers while it runs."""
+    from bot.emulator import FloodLimits
+
+    async with bot_env(emulator, tmp_path, fast=False, telegram={"group_max_rate": 2.0, "group_time_period": 1.0}) as env:
+        emu = env.emu
+        emu.set_flood_limits(FloodLimits(group_count=2, group_seconds=1.0))
+        await register(env, "Sở Nội vụ", SNV_GROUP, SNV_USER, "Minh")
+        preview = await import_sample(env)
+        emu.press(ADMIN, ADMIN, preview["message_id"], button="📢 Công bố")
+        await emu.wait_until(lambda: len(cards(emu, SNV_GROUP)) >= 2, timeout=10)
+        stc = await register(env, "Sở Tài chính", STC_GROUP, STC_USER, "Hà")
+        await emu.wait_for_bot_message(ADMIN, lambda m: "Đã công bố" in m["text"], include_edits=True, timeout=60)
+        await emu.wait_until(lambda: all(a.sent_at for a in env.store.notices.assignments(agency_id=stc)), timeout=30)
+        await asyncio.sleep(0.5)
+        texts = [m["text"] for m in cards(emu, STC_GROUP)]
+        assert len(texts) == 8 and len(set(texts)) == 8
+        for a in env.store.notices.assignments(agency_id=stc):
+            assert emu.message(STC_GROUP, a.message_id)["text"].startswith("📌")
