@@ -426,3 +426,23 @@ def test_config_accepts_english():
     assert parse_config({**good, "language": "en"}, token=token).language == "en"
     with pytest.raises(ConfigError, match="'fr' has no catalogue"):
         parse_config({**good, "language": "fr"}, token=token)
+
+
+def test_plain_texts_are_not_escaped_and_html_texts_are():
+    from bot.texts import plain, t
+
+    assert "Sở KH&ĐT" in plain("digest.doc_overdue_item", code="NV1", agency="Sở KH&ĐT", days=3, deadline="x",
+                                text="a < b")
+    assert "Sở KH&amp;ĐT" in t("progress.ack", agency="Sở KH&ĐT", code="NV1", status="x", files="")
+
+
+def test_doubt_warnings_are_plain_text_escaped_once_when_shown():
+    from bot.notices.checks import doubt_checks
+
+    result = {"notice": {"issued_on": "2024-03-11"}, "items": [
+        {"ref": "1", "text": "Giao Sở A & B", "lead": [{"name": "Sở A & B", "agency_id": None, "group": None,
+                                                      "as_written": "Sở A & B"}],
+         "coordinate": [], "deadline": None, "warnings": []}], "warnings": []}
+    out = doubt_checks(result, "1. Giao Sở A & B", None)
+    flagged = [w for w in out["items"][0]["warnings"] if "Sở A" in w]
+    assert flagged and all("&amp;" not in w for w in flagged)

@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from bot.messages import fmt_date, short_text
-from bot.texts import t
+from bot.texts import plain
 from bot.tracking import CATEGORY_ORDER, category_label
 
 from .model import DigestData, DigestSettings
@@ -94,48 +94,48 @@ def render_docx(data: DigestData, settings: DigestSettings | None = None) -> byt
     _font(p.add_run(settings.issuer.upper()), 13, bold=True)
     p = left.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run(t("digest.doc_number", suffix=settings.number_suffix)), 13)
-    _cell_text(right, t("digest.doc_nation"), 13, bold=True)
+    _font(p.add_run(plain("digest.doc_number", suffix=settings.number_suffix)), 13)
+    _cell_text(right, plain("digest.doc_nation"), 13, bold=True)
     p = right.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.space_after = Pt(0)
-    _font(p.add_run(t("digest.doc_motto")), 14, bold=True)
+    _font(p.add_run(plain("digest.doc_motto")), 14, bold=True)
     p = right.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(p.add_run("―――――――"), 10)
     p = right.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run(t("digest.doc_place_date", place=settings.place)), 14, italic=True)
+    _font(p.add_run(plain("digest.doc_place_date", place=settings.place)), 14, italic=True)
 
     _para(doc, "", space_after=6)
-    _para(doc, t("digest.doc_kind"), 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-    _para(doc, t("digest.doc_title"), 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-    _para(doc, t("digest.doc_period", start=data.week_start.strftime("%d/%m/%Y"),
+    _para(doc, plain("digest.doc_kind"), 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    _para(doc, plain("digest.doc_title"), 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    _para(doc, plain("digest.doc_period", start=data.week_start.strftime("%d/%m/%Y"),
                  end=data.now.strftime("%d/%m/%Y")), 14, italic=True,
           align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
 
     s = data.summary
-    _para(doc, t("digest.doc_section_summary"), bold=True)
-    _para(doc, t("digest.doc_summary", notices=data.notices, total=s.total), indent=True)
+    _para(doc, plain("digest.doc_section_summary"), bold=True)
+    _para(doc, plain("digest.doc_summary", notices=data.notices, total=s.total), indent=True)
     for c in CATEGORY_ORDER:
-        _para(doc, t("digest.doc_count", label=category_label(c), count=s.counts[c]), indent=True,
+        _para(doc, plain("digest.doc_count", label=category_label(c), count=s.counts[c]), indent=True,
               space_after=2)
-    _para(doc, t("digest.doc_rate", rate=s.rate_text(), done=s.done, due=s.due), indent=True)
-    _para(doc, t("digest.doc_week", reports=len(data.new_reports), completed=len(data.completed),
+    _para(doc, plain("digest.doc_rate", rate=s.rate_text(), done=s.done, due=s.due), indent=True)
+    _para(doc, plain("digest.doc_week", reports=len(data.new_reports), completed=len(data.completed),
                  newly_overdue=len(data.newly_overdue), extensions=len(data.extensions)), indent=True)
 
     if data.overdue:
-        _para(doc, t("digest.doc_section_overdue", count=len(data.overdue)), bold=True)
+        _para(doc, plain("digest.doc_section_overdue", count=len(data.overdue)), bold=True)
         for row in data.overdue[:settings.max_items]:
-            _para(doc, t("digest.doc_overdue_item", code=row.code, agency=row.agency_name,
+            _para(doc, plain("digest.doc_overdue_item", code=row.code, agency=row.agency_name,
                          days=row.days_overdue, deadline=fmt_date(row.deadline),
                          text=short_text(row.task_text, 200)), indent=True, space_after=2)
         if len(data.overdue) > settings.max_items:
-            _para(doc, t("digest.doc_more", count=len(data.overdue) - settings.max_items),
+            _para(doc, plain("digest.doc_more", count=len(data.overdue) - settings.max_items),
                   indent=True, italic=True)
 
-    _para(doc, t("digest.doc_section_agencies"), bold=True)
-    headers = [t("digest.col_stt"), t("digest.col_agency"), t("digest.col_total")] + [
+    _para(doc, plain("digest.doc_section_agencies"), bold=True)
+    headers = [plain("digest.col_stt"), plain("digest.col_agency"), plain("digest.col_total")] + [
         category_label(c) for c in CATEGORY_ORDER
     ]
     table = doc.add_table(rows=1, cols=len(headers))
@@ -154,23 +154,23 @@ def render_docx(data: DigestData, settings: DigestSettings | None = None) -> byt
             _cell_text(cell, text, _TABLE_PT,
                        align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
     cells = table.add_row().cells
-    values = ["", t("digest.total_lead"), str(s.total)] + [str(s.counts[c]) for c in CATEGORY_ORDER]
+    values = ["", plain("digest.total_lead"), str(s.total)] + [str(s.counts[c]) for c in CATEGORY_ORDER]
     for i, (cell, text) in enumerate(zip(cells, values)):
         _cell_text(cell, text, _TABLE_PT, bold=True,
                    align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
-    _para(doc, t("digest.doc_table_note"), 12, italic=True, space_after=12)
+    _para(doc, plain("digest.doc_table_note"), 12, italic=True, space_after=12)
 
     # Recipients on the left, signature on the right.
     foot = doc.add_table(rows=1, cols=2)
     _no_borders(foot)
     left, right = foot.rows[0].cells
-    _cell_text(left, t("digest.doc_recipients"), 12, bold=True, italic=True,
+    _cell_text(left, plain("digest.doc_recipients"), 12, bold=True, italic=True,
                align=WD_ALIGN_PARAGRAPH.LEFT)
-    for line in t("digest.doc_recipients_list").split("\n"):
+    for line in plain("digest.doc_recipients_list").split("\n"):
         p = left.add_paragraph()
         p.paragraph_format.space_after = Pt(0)
         _font(p.add_run(line), 11)
-    _cell_text(right, t("digest.doc_signer"), 14, bold=True)
+    _cell_text(right, plain("digest.doc_signer"), 14, bold=True)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

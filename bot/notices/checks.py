@@ -27,7 +27,7 @@ import re
 import unicodedata
 from typing import Any, Iterable
 
-from bot.texts import t
+from bot.texts import plain
 
 __all__ = ["doubt_checks", "DOUBT_FIELDS"]
 
@@ -60,7 +60,7 @@ def doubt_checks(result: dict, text: str, directory: Any = None, *, exact: float
     if flagged:
         warnings = out.setdefault("warnings", [])
         if isinstance(warnings, list):
-            warnings.append(t("ocr.doubt_summary", count=flagged))
+            warnings.append(plain("ocr.doubt_summary", count=flagged))
     return out
 
 
@@ -131,7 +131,7 @@ def _check_sequence(items: list[dict], text: str) -> None:
                 if nxt == 2 and number != 1:
                     believed[-1] = 1
                     for item in group:
-                        _flag(item, ["ref"], t("ocr.doubt_sequence", ref=ref, previous="—", expected=1))
+                        _flag(item, ["ref"], plain("ocr.doubt_sequence", ref=ref, previous="—", expected=1))
                 continue
             expected = prev + 1
             if number == expected:
@@ -140,7 +140,7 @@ def _check_sequence(items: list[dict], text: str) -> None:
             if sandwiched or number <= prev:
                 believed[-1] = expected
                 for item in group:
-                    _flag(item, ["ref"], t("ocr.doubt_sequence", ref=ref, previous=prev, expected=expected))
+                    _flag(item, ["ref"], plain("ocr.doubt_sequence", ref=ref, previous=prev, expected=expected))
                 continue
             # a gap: expected .. number-1 are not items
             missing = list(range(expected, number))
@@ -151,12 +151,12 @@ def _check_sequence(items: list[dict], text: str) -> None:
                     continue  # the reader saw it and did not make it a task
                 if _line_without_dot(text, m):
                     for item in prev_group[-1:]:
-                        _flag(item, ["ref", "text"], t("ocr.doubt_no_dot", missing=m, ref=item.get("ref")))
+                        _flag(item, ["ref", "text"], plain("ocr.doubt_no_dot", missing=m, ref=item.get("ref")))
                     continue
                 unexplained.append(m)
             if unexplained:
                 for item in group:
-                    _flag(item, ["ref"], t("ocr.doubt_missing", missing=", ".join(map(str, unexplained)),
+                    _flag(item, ["ref"], plain("ocr.doubt_missing", missing=", ".join(map(str, unexplained)),
                                             previous=prev, ref=ref))
 
 
@@ -237,7 +237,7 @@ def _check_deadline(item: dict, issued: dt.date | None) -> None:
 
     for m in _QUARTER.finditer(body + " " + deadline_text):
         if m.group(1).upper() not in _QUARTER_NUMERALS:  # "quý HI/2024", "quý II1/2025"
-            _flag(item, ["deadline"], t("ocr.doubt_quarter", written=m.group(0).strip()))
+            _flag(item, ["deadline"], plain("ocr.doubt_quarter", written=m.group(0).strip()))
             break
 
     if deadline is None:
@@ -247,12 +247,12 @@ def _check_deadline(item: dict, issued: dt.date | None) -> None:
             for m in _PERIOD_DEADLINE.finditer(body):
                 end = _period_end(m)
                 if end is not None and end < issued and end.year == issued.year:
-                    _flag(item, ["deadline"], t("ocr.doubt_before_issue", deadline=m.group(0).strip(),
+                    _flag(item, ["deadline"], plain("ocr.doubt_before_issue", deadline=m.group(0).strip(),
                                                 issued=issued.strftime("%d/%m/%Y")))
                     break
         return
     if issued is not None and deadline < issued:
-        _flag(item, ["deadline"], t("ocr.doubt_before_issue", deadline=deadline.strftime("%d/%m/%Y"),
+        _flag(item, ["deadline"], plain("ocr.doubt_before_issue", deadline=deadline.strftime("%d/%m/%Y"),
                                     issued=issued.strftime("%d/%m/%Y")))
         return
     if not _PERIOD_WORDS.search(deadline_text or ""):
@@ -260,7 +260,7 @@ def _check_deadline(item: dict, issued: dt.date | None) -> None:
     other = body.replace(deadline_text, " ") if deadline_text else body
     for day, words in _dates_in(other):
         if day.year == deadline.year and day > deadline:
-            _flag(item, ["deadline"], t("ocr.doubt_date_conflict", deadline_text=deadline_text,
+            _flag(item, ["deadline"], plain("ocr.doubt_date_conflict", deadline_text=deadline_text,
                                         date=day.strftime("%d/%m/%Y")))
             return
 
@@ -280,10 +280,10 @@ def _check_agencies(item: dict, directory: Any, exact: float) -> None:
             name = str(agency.get("name") or written)
             score = agency.get("score")
             if agency.get("sure") is False or (isinstance(score, (int, float)) and score < exact):
-                _flag(item, [role], t("ocr.doubt_agency", written=written, name=name))
+                _flag(item, [role], plain("ocr.doubt_agency", written=written, name=name))
                 continue
             if not agency.get("agency_id"):
-                _flag(item, [role], t("ocr.doubt_agency_unknown", written=written))
+                _flag(item, [role], plain("ocr.doubt_agency_unknown", written=written))
                 continue
             if directory is None or not written:
                 continue
@@ -296,4 +296,4 @@ def _check_agencies(item: dict, directory: Any, exact: float) -> None:
             matched = getattr(match, "agency", None)
             if (not match.sure or match.score < exact or matched is None
                     or getattr(matched, "id", None) != agency.get("agency_id")):
-                _flag(item, [role], t("ocr.doubt_agency", written=written, name=name))
+                _flag(item, [role], plain("ocr.doubt_agency", written=written, name=name))

@@ -63,6 +63,12 @@ def has(key: str) -> bool:
     return key in _catalogue(_language) or key in _catalogue(DEFAULT_LANGUAGE)
 
 
+def plain(key: str, /, **values: object) -> str:
+    """The text ``key`` formatted for a plain-text place (a file, a chart, a warning shown later
+    through :func:`t`): values are not escaped."""
+    return t(key, **{k: Raw(v) if isinstance(v, str) else v for k, v in values.items()})
+
+
 def t(key: str, /, **values: object) -> str:
     """The text ``key`` in the current language, formatted with escaped values."""
     template = _catalogue(_language).get(key)
