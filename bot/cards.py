@@ -117,8 +117,9 @@ def correction_buttons(report_id: str) -> Buttons:
 
 def ack(report: Report, task: Task, agency: str) -> tuple[str, Buttons]:
     files = t("progress.ack_files", count=len(report.files)) if report.files else ""
-    text = t("progress.ack", agency=agency, code=task.code, status=progress_label(report.status), files=Raw(files))
-    if report.source == "reply":
+    status = progress_label(report.status) if report.status != Progress.NONE else t("progress.status_unchanged")
+    text = t("progress.ack", agency=agency, code=task.code, status=status, files=Raw(files))
+    if report.source in ("reply", "command"):  # the status was read from words: let them correct it
         text += "\n" + t("progress.correct_hint")
         return text, correction_buttons(report.id)
     return text, []
@@ -134,7 +135,8 @@ def office_extension(a: Assignment, index: int, task: Task, notice: Notice, agen
                      author: str) -> tuple[str, Buttons]:
     ext = a.extensions[index]
     text = t("progress.extension_office", agency=agency, code=task.code, ref=task.ref, number=notice.number or "",
-             current=fmt_date(a.deadline), date=fmt_date(ext.new_deadline), reason=ext.reason, author=author)
+             current=fmt_date(a.deadline), date=fmt_date(ext.new_deadline), reason=short_text(ext.reason, 1000),
+             author=author)
     return text, [[(t("progress.button_approve"), f"ex:{a.id}:{index}:ok"),
                    (t("progress.button_refuse"), f"ex:{a.id}:{index}:no")]]
 

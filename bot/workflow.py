@@ -210,6 +210,33 @@ def apply_report(a: Assignment, report: Report, *, now: dt.datetime, auto_confir
     return a
 
 
+def recompute_progress(a: Assignment, reports: Iterable[Report], *, now: dt.datetime,
+                       auto_confirm: bool) -> bool:
+    """After a report was corrected or edited: the progress the agency's reports now say.
+
+    Progress is the status of the latest report that states one; a "done" nobody says any
+    more is withdrawn. Confirmed work stays confirmed. Returns True when a "done" waiting
+    for the office's confirmation was withdrawn.
+    """
+    if a.completed_at is not None:
+        return False
+    waiting = a.done_reported_at is not None
+    latest = None  # the latest report stating a status; reports come oldest first, so ties go to the later
+    for r in reports:
+        if r.status not in (Progress.NONE, Progress.EXTENSION) and (latest is None or r.at >= latest.at):
+            latest = r
+    if latest is None:
+        pending = any(e.decision is None for e in a.extensions)
+        a.progress = Progress.EXTENSION if pending else Progress.NONE
+        a.done_reported_at = None
+    else:
+        a.progress = latest.status
+        a.done_reported_at = (a.done_reported_at or latest.at) if latest.status == Progress.DONE else None
+        if latest.status == Progress.DONE and auto_confirm:
+            a.completed_at = now
+    return waiting and a.done_reported_at is None
+
+
 def confirm(a: Assignment, *, now: dt.datetime, by: int) -> Assignment:
     a.completed_at = now
     a.confirmed_by = by

@@ -66,22 +66,41 @@ async def _record(context: ContextTypes.DEFAULT_TYPE, a: Assignment, *, chat_id:
     return await svc.store.run(write)
 
 
-async def _after_status(context: ContextTypes.DEFAULT_TYPE, a: Assignment, report: Report) -> None:
-    """Tell the office what needs it: a completion to confirm, a blocker."""
+async def _after_status(context: ContextTypes.DEFAULT_TYPE, a: Assignment, report: Report,
+                        before: Progress) -> None:
+    """Tell the office what needs it, once per change: a completion to confirm, a blocker, a withdrawal."""
     svc = services(context)
     office = svc.config.office.chat_id
-    if office is None:
+    if office is None or a.progress == before:
         return
+    withdrawn = before == Progress.DONE and a.completed_at is None
     task = svc.store.notices.task(a.task_id)
     notice = svc.store.notices.notice(a.notice_id)
     agency = cards.agency_name(svc.directory, a.agency_id)
-    if report.status == Progress.DONE and a.completed_at is None:
+    if withdrawn:
+        await context.bot.send_message(office, texts.t("progress.done_withdrawn_office", agency=agency,
+                                                       code=task.code))
+    if a.progress == Progress.DONE and a.completed_at is None:
         text, buttons = cards.office_done(a, task, notice, report, agency)
         await context.bot.send_message(office, text, reply_markup=keyboard(buttons))
-    elif report.status == Progress.BLOCKED:
+    elif a.progress == Progress.BLOCKED:
         await context.bot.send_message(office, texts.t("progress.blocked_office", agency=agency, code=task.code,
                                                        ref=task.ref, number=notice.number or "",
                                                        text=cards.short_text(report.text, 600)))
+
+
+async def _tell_agency(context: ContextTypes.DEFAULT_TYPE, a: Assignment, text: str) -> None:
+    """A decision for the agency, under its task message; a failure (group gone) is logged, not raised:
+    the decision itself is stored already."""
+    from telegram.error import TelegramError
+
+    if a.chat_id is None:
+        return
+    try:
+        await context.bot.send_message(a.chat_id, text, reply_to_message_id=a.message_id,
+                                       allow_sending_without_reply=True)
+    except TelegramError as exc:
+        log.warning("decision on assignment %s not delivered to chat %s: %s", a.id, a.chat_id, exc.message)
 
 
 def _codes_in(text: str | None) -> list[str]:
@@ -111,6 +130,8 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if target is None or target.from_user is None or target.from_user.id != context.bot.id:
         return
     svc = services(context)
+    if message.chat.id == svc.config.office.chat_id:
+        return  # the office discussing the bot's messages among themselves
     a = svc.store.notices.assignment_by_message(message.chat.id, target.message_id)
     prompt = False
     if a is None:
@@ -142,6 +163,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             await _request_extension(update, context, a, new_date, reason)
             return
+    before = a.progress
     report, created = await _record(context, a, chat_id=message.chat.id, message_id=message.message_id,
                                     user=message.from_user, text=text, files=_files(message), status=status,
                                     source="reply")
@@ -151,7 +173,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("report %s stored for assignment %s (%s)", report.id, a.id, report.status.value)
     ack_text, buttons = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
     await reply(update, ack_text, reply_markup=keyboard(buttons))
-    await _after_status(context, a, report)
+    await _after_status(context, a, report, before)
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -171,25 +193,29 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                            "edited_at": now.isoformat()})
     report.text = text
     report.files = _files(message) or report.files
-    status_changed = new_status != report.status
     report.status = new_status
+    before = a.progress
+    await _update_report(context, a, report, now)
+    task = svc.store.notices.task(a.task_id)
+    log.info("report %s updated from an edit", report.id)
+    await context.bot.send_message(message.chat.id, texts.t("progress.ack_edit", code=task.code,
+                                                            status=progress_label(a.progress)),
+                                   reply_to_message_id=message.message_id)
+    await _after_status(context, a, report, before)
+
+
+async def _update_report(context: ContextTypes.DEFAULT_TYPE, a: Assignment, report: Report, now) -> None:
+    """Store a changed report and what the agency's reports now say."""
+    svc = services(context)
     auto = bool(getattr(svc.config.sections.get("tracking"), "auto_confirm", False))
 
     def write() -> None:
         svc.store.notices.update_report(report)
-        if status_changed and a.completed_at is None:
-            workflow.apply_report(a, report, now=now, auto_confirm=auto)
+        workflow.recompute_progress(a, svc.store.notices.reports(assignment_id=a.id), now=now, auto_confirm=auto)
         a.last_report_at = now
         svc.store.notices.update_assignment(a)
 
     await svc.store.run(write)
-    task = svc.store.notices.task(a.task_id)
-    log.info("report %s updated from an edit", report.id)
-    await context.bot.send_message(message.chat.id, texts.t("progress.ack_edit", code=task.code,
-                                                            status=progress_label(report.status)),
-                                   reply_to_message_id=message.message_id)
-    if status_changed:
-        await _after_status(context, a, report)
 
 
 async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -215,13 +241,17 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                                        reply_to_message_id=query.message.message_id,
                                        reply_markup=ForceReply(selective=False))
         return
+    if a.progress == status:  # a double tap, or the same news twice: nothing new to record
+        await query.answer(texts.t("progress.ack_button", status=progress_label(status)))
+        return
+    before = a.progress
     report, _ = await _record(context, a, chat_id=query.message.chat.id, message_id=None, user=query.from_user,
                               text="", files=[], status=status, source="button")
     log.info("status %s set by button for assignment %s", status.value, a.id)
     await query.answer(texts.t("progress.ack_button", status=progress_label(status)))
     ack_text, _ = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
     await context.bot.send_message(query.message.chat.id, ack_text, reply_to_message_id=query.message.message_id)
-    await _after_status(context, a, report)
+    await _after_status(context, a, report, before)
 
 
 async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -236,22 +266,19 @@ async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if error:
         await query.answer(texts.t(error, code=""), show_alert=True)
         return
+    task = svc.store.notices.task(a.task_id)
+    await query.answer()
+    if status == report.status:
+        return
     now = svc.now()
     report.history.append({"at": report.at.isoformat(), "status": report.status.value, "corrected_at": now.isoformat(),
                            "by": query.from_user.id})
     report.status = status
-    auto = bool(getattr(svc.config.sections.get("tracking"), "auto_confirm", False))
-
-    def write() -> None:
-        svc.store.notices.update_report(report)
-        workflow.apply_report(a, report, now=now, auto_confirm=auto)
-        svc.store.notices.update_assignment(a)
-
-    await svc.store.run(write)
-    task = svc.store.notices.task(a.task_id)
-    await query.answer()
-    await query.edit_message_text(texts.t("progress.corrected", code=task.code, status=progress_label(status)))
-    await _after_status(context, a, report)
+    before = a.progress
+    await _update_report(context, a, report, now)
+    label = progress_label(status) if status != Progress.NONE else texts.t("progress.status_unchanged")
+    await query.edit_message_text(texts.t("progress.corrected", code=task.code, status=label))
+    await _after_status(context, a, report, before)
 
 
 async def _request_extension(update: Update, context: ContextTypes.DEFAULT_TYPE, a: Assignment,
@@ -262,12 +289,24 @@ async def _request_extension(update: Update, context: ContextTypes.DEFAULT_TYPE,
     task = svc.store.notices.task(a.task_id)
     author = display_name(message.from_user)
 
-    def write() -> int:
-        workflow.request_extension(a, new_deadline=new_date, reason=reason, by=message.from_user.id, now=svc.now())
+    now = svc.now()
+    record = Report(id=new_report_id(), assignment_id=a.id, notice_id=a.notice_id, agency_id=a.agency_id,
+                    chat_id=message.chat.id, message_id=message.message_id, author_id=message.from_user.id,
+                    author_name=author, at=now, text=message.text or "", status=Progress.EXTENSION,
+                    source="extension")
+
+    def write() -> int | None:
+        _, created = svc.store.notices.add_report(record)  # the request is part of the history too
+        if not created:
+            return None  # the same message delivered twice
+        workflow.request_extension(a, new_deadline=new_date, reason=reason, by=message.from_user.id, now=now)
+        a.last_report_at = now
         svc.store.notices.update_assignment(a)
         return len(a.extensions) - 1
 
     index = await svc.store.run(write)
+    if index is None:
+        return
     log.info("extension requested for assignment %s", a.id)
     await reply(update, texts.t("progress.extension_sent", code=task.code, date=cards.fmt_date(new_date)))
     office = svc.config.office.chat_id
@@ -319,9 +358,7 @@ async def on_confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await query.answer()
     key = "confirmed" if approve else "returned"
     await query.edit_message_text(texts.t(f"progress.{key}_office", code=task.code, agency=agency, by=by))
-    if a.chat_id is not None:
-        await context.bot.send_message(a.chat_id, texts.t(f"progress.{key}_agency", code=task.code),
-                                       reply_to_message_id=a.message_id)
+    await _tell_agency(context, a, texts.t(f"progress.{key}_agency", code=task.code))
 
 
 async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -359,11 +396,8 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         "progress.extension_decided_office", icon="✅" if approve else "❌", code=task.code, agency=agency,
         decision=texts.t("progress.decision_approved" if approve else "progress.decision_refused"),
         by=display_name(query.from_user)))
-    if a.chat_id is not None:
-        key = "extension_approved_agency" if approve else "extension_refused_agency"
-        await context.bot.send_message(a.chat_id, texts.t(f"progress.{key}", code=task.code,
-                                                          date=cards.fmt_date(a.deadline)),
-                                       reply_to_message_id=a.message_id)
+    key = "extension_approved_agency" if approve else "extension_refused_agency"
+    await _tell_agency(context, a, texts.t(f"progress.{key}", code=task.code, date=cards.fmt_date(a.deadline)))
 
 
 async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -395,14 +429,15 @@ async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     status = detect_progress(text) or Progress.NONE
     if status == Progress.EXTENSION:
         status = Progress.NONE
+    before = a.progress
     report, created = await _record(context, a, chat_id=message.chat.id, message_id=message.message_id,
                                     user=message.from_user, text=text, files=_files(message), status=status,
                                     source="command")
     if not created:
         return
-    ack_text, _ = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
-    await reply(update, ack_text)
-    await _after_status(context, a, report)
+    ack_text, buttons = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
+    await reply(update, ack_text, reply_markup=keyboard(buttons))
+    await _after_status(context, a, report, before)
 
 
 def register(application: Application) -> None:

@@ -35,6 +35,11 @@ async def import_sample(env) -> str:
     return preview
 
 
+def names(code: str, text: str) -> bool:
+    """The message names task ``code`` (NV1 is not NV10)."""
+    return re.search(rf"\b{code}\b", text) is not None
+
+
 def cards(emu, chat_id):
     return [m for m in emu.bot_messages(chat_id) if m["text"].startswith("📌")]
 
@@ -136,9 +141,31 @@ async def test_reports_buttons_confirmation_extension(emulator, tmp_path):
         assert stored.status == Progress.BLOCKED and stored.history[0]["text"] == "Đang triển khai khảo sát"
         assert len(env.store.notices.reports(agency_id=snv)) == 2
 
-        # Buttons: "Vướng mắc" sets the status and tells the office.
-        emu.press(SNV_USER, SNV_GROUP, c83["message_id"], button="⚠️ Vướng mắc")
+        # The edit said "khó khăn": the office hears of the blocker once; the button says nothing new.
         await emu.wait_for_bot_message(OFFICE_CHAT, lambda m: "vướng mắc" in m["text"])
+        office_count = len(emu.bot_messages(OFFICE_CHAT))
+        emu.press(SNV_USER, SNV_GROUP, c83["message_id"], button="⚠️ Vướng mắc")
+        await emu.wait_until(lambda: emu.callback_answers and "Vướng mắc" in (emu.callback_answers[-1].get("text") or ""))
+        await emu.wait_idle()
+        assert len(emu.bot_messages(OFFICE_CHAT)) == office_count
+
+        # "Hoàn thành" tapped twice: one report, one request to the office; then taken back by a correction.
+        c1 = card_for(emu, SNV_GROUP, "1")
+        emu.press(SNV_USER, SNV_GROUP, c1["message_id"], button="✅ Hoàn thành")
+        await emu.wait_for_bot_message(OFFICE_CHAT, lambda m: names(by_ref["1"].code, m["text"]))
+        emu.press(SNV_USER, SNV_GROUP, c1["message_id"], button="✅ Hoàn thành")
+        await emu.wait_idle()
+        assert sum(names(by_ref["1"].code, m["text"]) for m in emu.bot_messages(OFFICE_CHAT)) == 1
+        a1 = next(a for a in env.store.notices.assignments(agency_id=snv) if a.task_id == by_ref["1"].id)
+        assert len(env.store.notices.reports(assignment_id=a1.id)) == 1
+        r1 = emu.send(SNV_USER, SNV_GROUP, "Xong bước 1, đang làm tiếp", reply_to=c1["message_id"])
+        ack1 = await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã ghi nhận" in m["text"])
+        stored1 = env.store.notices.report_by_message(SNV_GROUP, r1["message_id"])
+        emu.press(SNV_USER, SNV_GROUP, ack1["message_id"], button="Đang thực hiện")
+        await emu.wait_for_bot_message(OFFICE_CHAT, lambda m: "đã rút" in m["text"] and names(by_ref["1"].code, m["text"]))
+        a1 = env.store.notices.assignment(a1.id)
+        assert a1.progress == Progress.IN_PROGRESS and a1.done_reported_at is None
+        assert env.store.notices.report(stored1.id).status == Progress.IN_PROGRESS
 
         # Extension: button → prompt → reply with date and reason → office approves → deadline moves.
         c82 = card_for(emu, SNV_GROUP, "8.2")

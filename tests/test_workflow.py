@@ -148,3 +148,19 @@ def test_card_escapes_user_text_and_fits_telegram(directory):
     assert len(text) < MESSAGE_LIMIT
     assert "31/03/2024" in text and "01/04/2024" in text  # a Sunday deadline ends on Monday
     assert all(len(data.encode()) <= 64 for row in buttons for _, data in row)
+
+
+def test_recompute_progress_withdraws_a_done_nobody_says_any_more():
+    a = workflow.apply_report(assignment(), report(Progress.DONE), now=NOW, auto_confirm=False)
+    later = report(Progress.IN_PROGRESS)
+    later.id, later.at = "r2", NOW + dt.timedelta(hours=1)
+    done = report(Progress.DONE)
+    assert workflow.recompute_progress(a, [done, later], now=NOW, auto_confirm=False) is True
+    assert a.progress == Progress.IN_PROGRESS and a.done_reported_at is None
+    later.status = Progress.NONE  # the reply corrected to "only a report": the earlier done stands
+    assert workflow.recompute_progress(a, [done, later], now=NOW, auto_confirm=False) is False
+    assert a.progress == Progress.DONE and a.done_reported_at is not None
+    workflow.confirm(a, now=NOW, by=1)
+    later.status = Progress.BLOCKED
+    workflow.recompute_progress(a, [done, later], now=NOW, auto_confirm=False)
+    assert a.completed_at is not None  # confirmed stays confirmed
