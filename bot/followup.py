@@ -59,17 +59,30 @@ def due_reminders(store: Any, directory: Any, now: dt.datetime, cal: WorkingCale
     return out
 
 
-def digest_key(now: dt.datetime, cal: WorkingCalendar) -> str:
-    year, week, _ = cal.local(now).isocalendar()
-    return f"digest:{year}-W{week:02d}"
+def digest_slot(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings) -> tuple[str, dt.datetime] | None:
+    """The latest weekly digest due at or before ``now``: (sent-log key, when it was due).
 
-
-def digest_due(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings, was_sent) -> bool:
-    """True once this week's digest time has passed and it was not sent yet (also after downtime)."""
+    The digest is due on the configured weekday and time; when that day is not a working day
+    (a holiday, Tết) it moves to the next working day. A digest missed while the bot was down
+    is therefore still due after the weekend, until the next one replaces it.
+    """
     local = cal.local(now)
-    scheduled = dt.datetime.combine(local.date() - dt.timedelta(days=local.weekday() - settings.weekday_index),
-                                    settings.at, tzinfo=local.tzinfo)
-    return local >= scheduled and not was_sent(digest_key(now, cal))
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    for weeks_back in (0, 1, 2):
+        nominal = monday + dt.timedelta(days=settings.weekday_index - 7 * weeks_back)
+        day = nominal if cal.is_working_day(nominal) else cal.next_working_day(nominal)
+        due = dt.datetime.combine(day, settings.at, tzinfo=local.tzinfo)
+        if due <= local:
+            return f"digest:{nominal.isoformat()}", due
+    return None
+
+
+def digest_due(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings, was_sent) -> str | None:
+    """The sent-log key of the digest to send now, or None (not due, or sent already)."""
+    slot = digest_slot(now, cal, settings)
+    if slot is None or was_sent(slot[0]):
+        return None
+    return slot[0]
 
 
 def make_digest(store: Any, directory: Any, now: dt.datetime, cal: WorkingCalendar,

@@ -91,14 +91,15 @@ async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     cal = calendar_of(context)
     settings = _settings(context, "digest", DigestSettings)
     now = svc.now()
-    if not followup.digest_due(now, cal, settings, svc.store.sentlog.was_sent):
+    key = followup.digest_due(now, cal, settings, svc.store.sentlog.was_sent)
+    if key is None:
         return
     try:
         await send_digest(context, office)
     except TelegramError as exc:
         log.warning("weekly digest not sent: %s", exc.message)
         return
-    await svc.store.run(svc.store.sentlog.mark_sent, followup.digest_key(now, cal), now, {"chat_id": office})
+    await svc.store.run(svc.store.sentlog.mark_sent, key, now, {"chat_id": office})
     log.info("weekly digest sent")
 
 
