@@ -3,7 +3,13 @@
 Supported: ``.txt`` (UTF-8, UTF-8/16/32 with a byte-order mark, UTF-16 without one,
 and the Vietnamese Windows code page cp1258), ``.docx`` (paragraphs and tables in
 document order, automatic numbering rendered as text: "1.", "a)", "-"), ``.pdf`` with a
-text layer (pypdf). The format is recognised from the content first, the file name
+text layer (pypdf).
+
+A table of tasks in a .docx (a header row like "STT | Nội dung nhiệm vụ | Cơ quan chủ trì | Cơ quan
+phối hợp | Thời gian hoàn thành", see :func:`task_table_columns`) comes out one row per line, its cells
+between bars ("| 1 | Xây dựng kế hoạch ... | Sở Nội vụ | Sở Tư pháp | Quý III/2024 |"), so that the
+reader can tell the columns apart; any other table (the header of the notice, the signatures) comes
+out cell by cell, one paragraph per line. The format is recognised from the content first, the file name
 second.
 
 Everything else raises a :class:`NoticeFileError` subclass whose message is one
@@ -26,7 +32,7 @@ from bot.notices.normalize import clean_text
 
 __all__ = [
     "MAX_BYTES", "NoticeFileError", "NeedsOCR", "TooLarge", "Encrypted", "UnknownFormat", "EmptyFile",
-    "CorruptFile", "extract_text", "decode_text",
+    "CorruptFile", "extract_text", "decode_text", "task_table_columns",
 ]
 
 log = logging.getLogger("dondoc.notices.extract")
@@ -346,6 +352,55 @@ class _Numbering:
         return re.sub(r"%([1-9])", sub, text).strip()
 
 
+def _row_cells(row) -> list:
+    """A row's cells, a cell spanning several columns once (a cell merged down is repeated: it holds
+    for every row it spans, like a lead agency written once for several tasks)."""
+    out = []
+    prev = None
+    for c in row.cells:
+        if prev is not None and c._tc is prev:
+            continue
+        prev = c._tc
+        out.append(c)
+    return out
+
+
+# ---------------------------------------------------------------- tables of tasks
+
+_COLUMNS = [  # (column, folded header pattern), the first that matches a header cell names it
+    ("ref", r"^(?:stt|tt|so tt|so thu tu|s tt)$"),
+    ("coordinate", r"phoi hop"),
+    ("deadline", r"thoi han|thoi gian|tien do|han hoan thanh|thoi diem|hoan thanh truoc|^han$"),
+    ("product", r"san pham|hinh thuc|ket qua dau ra"),
+    ("note", r"ghi chu"),
+    ("lead", r"chu tri|thuc hien|trach nhiem|co quan|don vi|phan cong|giao cho"),
+    ("content", r"noi dung|nhiem vu|cong viec|ten de an|ten du an|giai phap|viec can lam|hoat dong"),
+]
+
+
+def task_table_columns(cells: list[str]) -> dict[str, int] | None:
+    """The columns of a table of tasks, from its header row ("STT | Nội dung nhiệm vụ | Cơ quan chủ trì |
+    Cơ quan phối hợp | Thời gian hoàn thành"): {"ref": 0, "content": 1, "lead": 2, ...}; None when the
+    row is not such a header (a layout table, the header of the notice, the recipients)."""
+    from bot.notices.normalize import guess_plain
+
+    if not 2 <= len(cells) <= 12:
+        return None
+    found: dict[str, int] = {}
+    for k, cell in enumerate(cells):
+        key = guess_plain(cell).replace(".", " ").strip()
+        key = " ".join(key.split())
+        if not key or len(key) > 60:
+            continue
+        for col, pat in _COLUMNS:
+            if col not in found and re.search(pat, key):
+                found[col] = k
+                break
+    if "content" not in found or not ({"lead", "deadline"} & set(found)):
+        return None
+    return found
+
+
 def _docx_text(data: bytes) -> str:
     import docx
     from docx.table import Table
@@ -360,7 +415,30 @@ def _docx_text(data: bytes) -> str:
         text = p.text
         lines.append(f"{label} {text}".strip() if label else text)
 
+    def cell_text(cell, depth: int) -> str:
+        parts: list[str] = []
+        for child in cell._tc.iterchildren():
+            if child.tag == f"{_W}p":
+                p = Paragraph(child, cell)
+                label = numbering.label(p)
+                parts.append(f"{label} {p.text}".strip() if label else p.text)
+            elif child.tag == f"{_W}tbl" and depth < 3:
+                inner = Table(child, cell)
+                parts.extend(cell_text(c, depth + 1) for r in inner.rows for c in _row_cells(r))
+        return " ".join(" ".join(parts).replace("|", "/").split())
+
     def table(tbl: Table, depth: int = 0) -> None:
+        rows = [[cell_text(c, depth) for c in _row_cells(r)] for r in tbl.rows]
+        at = next((i for i, r in enumerate(rows[:4]) if task_table_columns(r) is not None), None)
+        if at is not None:
+            # a table of tasks: one line per row, cells between bars, so that the reader knows it
+            lines.append("")
+            lines.extend(" ".join(r) for r in rows[:at] if any(r))
+            for r in rows[at:]:
+                if any(r):
+                    lines.append("| " + " | ".join(r) + " |")
+            lines.append("")
+            return
         seen: dict[int, object] = {}  # keeps the elements alive so that ids stay unique
         for row in tbl.rows:
             for cell in row.cells:

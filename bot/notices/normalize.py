@@ -29,6 +29,7 @@ __all__ = ["Folded", "fold", "fold_str", "kw", "clean_text", "strip_diacritics",
 
 VOWELS = "aeiouy"
 _VOWEL_SLOT = "[aeiouy*bd]"  # a vowel in a pattern accepts OCR stand-ins
+_VOWEL_SLOT_INITIAL = "[aeiouy*]"
 _WORD = "a-z0-9*"
 
 # Characters OCR engines print for Vietnamese vowels with stacked marks.
@@ -185,7 +186,8 @@ def strip_diacritics(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Unicode-normalise text as it arrives: NFC, one kind of newline, no invisible characters."""
+    """Unicode-normalise text as it arrives: NFC, one kind of newline, no invisible characters, odd
+    spaces made plain (tabs kept)."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n").replace("\v", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
@@ -193,7 +195,7 @@ def clean_text(text: str) -> str:
         if ch in text:
             text = text.replace(ch, "")
     for ch in _SPACES:
-        if ch in text:
+        if ch in text and ch != "\t":  # tabs stay: they separate the cells of a table written as text
             text = text.replace(ch, " ")
     # other control characters are noise
     return re.sub(r"[\x00-\x08\x0e-\x1f\x7f]", " ", text)
@@ -211,7 +213,10 @@ def _fuzz_word(word: str) -> str:
         out.append(re.escape(word[k:m.start()]))
         n = len(m.group())
         lo, hi = (n - 1 if n >= 3 else n), n + 1
-        out.append(f"{_VOWEL_SLOT}{{{lo},{hi}}}")
+        # "b"/"d" stand in for a stacked vowel inside a word ("phbi"), never at its start: "yeu cau"
+        # must not match "bao cao"
+        slot = _VOWEL_SLOT if m.start() else _VOWEL_SLOT_INITIAL
+        out.append(f"{slot}{{{lo},{hi}}}")
         k = m.end()
     out.append(re.escape(word[k:]))
     return "".join(out)

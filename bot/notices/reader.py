@@ -41,6 +41,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bot.notices import deadlines as dl
+from bot.notices.extract import task_table_columns
 from bot.notices.normalize import Folded, clean_text, fold, fold_str, guess_plain, kw, p_as_d
 from bot.texts import Raw, t
 
@@ -116,6 +117,9 @@ _NOT_TASK = kw(r"(?:dong y|ghi nhan|thong nhat(?: chu truong)?|bieu duong|danh g
                r"khen ngoi|tran trong|cam on)(?![a-z*])", bounded=False)
 _ASSIGNS = kw(r"chu tri|phoi hop|tham muu|yeu cau|de nghi|chiu trach nhiem|co trach nhiem|khan truong|"
               r"to chuc|trien khai|thuc hien|bao cao|hoan thanh|chi dao|huong dan")
+_ANNEX_POINTER = kw(r"(?:tai|theo|o|trong) (?:cac )?phu luc|phu luc (?:kem theo|dinh kem|chi tiet)|"
+                    r"(?:bieu|bang|danh muc) (?:chi tiet )?kem theo")
+_ASSIGNS_STRONG = kw(r"chu tri|phoi hop voi|tham muu|yeu cau|de nghi|chiu trach nhiem|co trach nhiem|khan truong")
 _ASSESSMENT = kw(r"danh gia|ket qua|tinh hinh|han che|ton tai|nhan xet|uu diem|khuyet diem")
 _TASKISH = kw(r"nhiem vu|giai phap|chi dao|de nghi|to chuc thuc hien|yeu cau|phuong huong|ke hoach|trong tam")
 _TASKISH_GIAO = re.compile(r"(?<![a-z0-9*])gia[o*](?![a-z0-9*])")
@@ -207,6 +211,31 @@ _STOP_EXACT = re.compile(r"(?<![a-z0-9*])(?:de|nham|can(?! tho)|theo|ve viec|sau
                          r"(?![a-z0-9*])")
 
 
+# ---------------------------------------------------------------- tables
+
+_TABLE_MARK = re.compile(r"⟦(\d{1,4})⟧\.")
+_ROMAN_CELL = re.compile(r"[IVX]{1,5}\b")
+
+
+def _row_cells(line: str) -> list[str] | None:
+    """The cells of a table row written on one line: "| 1 | ... | ... |" (as extracted from a .docx),
+    "1 | ... | ..." or cells between tabs; None for an ordinary line."""
+    s = line.strip()
+    if not s:
+        return None
+    if s.startswith("|") and s.endswith("|") and s.count("|") >= 3:
+        return [c.strip() for c in s[1:-1].split("|")]
+    if s.count(" | ") >= 2:
+        return [c.strip() for c in s.split("|")]
+    if line.count("\t") >= 2:
+        return [c.strip() for c in line.strip("\n").split("\t")]
+    return None
+
+
+def _TABLE_HEADER_AGAIN(row: list[str], header: list[str]) -> bool:
+    return [fold_str(c).strip() for c in row] == [fold_str(c).strip() for c in header]
+
+
 # ---------------------------------------------------------------- structure
 
 
@@ -222,6 +251,7 @@ class _Node:
     gap_from: int | None = None
     misread: str | None = None  # the marker as written, when OCR garbled it
     para_task: bool | None = None  # for a "para": does it assign a task of its own
+    tables: list[int] = field(default_factory=list)  # tables of tasks under this node
 
     @property
     def text(self) -> str:
@@ -447,6 +477,7 @@ class _Reader:
         self.issued: dt.date | None = None
         self._resolve_cache: dict[str, Any] = {}
         self._lowercase: bool | None = None
+        self._tables_ref: list[dict] = []
 
     # ------------------------------------------------------------ lines
 
@@ -994,6 +1025,7 @@ class _Reader:
         lines = self._lines()
         kind_at = self._find_kind(lines)
         start = self._header(lines, kind_at)
+        lines, tables = self._find_tables(lines, start)
         body = self._body(lines, start)
         if self.notice["number"] is None:
             self.warnings.append(_w("no_number"))
@@ -1011,10 +1043,266 @@ class _Reader:
         self._refs(root, parser.restarts)
         items: list[dict] = []
         skipped: list[dict] = []
+        # tables: inside an item (its rows are its sub-items), in the preamble, or in an annex
+        placed: set[int] = set()
+        self._tables_ref = tables
+        self._place_tables(root, tables, placed)
+        top_tables = [k for k in range(len(tables)) if k not in placed]
+        in_preamble = [k for k in top_tables if any(_TABLE_MARK.fullmatch(ln.strip()) and
+                                                    int(_TABLE_MARK.fullmatch(ln.strip()).group(1)) == k
+                                                    for ln in parser.preamble)]
+        for k in in_preamble:
+            items.extend(self._table_items(tables[k], "", None, audience, skipped))
         self._walk(root, items, skipped, audience, inherited=None, skip_reason=None)
+        annex = [k for k in top_tables if k not in in_preamble]
+        pointer = None
+        if annex:
+            # "... thực hiện các nhiệm vụ tại Phụ lục kèm theo": that item is the annex's header, not a task
+            for it in items:
+                if _ANNEX_POINTER.search(fold_str(it["text"])):
+                    pointer = it
+                    break
+            if pointer is not None:
+                items.remove(pointer)
+                skipped.append({"ref": pointer["ref"], "text": pointer["text"], "reason": "annex"})
+                pointer = {"lead": pointer["lead"], "coordinate": pointer["coordinate"],
+                           "heading": pointer["text"], "warnings": [],
+                           "deadlines": dl.find_deadlines(pointer["text"], issued_on=self.issued),
+                           "recurring": dl.find_recurring(pointer["text"])}
+        for n, k in enumerate(annex):
+            rows = self._table_items(tables[k], "", pointer, audience, skipped)
+            taken = {i["ref"] for i in items}
+            if any(r["ref"] in taken for r in rows):
+                prefix = "PL." if len(annex) == 1 else f"PL{n + 1}."
+                for r in rows:
+                    r["ref"] = prefix + r["ref"]
+            items.extend(rows)
         if not items:
             self.warnings.append(_w("no_items"))
         return {"notice": dict(self.notice), "items": items, "skipped": skipped, "warnings": self.warnings}
+
+    # ------------------------------------------------------------ tables of tasks
+
+    def _find_tables(self, lines: list[str], start: int) -> tuple[list[str], list[dict]]:
+        """Tables of tasks after the header (rows as "| 1 | ... | ... |", or cells between tabs or " | "):
+        each is cut out of the lines and replaced by a marker line, so that the parser places it."""
+        tables: list[dict] = []
+        out = list(lines[:start])
+        i = start
+        n = len(lines)
+        while i < n:
+            cells = _row_cells(lines[i])
+            cols = task_table_columns(cells) if cells else None
+            if cols is None:
+                out.append(lines[i])
+                i += 1
+                continue
+            rows: list[list[str]] = []
+            j = i + 1
+            while j < n:
+                row = _row_cells(lines[j])
+                if row is None:
+                    if not lines[j].strip() and j + 1 < n and _row_cells(lines[j + 1]) is not None:
+                        j += 1  # a blank line between rows
+                        continue
+                    break
+                rows.append(row)
+                j += 1
+            tables.append({"header": cells, "cols": cols, "rows": rows})
+            out.extend([f"⟦{len(tables) - 1}⟧.", ""])
+            i = j
+        return out, tables
+
+    def _place_tables(self, node: _Node, tables: list[dict], placed: set[int]) -> None:
+        """Move table markers out of the nodes' text: ``node.tables`` lists the tables it heads."""
+        for c in node.children:
+            keep = []
+            for ln in c.lines:
+                m = _TABLE_MARK.fullmatch(ln.strip())
+                if m and int(m.group(1)) < len(tables):
+                    c.tables.append(int(m.group(1)))
+                    placed.add(int(m.group(1)))
+                else:
+                    keep.append(ln)
+            c.lines = keep
+            self._place_tables(c, tables, placed)
+
+    def _cell_names(self, cell: str, warnings: list[str]) -> list[dict]:
+        cell = " ".join(cell.split()).strip(" .;")
+        if not cell or cell in ("-", "x", "X"):
+            return []
+        f = fold(cell)
+        out: list[dict] = []
+        pos = 0
+        while pos < len(f.text):
+            names, end = self._names(f, pos, len(f.text), warnings, require_first=False)
+            for a in names:
+                if not any(_same(a, b) for b in out):
+                    out.append(a)
+            nxt = re.search(r"[;,(\n]|\s-\s|\s(?:va|voi)\s", f.text[end:])
+            if not nxt or end >= len(f.text):
+                break
+            pos = end + nxt.end()
+        return out
+
+    def _cell_deadline(self, cell: str) -> tuple[list[dl.Deadline], list[dl.Recurring]]:
+        """A deadline column holds a bare period ("Quý III/2024", "30/6/2024", "Tháng 9"): the cue is the
+        column's name."""
+        cell = " ".join(cell.split())
+        if not cell:
+            return [], []
+        found = dl.find_deadlines(cell, issued_on=self.issued)
+        if not found:
+            cue = "trong "
+            found = dl.find_deadlines(cue + cell, issued_on=self.issued)
+            for d in found:  # the cue was ours: not part of what is written
+                if d.text.startswith(cue):
+                    d.text = d.text[len(cue):]
+                if d.as_written.startswith(cue):
+                    d.as_written = d.as_written[len(cue):]
+        return found, dl.find_recurring(cell)
+
+    def _table_items(self, table: dict, prefix: str, inherited: dict | None, audience: list[dict],
+                     skipped: list[dict]) -> list[dict]:
+        """The rows of a table of tasks as items: ref from the STT column (under ``prefix``), lead and
+        coordinators from their columns, deadline from the time column, text from the content column.
+        A row with a Roman numeral or a capital letter and nothing else is a section; rows numbered
+        "a", "-" or left blank under a numbered row are its sub-items (the numbered row passes them
+        its lead and deadline)."""
+        cols = table["cols"]
+        width = len(table["header"])
+
+        def get(row: list[str], col: str) -> str:
+            k = cols.get(col)
+            return row[k].strip() if k is not None and k < len(row) else ""
+
+        entries: list[dict] = []  # {"ref", "row", "parent", "section", "children"}
+        section = None
+        sections_seen: dict[str, set[str]] = {}
+        restarts = False
+        last_top: dict | None = None
+        auto = 0
+        for row in table["rows"]:
+            stt = get(row, "ref").strip().rstrip(".):").strip()
+            content = get(row, "content")
+            others = [get(row, c) for c in ("lead", "coordinate", "deadline")]
+            if not any(x.strip() for x in row):
+                continue
+            if (len(row) < width and len(row) <= 2) or (
+                    (_ROMAN_CELL.fullmatch(stt) or re.fullmatch(r"[A-ZĐ]", stt)) and not any(others)):
+                label = stt or (row[0].split()[0].rstrip(".") if row and row[0].split() else "")
+                m = _ROMAN_CELL.match(label) or re.match(r"[A-ZĐ]\b", label)
+                section = {"label": m.group(0) if m else "", "heading": content or " ".join(row)}
+                continue
+            if _TABLE_HEADER_AGAIN(row, table["header"]):
+                continue  # the header repeated on a new page
+            entry = {"row": row, "parent": None, "section": section, "children": [], "stt": stt}
+            if re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*", stt) and not (last_top and stt == last_top["stt"]):
+                if "." in stt and last_top and stt.startswith(last_top["stt"] + "."):
+                    entry["parent"] = last_top
+                    entry["ref"] = stt
+                    last_top["children"].append(entry)
+                else:
+                    key = section["label"] if section else ""
+                    if any(stt in seen for lab, seen in sections_seen.items() if lab != key):
+                        restarts = True
+                    sections_seen.setdefault(key, set()).add(stt)
+                    entry["ref"] = stt
+                    last_top = entry
+            elif last_top is not None and (re.fullmatch(r"[a-zđ]", stt) or stt in ("", "-", "+", "*", "•")
+                                           or stt == last_top["stt"]):
+                entry["parent"] = last_top
+                kids = last_top["children"]
+                entry["ref"] = f"{last_top['stt']}.{stt}" if re.fullmatch(r"[a-zđ]", stt) else \
+                    f"{last_top['stt']}.{len(kids) + 1}"
+                kids.append(entry)
+            else:
+                auto += 1
+                entry["ref"] = stt if stt and len(stt) <= 8 else str(auto)
+                last_top = entry
+                entry["stt"] = entry["ref"]
+            entries.append(entry)
+        items: list[dict] = []
+        for e in entries:
+            if e["children"]:
+                continue  # a header row: its sub-rows are the tasks
+            ref = e["ref"]
+            if restarts and e["section"] and e["section"]["label"]:
+                ref = f"{e['section']['label']}.{ref}"
+            if prefix:
+                ref = f"{prefix}.{ref}"
+            parent_row = e["parent"]["row"] if e["parent"] else None
+            items.append(self._table_item(e["row"], get, ref, parent_row, e["section"], inherited, audience,
+                                          skipped))
+        return [i for i in items if i is not None]
+
+    def _table_item(self, row: list[str], get, ref: str, parent_row: list[str] | None, section: dict | None,
+                    inherited: dict | None, audience: list[dict], skipped: list[dict]) -> dict | None:
+        warnings: list[str] = []
+        content = " ".join(get(row, "content").split())
+        if not content:
+            rest = " ".join(x for x in row if x.strip() and x.strip() != get(row, "ref"))
+            if not rest:
+                return None
+            warnings.append(_w("extra.table_no_content", ref=ref))
+            content = rest
+        nt = _NOT_TASK.match(fold_str(content))
+        if nt and not get(row, "lead") and not self._assigns_after(fold_str(content), nt.end()):
+            skipped.append({"ref": ref, "text": content, "reason": "not_task"})
+            self.warnings.append(_w("not_task", ref=ref, start=" ".join(content.split()[:4])))
+            return None
+        leads = self._cell_names(get(row, "lead"), warnings)
+        coords = self._cell_names(get(row, "coordinate"), warnings)
+        if not leads and parent_row is not None:
+            leads = self._cell_names(get(parent_row, "lead"), [])
+            if not coords:
+                coords = self._cell_names(get(parent_row, "coordinate"), [])
+        if not leads:
+            own_leads, own_coords, _ = self._assignees(content, warnings)
+            leads = own_leads
+            coords = coords or own_coords
+        elif not coords:
+            coords = self._assignees(content, [])[1]
+        if not leads and inherited and inherited.get("lead"):
+            leads = [dict(a) for a in inherited["lead"]]
+            if not coords:
+                coords = [dict(a) for a in inherited.get("coordinate", [])]
+        if not leads and audience:
+            leads = [dict(a) for a in audience]
+        if len(leads) > 1:
+            warnings.append(_w("several_leads", names=", ".join(a["name"] for a in leads), lead=leads[0]["name"]))
+            coords = [a for a in leads[1:] if not any(_same(a, b) for b in coords)] + coords
+            leads = leads[:1]
+        if not leads:
+            warnings.append(_w("no_lead"))
+        coords = [a for a in coords if not any(_same(a, b) for b in leads)]
+        found, rec = self._cell_deadline(get(row, "deadline"))
+        if not found and not rec and parent_row is not None:
+            found, rec = self._cell_deadline(get(parent_row, "deadline"))
+        if not found and not rec:
+            found = dl.find_deadlines(content, issued_on=self.issued)
+            rec = dl.find_recurring(content)
+        if not found and not rec and inherited:
+            found = inherited.get("deadlines") or []
+            rec = inherited.get("recurring") or []
+        chosen = dl.pick_deadline(found)
+        self._deadline_warnings(found, chosen, warnings)
+        item = {
+            "ref": ref,
+            "text": content,
+            "heading": (section or {}).get("heading") or (inherited or {}).get("heading") or None,
+            "lead": leads,
+            "coordinate": coords,
+            "deadline": chosen.date.isoformat() if chosen and chosen.date else None,
+            "deadline_text": chosen.text if chosen else None,
+            "deadline_as_written": chosen.as_written if chosen else None,
+            "recurring": "; ".join(dict.fromkeys(r.text for r in rec)) if rec else None,
+            "warnings": list(dict.fromkeys(warnings)),
+        }
+        product = " ".join(get(row, "product").split())
+        if product:
+            item["product"] = product
+        return item
 
     def _refs(self, root: _Node, restarts: bool) -> None:
         top_dash = 0
@@ -1089,6 +1377,14 @@ class _Reader:
             if c.gap_from is not None:
                 self.warnings.append(_w("numbering_gap", previous=c.gap_from, ref=c.ref))
             own_text = c.text
+            if c.tables and not reason:
+                # "2. Giao các cơ quan thực hiện các nhiệm vụ sau:" and a table: the rows are its tasks
+                ctx = self._context(c, inherited)
+                for k in c.tables:
+                    items.extend(self._table_items(self._tables_ref[k], c.ref, ctx, audience, skipped))
+                if c.children:
+                    self._walk(c, items, skipped, audience, ctx, reason)
+                continue
             if c.children:
                 ctx = self._context(c, inherited)
                 self._walk(c, items, skipped, audience, ctx, reason)
@@ -1103,8 +1399,13 @@ class _Reader:
             if not own_text:
                 continue
             first = fold_str(own_text)
+            if _ASSESSMENT.match(first) and not self._assigns_after(first, 0) and \
+                    not dl.find_deadlines(own_text, issued_on=self.issued) and not dl.find_recurring(own_text):
+                # "Tình hình kinh tế - xã hội tháng 5 tiếp tục chuyển biến tích cực.": an assessment
+                skipped.append({"ref": c.ref, "text": own_text, "reason": "assessment"})
+                continue
             nt = _NOT_TASK.match(first)
-            if nt and not _ASSIGNS.search(first, nt.end()) and not _GIAO.search(first, nt.end()):
+            if nt and not self._assigns_after(first, nt.end()):
                 skipped.append({"ref": c.ref, "text": own_text, "reason": "not_task"})
                 self.warnings.append(_w("not_task", ref=c.ref, start=" ".join(own_text.split()[:4])))
                 continue
@@ -1149,6 +1450,16 @@ class _Reader:
             if self._assignees(text, [])[0]:
                 return False
         return True
+
+    @staticmethod
+    def _assigns_after(folded: str, pos: int) -> bool:
+        """Whether an item that starts by approving ("Thống nhất nội dung báo cáo của Sở X") goes on to
+        assign something: "giao", "chủ trì", "đề nghị", ... anywhere, or a verb such as "tổ chức
+        thực hiện" in a later clause ("...; Sở X tổ chức thực hiện")."""
+        if _GIAO.search(folded, pos) or _ASSIGNS_STRONG.search(folded, pos):
+            return True
+        clause = re.search(r"[;.:]\s*\S", folded[pos:])
+        return bool(clause and _ASSIGNS.search(folded, pos + clause.start()))
 
     @staticmethod
     def _narrative_section(node: _Node) -> bool:
@@ -1202,22 +1513,7 @@ class _Reader:
         if not found and inherited and inherited.get("deadlines"):
             found = inherited["deadlines"]
         chosen = dl.pick_deadline(found)
-        distinct = {d.date for d in found if d.date is not None}
-        if len(distinct) > 1:
-            warnings.append(_w("several_deadlines", texts="; ".join(d.text for d in found)))
-        for d in found:
-            if d.problem == "impossible":
-                warnings.append(_w("impossible_date", text=d.as_written))
-            elif d.problem == "no_year":
-                warnings.append(_w("no_year", text=d.as_written))
-            elif d.problem == "working_days":
-                warnings.append(_w("working_days", text=d.text))
-            elif d.problem == "from_event":
-                warnings.append(_w("extra.from_event", text=d.text))
-            elif d.problem == "before_issue" and d is chosen:
-                warnings.append(_w("before_issue", text=d.as_written))
-            elif d.problem == "next_year" and d is chosen and d.date:
-                warnings.append(_w("next_year", text=d.as_written, date=d.date.strftime("%d/%m/%Y")))
+        self._deadline_warnings(found, chosen, warnings)
         rec = dl.find_recurring(text, folded=f)
         if not rec and inherited and inherited.get("recurring"):
             rec = inherited["recurring"]
@@ -1234,6 +1530,24 @@ class _Reader:
             "warnings": list(dict.fromkeys(warnings)),
         }
         return item
+
+    def _deadline_warnings(self, found: list, chosen: Any, warnings: list[str]) -> None:
+        distinct = {d.date for d in found if d.date is not None}
+        if len(distinct) > 1:
+            warnings.append(_w("several_deadlines", texts="; ".join(d.text for d in found)))
+        for d in found:
+            if d.problem == "impossible":
+                warnings.append(_w("impossible_date", text=d.as_written))
+            elif d.problem == "no_year":
+                warnings.append(_w("no_year", text=d.as_written))
+            elif d.problem == "working_days":
+                warnings.append(_w("working_days", text=d.text))
+            elif d.problem == "from_event":
+                warnings.append(_w("extra.from_event", text=d.text))
+            elif d.problem == "before_issue" and d is chosen:
+                warnings.append(_w("before_issue", text=d.as_written))
+            elif d.problem == "next_year" and d is chosen and d.date:
+                warnings.append(_w("next_year", text=d.as_written, date=d.date.strftime("%d/%m/%Y")))
 
 
 class _Rebased:
