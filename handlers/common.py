@@ -79,8 +79,11 @@ def calendar_of(context):
     return cal
 
 
-def command(name: str, callback):
-    """A command handler for new messages only: editing "/invite X" must not run it again."""
+def command(name: str, callback, *, block: bool = True):
+    """A command handler for new messages only: editing "/invite X" must not run it again.
+
+    ``block=False`` for slow commands: the bot goes on with other updates meanwhile.
+    """
     from telegram.ext import CommandHandler, filters
 
-    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
+    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE, block=block)

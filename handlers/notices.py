@@ -332,7 +332,9 @@ async def resume_deliveries(application: Application) -> None:
 
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
-    application.add_handler(MessageHandler(private & (filters.Document.ALL | filters.PHOTO), on_document))
+    # Reading (OCR above all) takes seconds to minutes: not blocking, the bot keeps answering others.
+    application.add_handler(MessageHandler(private & (filters.Document.ALL | filters.PHOTO), on_document,
+                                           block=False))
     for name in EDITS:
         application.add_handler(command(name, cmd_edit))
     application.add_handler(command("preview", cmd_preview))

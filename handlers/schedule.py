@@ -7,6 +7,7 @@ the store's sent-log, so a restart neither repeats nor loses anything.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
@@ -76,7 +77,8 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
     svc = services(context)
     cal = calendar_of(context)
     settings = _settings(context, "digest", DigestSettings)
-    digest = await svc.store.run(followup.make_digest, svc.store, svc.directory, svc.now(), cal, settings)
+    # Built in a worker thread (a year of data takes about two seconds): the bot keeps answering.
+    digest = await asyncio.to_thread(followup.make_digest, svc.store, svc.directory, svc.now(), cal, settings)
     for part in digest.messages:
         await context.bot.send_message(chat_id, part)
     for name, data in digest.files().items():
@@ -93,6 +95,9 @@ async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     now = svc.now()
     key = followup.digest_due(now, cal, settings, svc.store.sentlog.was_sent)
     if key is None:
+        return
+    if not any(n.state == "published" for n in svc.store.notices.all_notices()):
+        await svc.store.run(svc.store.sentlog.mark_sent, key, now, {"skipped": "nothing published"})
         return
     try:
         await send_digest(context, office)
@@ -120,5 +125,5 @@ async def start_jobs(application: Application) -> None:
 
 
 def register(application: Application) -> None:
-    application.add_handler(command("digest", cmd_digest))
+    application.add_handler(command("digest", cmd_digest, block=False))
     application.bot_data.setdefault("post_init_hooks", []).append(start_jobs)

@@ -282,3 +282,25 @@ async def test_registration_during_a_publish_sends_each_card_once(emulator, tmp_
         assert len(texts) == 8 and len(set(texts)) == 8
         for a in env.store.notices.assignments(agency_id=stc):
             assert emu.message(STC_GROUP, a.message_id)["text"].startswith("📌")
+
+
+async def test_a_slow_reading_does_not_hold_up_anyone_else(emulator, tmp_path, monkeypatch):
+    import time as _time
+
+    import handlers.notices
+
+    real = handlers.notices.read_any
+
+    def slow(*args, **kwargs):
+        _time.sleep(2.0)  # like OCR of a long scan, in the worker thread
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(handlers.notices, "read_any", slow)
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        emu.send(ADMIN, ADMIN, document=("TB-89.txt", SAMPLE.read_bytes(), "text/plain"))
+        await emu.wait_for_bot_message(ADMIN, lambda m: "Đang đọc" in m["text"])
+        emu.send(LEADER, LEADER, "/help")
+        await emu.wait_for_bot_message(LEADER, timeout=1.5)  # answered while the reading goes on
+        assert not any(m.get("reply_markup") for m in emu.bot_messages(ADMIN))
+        await emu.wait_for_bot_message(ADMIN, lambda m: bool(m.get("reply_markup")), timeout=20)
