@@ -109,6 +109,9 @@ async def cmd_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not is_admin(context, update):
         await refuse(update)
         return
+    if update.effective_chat.type != "private":  # drafts are not shown in groups
+        await reply(update, texts.t("notice.private_only"))
+        return
     name = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
     args = context.args or []
     needs_value = bool(EDITS[name])
@@ -143,6 +146,9 @@ async def cmd_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def cmd_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not is_admin(context, update):
         await refuse(update)
+        return
+    if update.effective_chat.type != "private":
+        await reply(update, texts.t("notice.private_only"))
         return
     notice_id = context.user_data.get("draft")
     svc = services(context)

@@ -112,6 +112,10 @@ async def cmd_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not (is_admin(context, update) or is_leader(context, update)):
         await refuse(update)
         return
+    chat = update.effective_chat
+    if chat.type != "private" and chat.id != services(context).config.office.chat_id:
+        await reply(update, texts.t("schedule.digest_where"))  # not in an agency's group
+        return
     await reply(update, texts.t("schedule.digest_building"))
     await send_digest(context, update.effective_chat.id)
 

@@ -38,10 +38,17 @@ def _tasks_by_id(svc, assignments) -> dict:
 
 
 async def cmd_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Leaders and admins see everything in private and in the office group; in an agency's group
+    everyone (leaders too) sees that agency only; agency members see their own agency."""
     svc = services(context)
     privileged = is_admin(context, update) or is_leader(context, update)
-    own = None if privileged else _own_agency(context, update)
-    if not privileged and own is None:
+    chat_id = update.effective_chat.id
+    if is_group(update) and chat_id != svc.config.office.chat_id:
+        binding = svc.store.registry.chat(chat_id)
+        own = binding.agency_id if binding is not None else None
+    else:
+        own = None if privileged else _own_agency(context, update)
+    if own is None and not (privileged and (not is_group(update) or chat_id == svc.config.office.chat_id)):
         await reply(update, texts.t("status.not_allowed"))
         return
     cal = calendar_of(context)

@@ -257,6 +257,18 @@ async def test_refusals(emulator, tmp_path):
         assert "dành cho" in (await emu.wait_for_bot_message(STRANGER))["text"]
         emu.send(CA_USER, CA_GROUP, "/status Sở Nội vụ")
         assert "chỉ xem" in (await emu.wait_for_bot_message(CA_GROUP))["text"]
+        # In an agency's group even a leader sees only that agency; drafts and digests stay out of it.
+        emu.add_member(CA_GROUP, LEADER)
+        emu.add_member(CA_GROUP, ADMIN)
+        emu.send(LEADER, CA_GROUP, "/status")
+        text = (await emu.wait_for_bot_message(CA_GROUP))["text"]
+        assert "Công an tỉnh" in text and "Tình hình thực hiện nhiệm vụ" not in text
+        emu.send(LEADER, CA_GROUP, "/status Sở Nội vụ")
+        assert "chỉ xem" in (await emu.wait_for_bot_message(CA_GROUP))["text"]
+        emu.send(LEADER, CA_GROUP, "/digest")
+        assert "chỉ gửi trong chat riêng" in (await emu.wait_for_bot_message(CA_GROUP))["text"]
+        emu.send(ADMIN, CA_GROUP, f"/deadline {by_ref['9'].code} 30/9/2024")
+        assert "chat riêng" in (await emu.wait_for_bot_message(CA_GROUP))["text"]
         # A stranger uploading a file, and editing a draft.
         emu.send(STRANGER, STRANGER, document=("x.txt", b"1. Giao So Noi vu", "text/plain"))
         assert "quản trị" in (await emu.wait_for_bot_message(STRANGER))["text"]
