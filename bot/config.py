@@ -291,6 +291,12 @@ def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Pa
     # Relative paths are relative to the config file.
     if not cfg.storage.path.is_absolute():
         cfg.storage.path = base_dir / cfg.storage.path
+    data = cfg.storage.path
+    existing = next((p for p in (data, *data.parents) if p.exists()), None)
+    if data.exists() and not data.is_dir():
+        problems.append(f"storage.path: {data} exists and is not a folder")
+    elif existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        problems.append(f"storage.path: cannot write in {existing}")
     if cfg.directory.file is not None and not cfg.directory.file.is_absolute():
         cfg.directory.file = base_dir / cfg.directory.file
     if cfg.directory.file is not None:

@@ -34,6 +34,7 @@ def test_example_config_is_valid():
     ("timezone = \"Mars/Olympus\"\n[people]\nadmins = [1]\n", "timezone: unknown time zone"),
     ("[people]\nadmins = [1]\n[bogus]\nx = 1\n", "bogus: unknown key or section"),
     ("[people\nadmins = [1]\n", "is not valid TOML"),
+    ("[people]\nadmins = [1]\n[storage]\npath = \"config.toml\"\n", "storage.path: "),
 ])
 def test_bad_settings_are_named(tmp_path, body, expected):
     path = tmp_path / "config.toml"
