@@ -59,6 +59,7 @@ _WORDS = {
     "truoc": "trước", "cham": "chậm", "nhat": "nhất", "la": "là", "vao": "vào", "han": "hạn",
     "chot": "chót", "thoi": "thời", "gian": "gian", "hoan": "hoàn", "thanh": "thành", "den": "đến",
     "het": "hết", "xong": "xong", "trong": "trong", "cuoi": "cuối", "vong": "vòng",
+    "thuc": "thực", "hien": "hiện", "tien": "tiến", "do": "độ",
 }
 
 _Y = r"(?:(?:,? nam |\s*[/.-]\s*)(?P<{}>\d{{4}}))"
@@ -72,10 +73,12 @@ _YEAR = r"(?P<ye>nam (?P<yy>\d{4}))"
 _REL = r"(?P<re>(?:vong |thoi han )?(?P<rel>\d{1,3}) ngay(?P<lv> lam viec)?)"
 _CUE = (r"(?P<cue>truoc|cham nhat(?: la)?(?: vao)?(?: truoc)?|han chot(?: la)?|"
         r"thoi han(?: hoan thanh)?(?:\s*:)?(?: la)?(?: truoc)?|thoi gian hoan thanh(?:\s*:)?(?: truoc)?|"
+        r"thoi gian(?: thuc hien)?\s*:(?: truoc)?|tien do\s*:(?: truoc)?|"
         r"den het|den|xong truoc|hoan thanh(?: truoc| trong| vao| xong truoc)?|trong|cuoi|het)")
 _TIME = r"(?:(?P<hh>\d{1,2})\s*(?:gio|h)(?:\s*(?P<mi>\d{1,2})(?:\s*phut)?)?\s*(?:sang|chieu|toi)?,?\s*)?"
 _DEADLINE = kw(_CUE + r"\s*:?\s*" + _TIME + r"(?:" + "|".join([_HALF, _DAY_W, _DAY_N, _MONTH, _QUARTER, _YEAR]) + ")")
 _RELATIVE = kw(r"trong " + _REL)
+_VISION = kw(r"(?:tam nhin|dinh huong|giai doan|muc tieu|\d{4}\s*-|tu nam \d{4})\s*,?\s*$", bounded=False)
 # what a relative delay counts from: "(kể từ ngày nhận được văn bản)", ", tính từ ngày ký"
 _SINCE = re.compile(r"\s*[,(]?\s*(?P<since>" + kw(r"(?:ke|tinh) tu", bounded=False).pattern +
                     r"(?![a-z0-9*])[^.;:()\n]{1,80}?)(?=\s*(?:[.;:()\n]|,\s*(?:" +
@@ -195,6 +198,8 @@ def find_deadlines(text: str, year: int | None = None, issued_on: dt.date | None
     if year is None and issued_on is not None:
         year = issued_on.year
     for m in _DEADLINE.finditer(f.text):
+        if _VISION.search(f.text, max(0, m.start() - 40), m.start()) and kw("den|den het").fullmatch(m.group("cue")):
+            continue  # "giai đoạn 2026 - 2030, tầm nhìn đến năm 2045": the horizon of a plan, not a deadline
         kind, date, phrase, problem, assumed = _date_of(m, year)
         at = ""
         if m.group("hh"):
@@ -294,7 +299,10 @@ def find_recurring(text: str, folded: Folded | None = None) -> list[Recurring]:
 
     for m in _PERIODIC.finditer(s):
         a, b = m.start(), m.end()
-        window_end = min(len(s), b + 60)
+        # "định kỳ hằng tháng báo cáo kết quả về Phòng Tài chính - Kế hoạch trước ngày 25": the day may
+        # come late in the same clause
+        clause = re.search(r"[;\n]|\.(?!\d)", s[b:])
+        window_end = min(len(s), b + 120, b + clause.start() if clause else len(s))
         head = "định kỳ"
         period = "periodic"
         end = b
@@ -305,7 +313,7 @@ def find_recurring(text: str, folded: Folded | None = None) -> list[Recurring]:
             end = max(end, p.end())
         d = _DAY_OF.search(s, b, window_end)
         parts = [head]
-        if d and d.start() - b <= 40:
+        if d:
             parts.append(f"trước ngày {int(d.group('dd'))}")
             end = max(end, d.end())
         add(a, end, ", ".join(parts), period)

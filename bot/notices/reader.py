@@ -169,10 +169,10 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 # words that narrow a group to some of its members ("UBND các xã vùng đồng bào dân tộc thiểu số",
 # "UBND các xã, phường có dự án"): such an addressee is not the whole group
-_SUBSET = kw(r"\s*(?:vung|co(?! trach nhiem| lien quan| y kien)|thuoc|ven|bien gioi|mien nui|noi|khu vuc|dac biet|"
-             r"trong (?:vung|dien|khu|danh sach|pham vi)|nam (?:trong|tren|o|doc)|duoc (?:chon|lua chon|phe duyet)|"
-             r"chua|dat chuan|xay ra|bi|thi diem|ngheo|kho khan|ngoai|giap|tiep giap|doc|thuoc dien|la dia ban)"
-             r"(?![a-z0-9*])", bounded=False)
+_SUBSET = re.compile(r"\s*(?:vung|co(?! trach nhiem| lien quan| y kien)|thuoc|ven|bien gioi|mien nui|noi|khu vuc|"
+                     r"dac biet|trong (?:vung|dien|khu|danh sach|pham vi)|nam (?:trong|tren|o|doc)|"
+                     r"duoc (?:chon|lua chon|phe duyet)|chua|dat chuan|xay ra|bi|thi diem|ngheo|kho khan|ngoai|giap|"
+                     r"tiep giap|doc|thuoc dien|la dia ban)(?![a-z0-9*])")  # exact words: "bi" is not "bao"
 _GROUP_LABELS = {
     "all": "Các sở, ban, ngành, địa phương",
     "so-ban-nganh": "Các sở, ban, ngành",
@@ -193,6 +193,11 @@ _STOP_WORDS = kw(
     r"du thao|soan thao|de nghi|thong nhat|dieu hanh|dieu tra|khao sat|phan tich|tham dinh|trinh")
 _BARE_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng c[u*]c|c[u*]c|vi[e*]n|ph[o*]ng|qu[y*]|"
                         r"h[o*]i|d[a*]i|b[a*]o|tr[u*][o*]ng|s[o*]|c[o*]ng ty|chi nh[a*]nh)")
+# a unit's name often ends with its level: "... thông minh tỉnh", "... xây dựng huyện"
+_UNIT_SUFFIX = re.compile(r"(?<![a-z0-9*])(?:t[i*]nh|huy[e*]n|th[i*] x[a*]|th[a*]nh ph[o*]|qu[a*]n)(?![a-z0-9*])"
+                          r"(?! (?:[u*]y|h[o*]i|d[o*]i|d[o*]n|l[o*]))")
+_TIME_LINE = kw(r"(?:thoi gian|thoi han|tien do|han)(?: hoan thanh| thuc hien)?\s*:", bounded=False)
+_COMMA_VA = re.compile(r",\s*|(?<![a-z])va\s+(?![a-z])|(?<![a-z])va\s+")
 # units named after what they do ("Ban Chỉ đạo", "Trung tâm Giám sát", "Hội đồng Thẩm định")
 _FUNCTION_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng c[u*]c|c[u*]c|vi[e*]n|ph[o*]ng|"
                             r"t[o*] c[o*]ng t[a*]c|qu[y*])(?![a-z0-9*])")
@@ -350,6 +355,8 @@ class _Parser:
         prev = (self.prev_line or "").rstrip()
         if not prev.endswith((".", "!", "…")) or prev.endswith("./.") or not line[:1].isupper():
             return False
+        if _TIME_LINE.match(fold_str(line)):
+            return False  # "Thời gian: trong Quý III/2025." below an item is that item's deadline
         if self.prev_blank:
             return True
         siblings = [c for c in node.parent.children if c.kind == node.kind and c is not node]
@@ -434,7 +441,8 @@ class _Parser:
                 self.item, self.letter, self.dash = node, None, None
                 self.last_num = n
                 self.section_nums += 1
-                return not _ends_sentence(line) and _mostly_upper(line)
+                # "1. Về phát triển du lịch" with "a) ..." below: a heading
+                return not _ends_sentence(line) and (_mostly_upper(line) or len(line.split()) <= 10)
         if self._garbled_number(line):
             return False
         m = _LETTER_RE.match(line)
@@ -610,6 +618,9 @@ class _Reader:
             title = " ".join(" ".join(title_lines).split())
             if _mostly_upper(title):
                 title = title[:1] + title[1:].lower()
+            elif title[:1].islower() and not first_rest:
+                # "KẾT LUẬN / của Chủ tịch UBND tỉnh tại ...": the kind starts the title
+                title = f"{self.notice['kind']} {title}"
             self.notice["title"] = title
         return i
 
@@ -771,12 +782,11 @@ class _Reader:
                 out.append(self._group_agency(" ".join(f.span(a, b).split()), g[1]))
                 pos = b
                 continue
-            hard = _HARD_STOP.search(s, pos, end)
-            stop = hard.start() if hard else end
+            stop = self._hard_stop(f, pos, end)
             window = s[pos:stop]
             words = list(re.finditer(r"\S+", window))
-            if len(words) > 16:
-                stop = pos + words[15].end()
+            if len(words) > 24:
+                stop = pos + words[23].end()
             written = " ".join(f.span(pos, stop).split())
             if not written:
                 break
@@ -818,7 +828,7 @@ class _Reader:
             head = _AGENCYISH.match(s, pos)
             # "Phòng, chống dịch": a head noun alone is no name
             bare = head is not None and _BARE_HEAD.fullmatch(s[pos:piece_end].strip(" ,;:-")) is not None
-            if piece and head and not bare and len(piece.split()) <= 16 and self._name_cased(f, pos):
+            if piece and head and not bare and len(piece.split()) <= 22 and self._name_cased(f, pos):
                 cands = [c.name for c in (getattr(m, "candidates", None) or [])][:3] if m is not None else []
                 if cands:
                     warnings.append(_w("unsure", name=piece, candidates=", ".join(cands)))
@@ -831,6 +841,23 @@ class _Reader:
                 return [], pos
             break
         return out, pos
+
+    @staticmethod
+    def _hard_stop(f: Folded, pos: int, end: int) -> int:
+        """Where the text that may hold names ends: punctuation, or a dash between words; not a dash
+        inside a name, between capitalised words ("Phòng Tài chính - Kế hoạch", "Sở Lao động - Thương
+        binh và Xã hội")."""
+        for m in _HARD_STOP.finditer(f.text, pos, end):
+            if m.group().strip() in ("-", "–") and m.start() > pos:
+                k = m.end()
+                while k < len(f.text) and f.text[k] == " ":
+                    k += 1
+                before = f.original[f.start(m.start() - 1)] if m.start() > 0 else ""
+                if k < len(f.text) and f.original[f.start(k)].isupper() and before.isalpha() and \
+                        not _mostly_upper(f.span(pos, m.start())):
+                    continue
+            return m.start()
+        return end
 
     def _name_cased(self, f: Folded, pos: int) -> bool:
         """An unknown name starts with a capital ("Phòng Tài chính"), not "phòng, chống dịch"; a notice
@@ -859,18 +886,25 @@ class _Reader:
         free_until = after_head + nxt.end() if nxt else after_head  # the word after the head noun
         caps_ok = not _mostly_upper(f.span(pos, stop))
         piece_end = stop
-        for pat in (_STOP_WORDS, _STOP_EXACT, re.compile(r",|(?<![a-z])va(?![a-z])")):
+        for pat in (_STOP_WORDS, _STOP_EXACT, _COMMA_VA):
             for mm in pat.finditer(s, pos + 1, piece_end):
-                if s[mm.start()] not in ",v" or pat is not _STOP_EXACT:
-                    if mm.start() < free_until and s[mm.start()] != ",":
+                if pat is _COMMA_VA:
+                    # "Phòng Tài nguyên và Môi trường", "Trung tâm Văn hóa, Thông tin": a capitalised word
+                    # that starts no other name goes on with this one; "HĐND và UBND" is one office
+                    k = mm.end()
+                    if caps_ok and k < len(s) and f.original[f.start(k)].isupper() and \
+                            (not _AGENCYISH.match(s, k) or re.search(r"hdnd\s+va\s+ubnd", s[max(0, mm.start() - 6):k + 5])):
                         continue
-                    if caps_ok and s[mm.start()] != "," and f.original[f.start(mm.start())].isupper():
+                else:
+                    if mm.start() < free_until:
+                        continue
+                    if caps_ok and f.original[f.start(mm.start())].isupper():
                         continue
                 piece_end = mm.start()
                 break
         # a name running on to the province's name: "... thông minh tỉnh" (not "... của tỉnh")
         tm = None
-        for m in re.finditer(r"(?<![a-z0-9*])t[i*]nh(?![a-z0-9*])(?! [u*]y)", s[:stop]):
+        for m in _UNIT_SUFFIX.finditer(s[:stop]):
             if m.start() <= piece_end:
                 continue
             tm = m
@@ -878,11 +912,13 @@ class _Reader:
         if tm is not None:
             span = s[pos:tm.start()]
             words = span.split()
-            bad = (len(words) > 16 or not words
+            bad = (len(words) > 22 or not words
                    or re.search(r"(?<![a-z0-9*])(?:cua|toan|ban|dia|va|hoac|tren)$", span.rstrip())
                    or _STOP_EXACT.search(s, piece_end, tm.start())
+                   or _ASSIGNS_STRONG.search(s, max(piece_end, free_until), tm.start())
+                   or re.search(r"(?<![a-z0-9*])(?:" + _AGENCYISH.pattern + ")", s[max(piece_end, free_until):tm.start()])
                    or re.search(r"[,;]\s*(?:cac\s)?(?=" + _AGENCYISH.pattern + ")", span)
-                   or re.search(r"\s(?:va|hoac)\s", span))
+                   or re.search(r"\s(?:va|hoac)\s+(?=" + _AGENCYISH.pattern + ")", span))
             if not bad:
                 # every comma inside must be followed by a lowercase word (not a new name)
                 for cm in re.finditer(r",\s*", span):
