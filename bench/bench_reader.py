@@ -83,6 +83,22 @@ def main() -> None:
               f"{secs * 1000:8.1f} ms  ({secs / pages * 1000:.1f} ms/page)")
     ratio = per_page[-1] / per_page[0]
     print(f"time per page at 50 pages / at 10 pages: {ratio:.2f} (1.0 = linear)")
+    # a task table (an annex of 400 rows, ~ 20 pages), as a .docx would give it
+    rows = ["| STT | Nội dung nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Thời gian hoàn thành |"]
+    rnd = random.Random(3)
+    for n in range(1, 401):
+        lead, c1 = rnd.sample(AGENCIES, 2)
+        rows.append(f"| {n} | Rà soát, tham mưu nội dung cải cách hành chính số {n} | {lead} | {c1} | "
+                    f"{rnd.choice(['Quý III/2025', '30/9/2025', 'Tháng 11/2025', 'Thường xuyên'])} |")
+    text = HEADER + "\n".join(rows) + "\n\nUBND tỉnh thông báo để các cơ quan biết, thực hiện./."
+    secs, reading = timed(text, national, repeat=1)
+    print(f"task table 400 rows: {len(text):>7} chars  {len(reading['items']):>4} items  {secs * 1000:8.1f} ms")
+    for path in sorted(DATA.glob("real-*.txt")) + sorted(DATA.glob("real-*.docx")):
+        from bot.notices import read_notice_file
+
+        t0 = time.perf_counter()
+        reading = read_notice_file(path.read_bytes(), path.name, national)
+        print(f"{path.name:<45} {len(reading['items']):>3} items  {(time.perf_counter() - t0) * 1000:8.1f} ms")
 
 
 if __name__ == "__main__":
