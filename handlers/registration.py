@@ -106,6 +106,9 @@ async def _register(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
     chat = update.effective_chat
     user = update.effective_user
     code = code.strip().upper()
+    if chat.id == svc.config.office.chat_id:
+        await reply(update, texts.t("registration.register_office_group"))
+        return
     registry = svc.store.registry
     existing = registry.chat(chat.id)
     invite = registry.invite(code)

@@ -97,6 +97,10 @@ async def test_refusals_change_nothing(emulator, tmp_path):
         assert env.store.registry.all_invites() == []
 
         code = await invite(env)
+        # code sent in the office group
+        emu.send(ADMIN, OFFICE_CHAT, f"/register {code}")
+        assert "nhóm của Văn phòng" in (await emu.wait_for_bot_message(OFFICE_CHAT))["text"]
+        assert env.store.registry.chat(OFFICE_CHAT) is None
         # code sent in a private chat
         emu.send(STRANGER, STRANGER, f"/register {code}")
         assert "trong nhóm" in (await emu.wait_for_bot_message(STRANGER))["text"]
