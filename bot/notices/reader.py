@@ -40,6 +40,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from bot.directory import DEFAULT_GROUP_LABELS
 from bot.notices import deadlines as dl
 from bot.notices.extract import task_table_columns
 from bot.notices.normalize import Folded, clean_text, fold, fold_str, guess_plain, kw, p_as_d
@@ -173,15 +174,24 @@ _SUBSET = re.compile(r"\s*(?:vung|co(?! trach nhiem| lien quan| y kien)|thuoc|ve
                      r"dac biet|trong (?:vung|dien|khu|danh sach|pham vi)|nam (?:trong|tren|o|doc)|"
                      r"duoc (?:chon|lua chon|phe duyet)|chua|dat chuan|xay ra|bi|thi diem|ngheo|kho khan|ngoai|giap|"
                      r"tiep giap|doc|thuoc dien|la dia ban)(?![a-z0-9*])")  # exact words: "bi" is not "bao"
-_GROUP_LABELS = {
-    "all": "Các sở, ban, ngành, địa phương",
-    "so-ban-nganh": "Các sở, ban, ngành",
-    "dia-phuong": "Các địa phương",
-    "huyen": "UBND các huyện, thị xã, thành phố",
-    "xa": "UBND các xã, phường, thị trấn",
-    "trung-uong": "Các cơ quan Trung ương trên địa bàn tỉnh",
-    "lien-quan": "các cơ quan, đơn vị liên quan",
-}
+# Labels of collective addressees; "related agencies" stays lower-case, as it is written in a sentence.
+_GROUP_LABELS = {**DEFAULT_GROUP_LABELS, "lien-quan": "các cơ quan, đơn vị liên quan"}
+
+
+def _item_fields(ref, text, heading, leads, coords, chosen, rec, warnings) -> dict:
+    """The fields of one item of the reading (the JSON shape of the issue, plus heading and as-written)."""
+    return {
+        "ref": ref,
+        "text": text,
+        "heading": heading or None,
+        "lead": leads,
+        "coordinate": coords,
+        "deadline": chosen.date.isoformat() if chosen and chosen.date else None,
+        "deadline_text": chosen.text if chosen else None,
+        "deadline_as_written": chosen.as_written if chosen else None,
+        "recurring": "; ".join(dict.fromkeys(r.text for r in rec)) if rec else None,
+        "warnings": list(dict.fromkeys(warnings)),
+    }
 
 # verbs and function words that end a name when the directory cannot tell where it stops
 _STOP_WORDS = kw(
@@ -1324,16 +1334,8 @@ class _Reader:
         chosen = dl.pick_deadline(found)
         self._deadline_warnings(found, chosen, warnings)
         item = {
-            "ref": ref,
-            "text": content,
-            "heading": (section or {}).get("heading") or (inherited or {}).get("heading") or None,
-            "lead": leads,
-            "coordinate": coords,
-            "deadline": chosen.date.isoformat() if chosen and chosen.date else None,
-            "deadline_text": chosen.text if chosen else None,
-            "deadline_as_written": chosen.as_written if chosen else None,
-            "recurring": "; ".join(dict.fromkeys(r.text for r in rec)) if rec else None,
-            "warnings": list(dict.fromkeys(warnings)),
+            **_item_fields(ref, content, (section or {}).get("heading") or (inherited or {}).get("heading"),
+                           leads, coords, chosen, rec, warnings),
         }
         product = " ".join(get(row, "product").split())
         if product:
@@ -1554,16 +1556,7 @@ class _Reader:
         if not rec and inherited and inherited.get("recurring"):
             rec = inherited["recurring"]
         item = {
-            "ref": node.ref,
-            "text": text,
-            "heading": (inherited or {}).get("heading") or None,
-            "lead": leads,
-            "coordinate": coords,
-            "deadline": chosen.date.isoformat() if chosen and chosen.date else None,
-            "deadline_text": chosen.text if chosen else None,
-            "deadline_as_written": chosen.as_written if chosen else None,
-            "recurring": "; ".join(dict.fromkeys(r.text for r in rec)) if rec else None,
-            "warnings": list(dict.fromkeys(warnings)),
+            **_item_fields(node.ref, text, (inherited or {}).get("heading"), leads, coords, chosen, rec, warnings),
         }
         return item
 
