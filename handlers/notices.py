@@ -161,30 +161,34 @@ async def cmd_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_preview(update, context, notice_id)
 
 
-async def on_preview_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _button_notice(update: Update, context: ContextTypes.DEFAULT_TYPE):
+    """The notice a preview button (pub:<id>, pv:<id>) is about, if an admin pressed it; else None
+    after telling the presser why."""
     query = update.callback_query
     if not is_admin(context, update):
         await query.answer(texts.t("common.not_allowed"), show_alert=True)
-        return
-    notice_id = query.data.split(":", 1)[1]
-    if services(context).store.notices.notice(notice_id) is None:
+        return None
+    notice = services(context).store.notices.notice(query.data.split(":", 1)[1])
+    if notice is None:
         await query.answer(texts.t("progress.forged"), show_alert=True)
+    return notice
+
+
+async def on_preview_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    notice = await _button_notice(update, context)
+    if notice is None:
         return
-    await query.answer()
-    await send_preview(update, context, notice_id)
+    await update.callback_query.answer()
+    await send_preview(update, context, notice.id)
 
 
 async def on_publish_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    if not is_admin(context, update):
-        await query.answer(texts.t("common.not_allowed"), show_alert=True)
+    notice = await _button_notice(update, context)
+    if notice is None:
         return
     svc = services(context)
-    notice_id = query.data.split(":", 1)[1]
-    notice = svc.store.notices.notice(notice_id)
-    if notice is None:
-        await query.answer(texts.t("progress.forged"), show_alert=True)
-        return
+    notice_id = notice.id
     if notice.state == "published":
         await query.answer(texts.t("notice.already_published", number=notice.number or ""), show_alert=True)
         return
