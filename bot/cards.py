@@ -217,8 +217,7 @@ def status_task(task: Task, notice: Notice, assignments: Sequence[Assignment], r
                 what += f" 📎{len(r.files)}"
             lines.append(t("status.task_history_line", when=fmt_when(r.at, cal), who=r.author_name, what=what))
         for ext in a.extensions:
-            decision = {None: "chờ quyết định", "approved": t("progress.decision_approved"),
-                        "refused": t("progress.decision_refused")}[ext.decision]
+            decision = t(f"progress.decision_{ext.decision or 'pending'}")
             lines.append(t("status.task_extension_line", when=fmt_when(ext.requested_at, cal),
                            date=fmt_date(ext.new_deadline), decision=decision, reason=short_text(ext.reason, 160)))
     return "\n".join(lines)

@@ -238,6 +238,7 @@ def recompute_progress(a: Assignment, reports: Iterable[Report], *, now: dt.date
 
 
 def confirm(a: Assignment, *, now: dt.datetime, by: int) -> Assignment:
+    close_pending_extensions(a, now=now)
     a.completed_at = now
     a.confirmed_by = by
     a.done_reported_at = a.done_reported_at or now
@@ -253,8 +254,21 @@ def return_to_agency(a: Assignment) -> Assignment:
     return a
 
 
+class ExtensionRefused(EditError):
+    """An extension that cannot be asked or decided now (``key`` says why)."""
+
+
 def request_extension(a: Assignment, *, new_deadline: dt.date, reason: str, by: int,
                       now: dt.datetime) -> Extension:
+    """A new request for more time; it replaces a request still waiting for the office."""
+    if a.closed or a.completed_at is not None:
+        raise ExtensionRefused("progress.extension_task_done")
+    if a.done_reported_at is not None:
+        raise ExtensionRefused("progress.extension_while_done")
+    for pending in a.extensions:
+        if pending.decision is None:
+            pending.decision = "superseded"
+            pending.decided_at = now
     ext = Extension(requested_at=now, requested_by=by, new_deadline=new_deadline, reason=reason,
                     previous_deadline=a.deadline)
     a.extensions.append(ext)
@@ -266,6 +280,8 @@ def decide_extension(a: Assignment, index: int, *, approve: bool, by: int, now: 
     ext = a.extensions[index]
     if ext.decision is not None:
         raise EditError("progress.extension_already_decided")
+    if a.closed or a.completed_at is not None:
+        raise ExtensionRefused("progress.extension_task_done")
     ext.decision = "approved" if approve else "refused"
     ext.decided_by = by
     ext.decided_at = now
@@ -277,22 +293,52 @@ def decide_extension(a: Assignment, index: int, *, approve: bool, by: int, now: 
     return ext
 
 
+def close_pending_extensions(a: Assignment, *, now: dt.datetime) -> None:
+    """Confirmed work needs no more time: requests still waiting are closed."""
+    for ext in a.extensions:
+        if ext.decision is None:
+            ext.decision = "superseded"
+            ext.decided_at = now
+
+
 _EXT_LEAD = re.compile(r"^\s*(?:(?:đề nghị|de nghi|xin|kính đề nghị)\s+)?(?:cho\s+)?(?:gia hạn|gia han|lùi|lui)"
                        r"(?:\s+(?:thời hạn|thoi han|hạn|han))?(?:\s+(?:đến|den|tới|toi))?(?:\s+(?:ngày|ngay))?\s*$",
                        re.IGNORECASE)
 _REASON_LEAD = re.compile(r"^[\s\-–:,.;]*(?:(?:lý do|ly do|do|vì|vi|bởi vì|boi vi)\b[\s:,-]*)?", re.IGNORECASE)
 
 
+_EXT_WORDS = re.compile(r"(?:gia\s*hạn|gia\s*han|lùi\s*(?:thời\s*)?hạn|lui\s*(?:thoi\s*)?han)", re.IGNORECASE)
+_ASKING = re.compile(r"[\s,;:-]*(?:(?:kính\s+)?(?:đề\s*nghị|de\s*nghi|xin)\s*(?:cho\s*)?)?$", re.IGNORECASE)
+_SHORT_DATE = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\b(?!\s*[/.\-]\s*\d)")
+
+
 def parse_extension_request(text: str, *, today: dt.date) -> tuple[dt.date, str]:
-    """'30/4/2024 - lý do ...' or 'Xin gia hạn đến 30/4/2024 do ...' → (date, reason). The reason is required."""
-    m = DATE_RE.search(text) or re.search(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\b", text)
+    """'30/4/2024 - lý do ...' or 'Xin gia hạn đến 30/4/2024 do ...' → (date, reason). The reason is required.
+
+    The new date is the first one after the words "gia hạn" when there are such words (a letter's
+    own date, "Công văn số 12 ngày 5/3/2024", comes before them); a date without a year that has
+    passed this year means next year.
+    """
+    words = _EXT_WORDS.search(text)
+    start = words.end() if words else 0
+    m = DATE_RE.search(text, start) or _SHORT_DATE.search(text, start)
+    if not m and start:
+        m = DATE_RE.search(text) or _SHORT_DATE.search(text)
     if not m:
         raise EditError("progress.extension_bad_request")
+    has_year = DATE_RE.fullmatch(m.group(0).strip()) is not None
     date = parse_date(m.group(0), default_year=today.year)
+    if not has_year and date <= today:
+        date = parse_date(m.group(0), default_year=today.year + 1)
     before, after = text[:m.start()], text[m.end():]
+    if words and words.start() < m.start():
+        before = _ASKING.sub("", text[:words.start()])  # what came before "gia hạn" is context
     if _EXT_LEAD.match(before):
         before = ""
-    reason = " ".join(p for p in (before.strip(" -–:,.;\n\t"), _REASON_LEAD.sub("", after).strip(" -–:,.;\n\t")) if p)
+    after = _REASON_LEAD.sub("", after).strip(" -–:,.;\n\t")
+    before = before.strip(" -–:,.;\n\t")
+    # "… gia hạn đến 30/4 vì chờ số liệu": the reason follows the date; else it is what came before it.
+    reason = after if (words and len(after) >= 3) else " ".join(p for p in (before, after) if p)
     if len(reason) < 3:
         raise EditError("progress.extension_no_reason")
     if date <= today:

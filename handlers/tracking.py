@@ -152,6 +152,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     text = message.text or message.caption or ""
     status = detect_progress(text) or Progress.NONE
+    hint = ""
     if prompt or status == Progress.EXTENSION:
         try:
             new_date, reason = workflow.parse_extension_request(text, today=calendar_of(context).today(svc.now()))
@@ -159,7 +160,9 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if prompt:  # they answered the prompt: say what is missing
                 await reply(update, texts.t(exc.key, **exc.values))
                 return
-            status = Progress.NONE  # words about an extension without a date: a plain report
+            # Words about an extension without a usable date: kept as a report, and told how to ask.
+            status = Progress.NONE
+            hint = "\n" + texts.t("progress.extension_hint", why=texts.Raw(texts.t(exc.key, **exc.values)))
         else:
             await _request_extension(update, context, a, new_date, reason)
             return
@@ -172,7 +175,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     task = svc.store.notices.task(a.task_id)
     log.info("report %s stored for assignment %s (%s)", report.id, a.id, report.status.value)
     ack_text, buttons = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
-    await reply(update, ack_text, reply_markup=keyboard(buttons))
+    await reply(update, ack_text + hint, reply_markup=keyboard(buttons))
     await _after_status(context, a, report, before)
 
 
@@ -296,15 +299,19 @@ async def _request_extension(update: Update, context: ContextTypes.DEFAULT_TYPE,
                     source="extension")
 
     def write() -> int | None:
-        _, created = svc.store.notices.add_report(record)  # the request is part of the history too
-        if not created:
+        if svc.store.notices.report_by_message(record.chat_id, record.message_id) is not None:
             return None  # the same message delivered twice
         workflow.request_extension(a, new_deadline=new_date, reason=reason, by=message.from_user.id, now=now)
+        svc.store.notices.add_report(record)  # the request is part of the history too
         a.last_report_at = now
         svc.store.notices.update_assignment(a)
         return len(a.extensions) - 1
 
-    index = await svc.store.run(write)
+    try:
+        index = await svc.store.run(write)
+    except workflow.ExtensionRefused as exc:
+        await reply(update, texts.t(exc.key, code=task.code))
+        return
     if index is None:
         return
     log.info("extension requested for assignment %s", a.id)
@@ -385,8 +392,10 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
             return ext
 
         ext = await svc.store.run(write)
-    except workflow.EditError:
-        await query.answer(texts.t("progress.already_decided"), show_alert=True)
+    except workflow.EditError as exc:  # decided already, replaced by a newer request, or the work is done
+        key = exc.key if isinstance(exc, workflow.ExtensionRefused) else "progress.already_decided"
+        await query.answer(texts.t(key, code=svc.store.notices.task(a.task_id).code), show_alert=True)
+        await query.edit_message_reply_markup(None)
         return
     task = svc.store.notices.task(a.task_id)
     agency = cards.agency_name(svc.directory, a.agency_id)

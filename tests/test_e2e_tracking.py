@@ -207,6 +207,12 @@ async def test_reports_buttons_confirmation_extension(emulator, tmp_path):
         a3 = next(a for a in env.store.notices.assignments(agency_id=snv) if a.task_id == by_ref["3"].id)
         assert a3.extensions[0].reason == "chờ hướng dẫn của Bộ"
 
+        # Words about an extension without a usable date: a plain report, and how to ask properly.
+        c4 = card_for(emu, SNV_GROUP, "4")
+        emu.send(SNV_USER, SNV_GROUP, "Xin gia hạn thêm 1 tháng vì chờ hướng dẫn", reply_to=c4["message_id"])
+        hint = await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã ghi nhận" in m["text"])
+        assert "Chưa gửi đề nghị gia hạn" in hint["text"]
+
         # /report by command.
         emu.send(SNV_USER, SNV_GROUP, f"/report {by_ref['8.2'].code} đã trình dự thảo kế hoạch")
         await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã ghi nhận" in m["text"])

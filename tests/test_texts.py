@@ -58,6 +58,8 @@ def _fstring_variants() -> dict[str, list[str]]:
         "progress.{}_agency": ["confirmed", "returned"],
         # handlers/tracking.py: answer to an extension request.
         "progress.{}": ["extension_approved_agency", "extension_refused_agency"],
+        # bot/cards.py: Extension.decision (models.py: None → pending | approved | refused | superseded).
+        "progress.decision_{}": ["pending", "approved", "refused", "superseded"],
         # Built from a helper's bare key / a class attribute: the keys are collected from those.
         "notice_reader.{}": [],
         "directory.{}": [],

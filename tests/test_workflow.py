@@ -164,3 +164,35 @@ def test_recompute_progress_withdraws_a_done_nobody_says_any_more():
     later.status = Progress.BLOCKED
     workflow.recompute_progress(a, [done, later], now=NOW, auto_confirm=False)
     assert a.completed_at is not None  # confirmed stays confirmed
+
+
+def test_a_new_extension_request_replaces_the_pending_one():
+    a = assignment()
+    workflow.request_extension(a, new_deadline=dt.date(2024, 4, 30), reason="một", by=7, now=NOW)
+    workflow.request_extension(a, new_deadline=dt.date(2024, 4, 15), reason="hai", by=7, now=NOW)
+    assert [e.decision for e in a.extensions] == ["superseded", None]
+    with pytest.raises(workflow.EditError):
+        workflow.decide_extension(a, 0, approve=True, by=1, now=NOW)
+    workflow.decide_extension(a, 1, approve=True, by=1, now=NOW)
+    assert a.deadline == dt.date(2024, 4, 15)
+
+
+def test_no_extension_for_work_reported_or_confirmed_done():
+    a = workflow.apply_report(assignment(), report(Progress.DONE), now=NOW, auto_confirm=False)
+    with pytest.raises(workflow.ExtensionRefused) as exc:
+        workflow.request_extension(a, new_deadline=dt.date(2024, 4, 30), reason="x", by=7, now=NOW)
+    assert exc.value.key == "progress.extension_while_done"
+    b = assignment()
+    workflow.request_extension(b, new_deadline=dt.date(2024, 4, 30), reason="chờ", by=7, now=NOW)
+    workflow.confirm(b, now=NOW, by=1)  # confirmed work closes the request still waiting
+    assert b.extensions[0].decision == "superseded"
+    with pytest.raises(workflow.EditError):
+        workflow.decide_extension(b, 0, approve=True, by=1, now=NOW)
+    assert b.deadline == dt.date(2024, 3, 31)  # the official category is not rewritten
+
+
+def test_extension_date_is_the_one_after_the_words_and_rolls_into_next_year():
+    text = "Thực hiện Công văn số 123/UBND ngày 05/3/2024, đề nghị gia hạn đến 30/4/2024 vì chờ số liệu"
+    assert workflow.parse_extension_request(text, today=NOW.date()) == (dt.date(2024, 4, 30), "chờ số liệu")
+    assert workflow.parse_extension_request("xin gia hạn đến 15/1 vì chờ Bộ", today=dt.date(2024, 12, 20)) == \
+        (dt.date(2025, 1, 15), "chờ Bộ")
