@@ -21,7 +21,8 @@ from bot.tracking import (
 )
 
 Buttons = list[list[tuple[str, str]]]
-CARD_TEXT = 3000  # an item's text in a task message (the message must stay under 4096)
+CARD_LIMIT = 4000  # a task message, below Telegram's 4096 with room to spare
+MAX_NAMES = 12  # agencies named on a card; the rest are counted
 
 
 def fmt_when(moment: dt.datetime, cal: WorkingCalendar) -> str:
@@ -55,18 +56,38 @@ def status_buttons(assignment_id: str) -> Buttons:
     ]
 
 
+def _names(refs: Sequence[dict], limit: int = MAX_NAMES) -> str:
+    names = agency_names(refs[:limit])
+    return names + (t("task.card_more_names", count=len(refs) - limit) if len(refs) > limit else "")
+
+
 def task_card(a: Assignment, task: Task, notice: Notice, cal: WorkingCalendar) -> tuple[str, Buttons]:
-    text = task.text if len(task.text) <= CARD_TEXT else task.text[:CARD_TEXT].rstrip() + "…"
-    lines = [t("task.card", code=task.code, number=notice.number or "", ref=task.ref, role=role_label(a.role),
-               deadline=deadline_text(a.deadline, cal), text=text)]
+    """The message an agency gets for one task (always under Telegram's 4096 characters)."""
+    extra = []
     if a.recurring:
-        lines.append(t("task.card_recurring", recurring=a.recurring))
+        extra.append(t("task.card_recurring", recurring=short_text(a.recurring, 300)))
     if a.role == Role.LEAD and task.coordinate:
-        lines.append(t("task.card_coordinators", names=agency_names(task.coordinate)))
+        extra.append(t("task.card_coordinators", names=_names(task.coordinate)))
     if a.role == Role.COORDINATE and task.lead:
-        lines.append(t("task.card_lead", names=agency_names(task.lead)))
-    lines.append(t("task.card_footer"))
-    return "\n".join(lines), status_buttons(a.id)
+        extra.append(t("task.card_lead", names=_names(task.lead)))
+    extra.append(t("task.card_footer"))
+
+    def card(text: str) -> str:
+        head = t("task.card", code=task.code, number=notice.number or "", ref=task.ref, role=role_label(a.role),
+                 deadline=deadline_text(a.deadline, cal), text=text)
+        return "\n".join([head, *extra])
+
+    full = card(task.text)
+    if len(full) <= CARD_LIMIT:
+        return full, status_buttons(a.id)
+    lo, hi = 0, len(task.text)  # the longest start of the text whose escaped card fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(card(task.text[:mid] + "…")) <= CARD_LIMIT:
+            lo = mid
+        else:
+            hi = mid - 1
+    return card(task.text[:lo].rstrip() + "…"), status_buttons(a.id)
 
 
 # ------------------------------------------------------------------ preview (admin, before publishing)

@@ -52,6 +52,12 @@ def store_draft(store: Any, reading: dict, *, source: bytes, source_name: str, n
                 by: int) -> Imported:
     """Store the reading as a draft notice, or find the notice imported from the same file."""
     existing = store.notices.find_notice_by_sha(workflow.sha256(source))
+    head = reading.get("notice", {})
+    if existing is None and head.get("number") and head.get("issued_on"):
+        # The same notice from another file (a PDF then its scan, a re-saved copy): same number and date.
+        same = store.notices.find_notice_by_number(head["number"])
+        if same is not None and same.issued_on is not None and same.issued_on.isoformat() == head["issued_on"]:
+            existing = same
     if existing is not None:
         return Imported(existing, store.notices.tasks(existing.id), created=False)
     notice_id = workflow.notice_id_for(source)

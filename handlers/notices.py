@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from bot import cards, texts, workflow
 from bot.messages import split_message
 from bot.importing import new_assignment_id, read_any, store_draft
-from bot.models import Assignment, ChatBinding
+from bot.models import Assignment
 from handlers.common import command, calendar_of, is_admin, keyboard, refuse, reply, services
 
 log = logging.getLogger("dondoc.notices")
@@ -231,9 +231,15 @@ async def deliver_notice(context: ContextTypes.DEFAULT_TYPE, notice_id: str, rep
     failed_reasons = ""
     if result["failed"]:
         failed_reasons = " (" + "; ".join(sorted(result["reasons"]))[:500] + ")"
-    await status.edit_text(texts.t("notice.publish_done", number=notice.number or "", sent=result["sent"],
-                                   waiting=result["waiting"], waiting_names=waiting_names, failed=result["failed"],
-                                   failed_reasons=failed_reasons))
+    done = texts.t("notice.publish_done", number=notice.number or "", sent=result["sent"],
+                   waiting=result["waiting"], waiting_names=waiting_names, failed=result["failed"],
+                   failed_reasons=failed_reasons)
+    # Names the reader kept as written (no agency in the directory) reach nobody: say so.
+    unresolved = sorted({r.get("as_written") or r.get("name") or "?" for task in svc.store.notices.tasks(notice_id)
+                         if not task.dropped for r in workflow.unresolved(task)})
+    if unresolved:
+        done += "\n" + texts.t("notice.publish_unresolved", names=", ".join(unresolved)[:800])
+    await status.edit_text(done)
     log.info("notice %s delivered: %d sent, %d waiting, %d failed", notice_id, result["sent"], result["waiting"],
              result["failed"])
 
@@ -267,6 +273,8 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, assignments: list[Assignme
     result = {"sent": 0, "waiting": 0, "failed": 0, "reasons": set(), "waiting_agencies": set()}
     last_edit = time.monotonic()
     for i, planned in enumerate(assignments, 1):
+        if not context.application.running:  # shutting down: stop between cards, the start-up resume goes on
+            break
         async with lock:
             a = svc.store.notices.assignment(planned.id)
             chats = svc.store.registry.chats_of(planned.agency_id)
@@ -304,21 +312,21 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, assignments: list[Assignme
     return result
 
 
-async def on_registered(context: ContextTypes.DEFAULT_TYPE, binding: ChatBinding) -> None:
-    """An agency just bound a group: what was waiting for it (or sent to its old group) goes there,
-    in the background so that the bot keeps answering everyone else meanwhile."""
+async def on_binding_change(context: ContextTypes.DEFAULT_TYPE, agency_id: str) -> None:
+    """An agency bound or unbound a group: what was waiting for it (or sent to a group it no longer
+    has) goes to its group, in the background so that the bot keeps answering everyone else."""
     svc = services(context)
-    pending = undelivered(svc, agency_id=binding.agency_id)
+    pending = undelivered(svc, agency_id=agency_id)
     if not pending:
         return
 
     async def send() -> None:
         result = await deliver(context, pending)
-        log.info("agency %s registered: %d waiting assignments sent", binding.agency_id, result["sent"])
+        log.info("agency %s: %d waiting assignments sent to its group", agency_id, result["sent"])
         office = svc.config.office.chat_id
         if office is not None and result["sent"]:
             await context.bot.send_message(office, texts.t("notice.pending_delivered",
-                                                           agency=cards.agency_name(svc.directory, binding.agency_id),
+                                                           agency=cards.agency_name(svc.directory, agency_id),
                                                            count=result["sent"]))
 
     context.application.create_task(send())
@@ -336,6 +344,9 @@ async def resume_deliveries(application: Application) -> None:
         async def resume() -> None:
             result = await deliver(context, pending)  # type: ignore[arg-type]
             log.info("resumed delivery at start: %d sent", result["sent"])
+            if result["sent"] and svc.config.office.chat_id is not None:
+                await application.bot.send_message(svc.config.office.chat_id, texts.t(
+                    "notice.resumed", sent=result["sent"], waiting=result["waiting"], failed=result["failed"]))
 
         application.create_task(resume())
 
@@ -350,5 +361,5 @@ def register(application: Application) -> None:
     application.add_handler(command("preview", cmd_preview))
     application.add_handler(CallbackQueryHandler(on_publish_button, pattern=r"^pub:"))
     application.add_handler(CallbackQueryHandler(on_preview_button, pattern=r"^pv:"))
-    application.bot_data.setdefault("on_register", []).append(on_registered)
+    application.bot_data.setdefault("on_binding_change", []).append(on_binding_change)
     application.bot_data.setdefault("post_init_hooks", []).append(resume_deliveries)

@@ -142,8 +142,8 @@ async def _register(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
     if office is not None and office != chat.id:
         await context.bot.send_message(office, texts.t("registration.register_office_notice", agency=agency_name,
                                                        chat=chat.title or str(chat.id), contact=contact.name))
-    for hook in context.application.bot_data.get("on_register", []):
-        await hook(context, binding)
+    for hook in context.application.bot_data.get("on_binding_change", []):
+        await hook(context, binding.agency_id)
 
 
 async def cmd_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -162,6 +162,8 @@ async def cmd_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     log.info("chat %s unbound from agency %s", binding.chat_id, binding.agency_id)
     await reply(update, texts.t("registration.unregister_done",
                                 agency=agency.name if agency else binding.agency_id))
+    for hook in context.application.bot_data.get("on_binding_change", []):  # open tasks move to another group
+        await hook(context, binding.agency_id)
 
 
 async def cmd_agencies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -90,17 +90,21 @@ async def _after_status(context: ContextTypes.DEFAULT_TYPE, a: Assignment, repor
 
 
 async def _tell_agency(context: ContextTypes.DEFAULT_TYPE, a: Assignment, text: str) -> None:
-    """A decision for the agency, under its task message; a failure (group gone) is logged, not raised:
-    the decision itself is stored already."""
+    """A decision for the agency: under its task message, or in its current group if it moved.
+    A failure is logged, not raised: the decision itself is stored already."""
     from telegram.error import TelegramError
 
-    if a.chat_id is None:
+    svc = services(context)
+    chats = svc.store.registry.chats_of(a.agency_id)
+    if not chats:
         return
+    same = a.chat_id in {c.chat_id for c in chats}
+    chat_id = a.chat_id if same else chats[0].chat_id
     try:
-        await context.bot.send_message(a.chat_id, text, reply_to_message_id=a.message_id,
+        await context.bot.send_message(chat_id, text, reply_to_message_id=a.message_id if same else None,
                                        allow_sending_without_reply=True)
     except TelegramError as exc:
-        log.warning("decision on assignment %s not delivered to chat %s: %s", a.id, a.chat_id, exc.message)
+        log.warning("decision on assignment %s not delivered to chat %s: %s", a.id, chat_id, exc.message)
 
 
 def _codes_in(text: str | None) -> list[str]:

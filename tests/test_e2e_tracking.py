@@ -322,3 +322,51 @@ async def test_a_slow_reading_does_not_hold_up_anyone_else(emulator, tmp_path, m
         await emu.wait_for_bot_message(LEADER, timeout=1.5)  # answered while the reading goes on
         assert not any(m.get("reply_markup") for m in emu.bot_messages(ADMIN))
         await emu.wait_for_bot_message(ADMIN, lambda m: bool(m.get("reply_markup")), timeout=20)
+
+
+async def test_same_notice_from_another_file_and_an_agency_moving_groups(emulator, tmp_path):
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        snv, ca, tasks, _ = await published_env(env)
+        # The same notice re-saved (CRLF line ends): recognised by its number and date.
+        emu.send(ADMIN, ADMIN, document=("TB-89-ban-luu.txt", SAMPLE.read_bytes().replace(b"\n", b"\r\n"), "text/plain"))
+        await emu.wait_for_bot_message(ADMIN, lambda m: "đã được nhập trước đây" in m["text"], timeout=20)
+        assert len(env.store.notices.all_notices()) == 1
+        # Sở Nội vụ binds a second group, then the first is unbound: its open tasks follow to the second.
+        second = -1002999
+        emu.add_group(second, "Sở Nội vụ 2", members=[SNV_USER, ADMIN])
+        emu.add_bot_to_group(second, by_user=SNV_USER)
+        emu.send(ADMIN, ADMIN, "/invite Sở Nội vụ")
+        msg = await emu.wait_for_bot_message(ADMIN, lambda m: "startgroup=" in m["text"])
+        emu.send(SNV_USER, second, "/register " + re.search(r"startgroup=([A-Z0-9]{8})", msg["text"]).group(1))
+        await emu.wait_for_bot_message(second, lambda m: "đã được gắn" in m["text"])
+        assert cards(emu, second) == []  # still served in the first group
+        emu.add_member(SNV_GROUP, ADMIN)
+        emu.send(ADMIN, SNV_GROUP, "/unregister")
+        await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã gỡ gắn" in m["text"])
+        await emu.wait_until(lambda: len(cards(emu, second)) == 11, timeout=10)
+        # A reply in the old group is refused clearly.
+        old = card_for(emu, SNV_GROUP, "8.1")
+        emu.send(SNV_USER, SNV_GROUP, "xong", reply_to=old["message_id"])
+        assert "chưa gắn" in (await emu.wait_for_bot_message(SNV_GROUP))["text"]
+
+
+async def test_a_publish_cut_by_a_restart_is_finished_at_start(emulator, tmp_path):
+    from bot import workflow
+    from bot.importing import new_assignment_id, read_any, store_draft
+
+    async with bot_env(emulator, tmp_path) as env:
+        snv = await register(env, "Sở Nội vụ", SNV_GROUP, SNV_USER, "Minh")
+        # State as a crash mid-publish leaves it: published, assignments stored, no card sent.
+        reading, _ = read_any(SAMPLE.read_bytes(), SAMPLE.name, env.directory)
+        imported = store_draft(env.store, reading, source=SAMPLE.read_bytes(), source_name=SAMPLE.name,
+                               now=env.clock.now, by=ADMIN)
+        plan = workflow.plan_assignments(imported.tasks, env.directory, new_id=new_assignment_id)
+        env.store.notices.add_assignments(plan.assignments)
+        imported.notice.state = "published"
+        env.store.notices.update_notice(imported.notice)
+    async with bot_env(emulator, tmp_path) as env:  # the restart
+        emu = env.emu
+        await emu.wait_until(lambda: all(a.sent_at for a in env.store.notices.assignments(agency_id=snv)), timeout=15)
+        assert len(cards(emu, SNV_GROUP)) == 11
+        await emu.wait_for_bot_message(OFFICE_CHAT, lambda m: "khởi động lại" in m["text"])

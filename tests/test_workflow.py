@@ -148,6 +148,11 @@ def test_card_escapes_user_text_and_fits_telegram(directory):
     assert len(text) < MESSAGE_LIMIT
     assert "31/03/2024" in text and "01/04/2024" in text  # a Sunday deadline ends on Monday
     assert all(len(data.encode()) <= 64 for row in buttons for _, data in row)
+    # 40 named coordinating agencies and a long text with characters that grow when escaped.
+    t.coordinate = [ref(f"a{i}", name=f"Ban Quản lý dự án đầu tư xây dựng số {i} & các công trình") for i in range(40)]
+    t.text = "<&> " * 2000
+    text, _ = cards.task_card(assignment(), t, notice, cal)
+    assert len(text) <= 4000 and "và 28 cơ quan khác" in text and text.count("&amp;") > 100
 
 
 def test_recompute_progress_withdraws_a_done_nobody_says_any_more():
