@@ -139,7 +139,8 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     a = svc.store.notices.assignment_by_message(message.chat.id, target.message_id)
     prompt = False
     if a is None:
-        codes = _codes_in(target.text or target.caption)
+        # The bot message names the task, or else the reply itself does ("đã hoàn thành NV3").
+        codes = _codes_in(target.text or target.caption) or _codes_in(message.text or message.caption)
         if len(codes) != 1:
             if codes:  # e.g. a reminder listing several tasks
                 await reply(update, texts.t("progress.which_task"))
