@@ -139,9 +139,12 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     a = svc.store.notices.assignment_by_message(message.chat.id, target.message_id)
     prompt = False
     if a is None:
-        # The bot message names the task, or else the reply itself does ("đã hoàn thành NV3").
-        codes = _codes_in(target.text or target.caption) or _codes_in(message.text or message.caption)
+        # The bot message names the task; if it names several (a reminder) or none, the reply may
+        # name it itself ("đã hoàn thành NV3").
+        named, said = _codes_in(target.text or target.caption), _codes_in(message.text or message.caption)
+        codes = named if len(named) == 1 else [c for c in said if c in named or not named]
         if len(codes) != 1:
+            codes = codes or named
             if codes:  # e.g. a reminder listing several tasks
                 await reply(update, texts.t("progress.which_task"))
             return

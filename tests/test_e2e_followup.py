@@ -35,6 +35,15 @@ async def test_reminders_across_restart_and_downtime(emulator, tmp_path):
         assert len(new) == 1, [m["text"][:60] for m in new]
         for ref in ("8.1", "8.2", "8.3"):
             assert codes[ref] in new[0]["text"]
+        # A reply to the reminder: which task, unless the reply names one of its tasks.
+        from tests.test_e2e_tracking import SNV_USER
+
+        emu.send(SNV_USER, SNV_GROUP, "Đã gửi báo cáo", reply_to=new[0]["message_id"])
+        assert "nhiều nhiệm vụ" in (await emu.wait_for_bot_message(SNV_GROUP))["text"]
+        emu.send(SNV_USER, SNV_GROUP, f"{codes['8.3']} đang triển khai khảo sát", reply_to=new[0]["message_id"])
+        ack = await emu.wait_for_bot_message(SNV_GROUP)
+        assert "Đã ghi nhận" in ack["text"] and codes["8.3"] in ack["text"]
+        before = len(emu.bot_messages(SNV_GROUP)) - 1
         # Nothing twice the same day.
         env.clock.now = at(2024, 3, 27, 11, 0)
         await env.tick()
