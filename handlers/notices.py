@@ -333,22 +333,19 @@ async def on_binding_change(context: ContextTypes.DEFAULT_TYPE, agency_id: str) 
 
 
 async def resume_deliveries(application: Application) -> None:
-    """At start: assignments of published notices that were not sent (a crash mid-publish) go out."""
-    from types import SimpleNamespace
+    """At start: cards of published notices that never went out (a crash or a stop mid-publish)
+    go out as soon as the bot runs; the office is told."""
+    if undelivered(application.bot_data["services"]):
+        application.job_queue.run_once(_resume_job, when=0.5, name="resume-deliveries")
 
-    svc = application.bot_data["services"]
-    pending = undelivered(svc)
-    if pending:
-        context = SimpleNamespace(application=application, bot=application.bot)
 
-        async def resume() -> None:
-            result = await deliver(context, pending)  # type: ignore[arg-type]
-            log.info("resumed delivery at start: %d sent", result["sent"])
-            if result["sent"] and svc.config.office.chat_id is not None:
-                await application.bot.send_message(svc.config.office.chat_id, texts.t(
-                    "notice.resumed", sent=result["sent"], waiting=result["waiting"], failed=result["failed"]))
-
-        application.create_task(resume())
+async def _resume_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    result = await deliver(context, undelivered(svc))
+    log.info("resumed delivery at start: %d sent", result["sent"])
+    if result["sent"] and svc.config.office.chat_id is not None:
+        await context.bot.send_message(svc.config.office.chat_id, texts.t(
+            "notice.resumed", sent=result["sent"], waiting=result["waiting"], failed=result["failed"]))
 
 
 def register(application: Application) -> None:
