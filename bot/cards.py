@@ -93,38 +93,43 @@ def task_card(a: Assignment, task: Task, notice: Notice, cal: WorkingCalendar) -
 # ------------------------------------------------------------------ preview (admin, before publishing)
 
 def preview(notice: Notice, tasks: Sequence[Task], cal: WorkingCalendar) -> tuple[str, Buttons]:
+    """What the clerk checks before publishing: one block per item, doubtful fields marked."""
     state = t("notice.state_published") if notice.state == "published" else t("notice.state_draft")
-    parts = [t("notice.preview_head", kind=notice.kind or "", number=notice.number or "?",
-               issued=fmt_date(notice.issued_on), issuer=notice.issuer or "", title=notice.title or "",
-               count=sum(not x.dropped for x in tasks), state=state)]
-    for w in notice.warnings:
-        parts.append(t("notice.preview_warning", warning=w))
+    head = [t("notice.preview_head", kind=notice.kind or "", number=notice.number or "?",
+              issued=fmt_date(notice.issued_on), issuer=notice.issuer or "", title=notice.title or "",
+              count=sum(not x.dropped for x in tasks), state=state)]
+    head += [t("notice.preview_warning", warning=w) for w in notice.warnings]
+    blocks = ["\n".join(head)]
+    example = None  # a code for the help's examples: the first item that needs a look
     for task in tasks:
         if task.dropped:
-            parts.append(t("notice.preview_item_dropped", code=task.code, ref=task.ref))
+            blocks.append(t("notice.preview_item_dropped", code=task.code, ref=task.ref))
             continue
         doubtful = [w.split(":", 1)[1] for w in task.warnings if w.startswith("doubtful:")]
         warnings = [w for w in task.warnings if not w.startswith("doubtful:")]
         missing = [r for r in (*task.lead, *task.coordinate) if not r.get("agency_id") and not r.get("group")]
-        flags = "⚠️" if (doubtful or warnings or missing or not task.lead) else ""
+        flagged = bool(doubtful or warnings or missing or not task.lead)
+        if flagged and example is None:
+            example = task.code
         deadline = deadline_text(task.deadline, cal)
         if task.recurring:
             deadline += f" · {task.recurring}"
-        parts.append(t("notice.preview_item", code=task.code, ref=task.ref, flags=flags, text=short_text(task.text, 220),
-                       lead=agency_names(task.lead) or "—", coordinate=agency_names(task.coordinate) or "—",
-                       deadline=deadline))
+        lines = [t("notice.preview_item", code=task.code, ref=task.ref, flags="⚠️" if flagged else "",
+                   text=short_text(task.text, 220), lead=agency_names(task.lead) or "—",
+                   coordinate=agency_names(task.coordinate) or "—", deadline=deadline)]
         if missing:
-            parts.append(t("notice.preview_unresolved", names=", ".join(r.get("as_written", "?") for r in missing)))
+            lines.append(t("notice.preview_unresolved", names=", ".join(r.get("as_written", "?") for r in missing)))
         if doubtful:
             labels = [t(f"notice.field_{f}") if f in ("lead", "coordinate", "deadline", "ref") else f for f in doubtful]
-            parts.append(t("notice.preview_doubtful", fields=", ".join(labels)))
-        for w in warnings:
-            parts.append(t("notice.preview_warning", warning=w))
+            lines.append(t("notice.preview_doubtful", fields=", ".join(labels)))
+        lines += [t("notice.preview_warning", warning=w) for w in warnings]
+        blocks.append("\n".join(lines))
     buttons: Buttons = []
     if notice.state != "published":
-        parts.append(t("notice.preview_help"))
+        live = [x.code for x in tasks if not x.dropped] or [x.code for x in tasks] or ["NV1"]
+        blocks.append(t("notice.preview_help", code=example or live[0]))
         buttons = [[(t("notice.button_publish"), f"pub:{notice.id}"), (t("notice.button_refresh"), f"pv:{notice.id}")]]
-    return "\n".join(parts), buttons
+    return "\n\n".join(blocks), buttons
 
 
 # ------------------------------------------------------------------ progress acknowledgements
