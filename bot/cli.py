@@ -227,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Never log request URLs (they contain the token) at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per 5-minute tick
     try:
         return args.func(args)
     except KeyboardInterrupt:
