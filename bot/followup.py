@@ -85,12 +85,21 @@ def digest_due(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings,
     return slot[0]
 
 
+def previous_slot_time(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings) -> dt.datetime | None:
+    """When the digest before the one due at ``now`` was due: the start of "this week"."""
+    slot = digest_slot(now, cal, settings)
+    if slot is None:
+        return None
+    earlier = digest_slot(slot[1] - dt.timedelta(minutes=1), cal, settings)
+    return earlier[1] if earlier else None
+
+
 def make_digest(store: Any, directory: Any, now: dt.datetime, cal: WorkingCalendar,
-                settings: DigestSettings) -> Digest:
+                settings: DigestSettings, since: dt.datetime | None = None) -> Digest:
     notices, tasks, assignments = published(store)
     reports = [r for r in store.notices.reports() if r.notice_id in notices]
     agencies = {a.id: a for a in directory.agencies}
     for a in assignments:
         if a.agency_id not in agencies and directory.get(a.agency_id) is not None:
             agencies[a.agency_id] = directory.get(a.agency_id)
-    return build_digest(now, notices, tasks, assignments, reports, agencies, cal, settings)
+    return build_digest(now, notices, tasks, assignments, reports, agencies, cal, settings, since=since)

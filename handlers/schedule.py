@@ -73,12 +73,16 @@ async def _send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("reminders sent: %d messages", len(outgoing))
 
 
-async def send_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+async def send_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int, *, scheduled: bool = False) -> None:
+    """The digest in ``chat_id``. The weekly one covers everything since the previous weekly one
+    (a digest moved by a holiday or a downtime leaves no gap); on demand, the last 7 days."""
     svc = services(context)
     cal = calendar_of(context)
     settings = _settings(context, "digest", DigestSettings)
+    now = svc.now()
+    since = followup.previous_slot_time(now, cal, settings) if scheduled else None
     # Built in a worker thread (a year of data takes about two seconds): the bot keeps answering.
-    digest = await asyncio.to_thread(followup.make_digest, svc.store, svc.directory, svc.now(), cal, settings)
+    digest = await asyncio.to_thread(followup.make_digest, svc.store, svc.directory, now, cal, settings, since)
     for part in digest.messages:
         await context.bot.send_message(chat_id, part)
     for name, data in digest.files().items():
@@ -100,7 +104,7 @@ async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
         await svc.store.run(svc.store.sentlog.mark_sent, key, now, {"skipped": "nothing published"})
         return
     try:
-        await send_digest(context, office)
+        await send_digest(context, office, scheduled=True)
     except TelegramError as exc:
         log.warning("weekly digest not sent: %s", exc.message)
         return

@@ -35,3 +35,49 @@ def test_a_friday_off_moves_the_digest_to_the_next_working_day():
     assert due(2025, 1, 31, 16, 30, sent={"digest:2025-01-24"}) is None
     assert due(2025, 2, 3, 15, 0, sent={"digest:2025-01-24"}) is None
     assert due(2025, 2, 3, 16, 0, sent={"digest:2025-01-24"}) == "digest:2025-01-31"
+
+
+def test_the_weekly_digest_covers_everything_since_the_previous_one():
+    from bot.followup import previous_slot_time
+
+    # Tết 2025: the digest of Friday 31/1 goes on Monday 3/2; it covers from Friday 24/1 16:00.
+    since = previous_slot_time(dt.datetime(2025, 2, 3, 16, 5, tzinfo=TZ), CAL, FRIDAY_16)
+    assert since == dt.datetime(2025, 1, 24, 16, 0, tzinfo=TZ)
+    since = previous_slot_time(dt.datetime(2024, 3, 29, 16, 5, tzinfo=TZ), CAL, FRIDAY_16)
+    assert since == dt.datetime(2024, 3, 22, 16, 0, tzinfo=TZ)
+
+
+def test_work_waiting_for_confirmation_is_not_the_agency_s_delay():
+    from bot.digest import build_data
+    from bot.digest.build import render_messages
+    from bot.models import Agency, Assignment, Notice, Progress, Role, Task
+
+    now = dt.datetime(2024, 1, 24, 16, 0, tzinfo=TZ)
+    a = Assignment(id="a1", task_id="t1", notice_id="n1", agency_id="snv", role=Role.LEAD,
+                   deadline=dt.date(2024, 1, 10), progress=Progress.DONE,
+                   done_reported_at=dt.datetime(2024, 1, 9, 9, tzinfo=TZ),
+                   sent_at=dt.datetime(2024, 1, 2, 9, tzinfo=TZ))
+    data = build_data(now, [Notice(id="n1", number="1/TB-UBND", issued_on=dt.date(2024, 1, 2))],
+                      [Task(id="t1", notice_id="n1", code="NV1", ref="1", text="Báo cáo")], [a], [],
+                      [Agency(id="snv", name="Sở Nội vụ")], CAL)
+    assert data.overdue == [] and data.silent == [] and [r.code for r in data.waiting] == ["NV1"]
+    assert "Chờ Văn phòng xác nhận" in "\n".join(render_messages(data))
+
+
+def test_chart_keeps_agencies_whose_names_cut_alike_apart():
+    from bot.digest.chart import render_chart
+    from bot.digest import build_data
+    from bot.models import Agency, Assignment, Notice, Role, Task
+
+    long = "Ban Quản lý dự án đầu tư xây dựng các công trình "
+    agencies = [Agency(id="a", name=long + "dân dụng"), Agency(id="b", name=long + "giao thông")]
+    assignments = [Assignment(id=f"x{i}", task_id="t1", notice_id="n1", agency_id=ag.id, role=Role.LEAD,
+                              deadline=dt.date(2024, 1, 10)) for i, ag in enumerate(agencies)]
+    data = build_data(dt.datetime(2024, 1, 24, 16, 0, tzinfo=TZ),
+                      [Notice(id="n1", number="1/TB-UBND", issued_on=dt.date(2024, 1, 2))],
+                      [Task(id="t1", notice_id="n1", code="NV1", ref="1", text="x")], assignments, [], agencies, CAL)
+    png = render_chart(data)
+    assert png.startswith(b"\x89PNG")
+    from bot.digest.chart import _bars
+
+    assert len(_bars(data)[0]) == 2

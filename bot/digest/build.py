@@ -98,6 +98,13 @@ def render_messages(data: DigestData, settings: DigestSettings | None = None,
                        text=short_text(row.task_text, 100)))
     _more(lines, len(data.overdue), cap)
 
+    if data.waiting:
+        lines += ["", t("digest.waiting_title", count=len(data.waiting))]
+        for row in data.waiting[:cap]:
+            lines.append(t("digest.waiting_item", code=row.code, agency=row.agency_name,
+                           deadline=fmt_date(row.deadline)))
+        _more(lines, len(data.waiting), cap)
+
     lines += ["", t("digest.blockers_title", count=len(data.blockers))]
     if not data.blockers:
         lines.append(t("digest.nothing"))
@@ -127,6 +134,7 @@ def build_digest(
     agencies: Mapping[str, Agency] | Iterable[Agency],
     cal: WorkingCalendar | None = None,
     settings: DigestSettings | None = None,
+    since: dt.datetime | None = None,
 ) -> Digest:
     """The whole digest at ``now``: message(s), workbook, Word report and chart."""
     from .chart import render_chart
@@ -135,7 +143,7 @@ def build_digest(
 
     cal = cal or WorkingCalendar()
     settings = settings or DigestSettings()
-    data = build_data(now, notices, tasks, assignments, reports, agencies, cal, settings)
+    data = build_data(now, notices, tasks, assignments, reports, agencies, cal, settings, since)
     return Digest(
         data=data,
         messages=render_messages(data, settings),

@@ -52,15 +52,18 @@ def render_chart(data: DigestData, dpi: int = 110) -> bytes:
         names = [name for name, _ in bars][::-1]  # first bar on top
         counts = [c for _, c in bars][::-1]
         left = [0] * len(bars)
+        rows = list(range(len(bars)))  # by position: two agencies whose names cut alike keep two bars
         for cat in CATEGORY_ORDER:
             values = [c[cat] for c in counts]
-            ax.barh(names, values, left=left, color=COLORS[cat], label=category_label(cat),
+            ax.barh(rows, values, left=left, color=COLORS[cat], label=category_label(cat),
                     edgecolor="white", linewidth=0.5)
             for i, v in enumerate(values):
                 if v >= 3:
                     ax.text(left[i] + v / 2, i, str(v), va="center", ha="center",
                             color="white", fontsize=8)
             left = [a + b for a, b in zip(left, values)]
+        ax.set_yticks(rows)
+        ax.set_yticklabels(names)
         if not bars:
             ax.text(0.5, 0.5, t("digest.chart_empty"), transform=ax.transAxes, ha="center")
         ax.set_xlabel(t("digest.chart_xlabel"))

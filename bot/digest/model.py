@@ -15,6 +15,7 @@ from bot.tracking import (
     category,
     days_overdue,
     effective_deadline,
+    is_waiting_confirmation,
     summarize,
     summarize_by_agency,
 )
@@ -102,6 +103,7 @@ class DigestData:
     overdue: list[Row]  # open and overdue (lead), longest first
     blockers: list[Row]  # open, last said "vướng mắc" (any role)
     silent: list[tuple[str, int]]  # (agency name, open assignments) without a report this week
+    waiting: list[Row]  # reported done, waiting for the office's confirmation (any role)
     notices: int
 
 
@@ -134,11 +136,14 @@ def build_data(
     agencies: Mapping[str, Agency] | Iterable[Agency],
     cal: WorkingCalendar,
     settings: DigestSettings | None = None,
+    since: dt.datetime | None = None,
 ) -> DigestData:
+    """The digest's data at ``now``; "this week" is (since, now], by default the last 7 days
+    (the scheduler passes the previous digest's time, so that nothing falls between two digests)."""
     notices_i, tasks_i, agencies_i = index(notices), index(tasks), index(agencies)
     local = cal.local(now)
     today = local.date()
-    week_start = local - dt.timedelta(days=7)
+    week_start = cal.local(since) if since is not None else local - dt.timedelta(days=7)
     live = [a for a in assignments if not a.closed]
     by_id = {a.id: a for a in live}
 
@@ -183,7 +188,9 @@ def build_data(
         ),
     )
     lead = [r for r in ordered if r.role == Role.LEAD]
-    is_open = lambda r: r.assignment.completed_at is None  # noqa: E731
+    # Work the agency reported done, waiting for the office's confirmation: not the agency's delay.
+    waiting = [r for r in ordered if is_waiting_confirmation(r.assignment)]
+    is_open = lambda r: r.assignment.completed_at is None and not is_waiting_confirmation(r.assignment)  # noqa: E731
 
     completed = [
         r for r in ordered
@@ -191,7 +198,7 @@ def build_data(
     ]
     newly_overdue = [
         r for r in lead
-        if r.category == Category.OPEN_OVERDUE and r.deadline is not None
+        if r.category == Category.OPEN_OVERDUE and is_open(r) and r.deadline is not None
         and week_start.date() <= r.deadline < today
     ]
     extensions = [
@@ -200,7 +207,7 @@ def build_data(
     ]
     extensions.sort(key=lambda pair: pair[0].decided_at)
     overdue = sorted(
-        (r for r in lead if r.category == Category.OPEN_OVERDUE),
+        (r for r in lead if r.category == Category.OPEN_OVERDUE and is_open(r)),
         key=lambda r: (-r.days_overdue, r.agency_name, r.code),
     )
     blockers = [r for r in ordered if is_open(r) and r.progress == Progress.BLOCKED]
@@ -230,5 +237,6 @@ def build_data(
         overdue=overdue,
         blockers=blockers,
         silent=silent,
+        waiting=waiting,
         notices=len({a.notice_id for a in live}),
     )
