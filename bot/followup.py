@@ -51,11 +51,13 @@ def due_reminders(store: Any, directory: Any, now: dt.datetime, cal: WorkingCale
     out = []
     for r in plan:
         parts = render_reminder_parts(r, tasks, notices, agencies)
-        targets = r.chat_ids[:1]  # the agency's first group, or the office group for escalations
-        if r.agency_id is None:
-            targets = [*targets, *leader_ids]  # leaders in private, if they have started the bot
-        for chat_id in targets:
+        for chat_id in r.chat_ids[:1]:  # the agency's first group, or the office group for escalations
             out.append(Outgoing(chat_id, parts, [r.key, *r.keys]))
+        if r.agency_id is None:  # escalations: leaders too, in private, each copy logged on its own
+            for leader in leader_ids:
+                own = f"{r.key}@{leader}"
+                if not store.sentlog.was_sent(own):
+                    out.append(Outgoing(leader, parts, [own]))
     return out
 
 
@@ -77,11 +79,25 @@ def digest_slot(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings
     return None
 
 
-def digest_due(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings, was_sent) -> str | None:
-    """The sent-log key of the digest to send now, or None (not due, or sent already)."""
+def digest_due(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings, was_sent,
+               hours: tuple[dt.time, dt.time] | None = None) -> str | None:
+    """The sent-log key of the digest to send now, or None (not due, or sent already).
+
+    A digest made up after its day (the bot was down) goes only on a working day within
+    ``hours`` (the reminders' sending hours), not at night.
+    """
     slot = digest_slot(now, cal, settings)
     if slot is None or was_sent(slot[0]):
         return None
+    local = cal.local(now)
+    if hours is not None:
+        due = slot[1]
+        if local.date() == due.date():  # its own day: until the end of the sending hours (or an hour later)
+            latest = max(hours[1], (due + dt.timedelta(hours=1)).time()) if due.hour < 23 else dt.time(23, 59)
+            if local.time() > latest:
+                return None
+        elif not cal.is_working_day(local.date()) or not hours[0] <= local.time() <= hours[1]:
+            return None
     return slot[0]
 
 

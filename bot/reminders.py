@@ -76,6 +76,7 @@ def _parse_hour(value: str) -> dt.time:
 @dataclasses.dataclass
 class ReminderSettings:
     hour: str = "08:00"
+    until: str = "17:30"  # a run missed earlier is made up only until this time, never at night
     before_days: list[int] = dataclasses.field(default_factory=lambda: [3, 1])
     on_day: bool = True
     overdue_every: int = 1  # working days; 0 = no overdue reminders
@@ -86,6 +87,9 @@ class ReminderSettings:
 
     def __post_init__(self) -> None:
         self.time = _parse_hour(self.hour)
+        self.end = _parse_hour(self.until)
+        if self.end <= self.time:
+            raise ReminderSettingsError(f"[reminders] until: {self.until!r} must be later than hour {self.hour!r}")
         days = []
         for n in self.before_days:
             if not isinstance(n, int) or isinstance(n, bool) or n < 1:
@@ -216,7 +220,8 @@ def plan_reminders(
     cal = cal or WorkingCalendar()
     local = cal.local(now)
     today = local.date()
-    if not settings.enabled or not cal.is_working_day(today) or local.time() < settings.time:
+    if (not settings.enabled or not cal.is_working_day(today)
+            or not settings.time <= local.time() <= settings.end):
         return []
     per_agency: dict[str, list[ReminderItem]] = {}
     escalations: list[ReminderItem] = []

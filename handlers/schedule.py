@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 
 from telegram import InputFile, Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import followup, texts
@@ -58,10 +58,17 @@ async def _send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
                                       svc.config.people.leaders)
     for out in outgoing:
         try:
-            for part in out.parts:
+            for i, part in enumerate(out.parts):
+                part_key = f"{out.keys[0]}#{i}@{out.chat_id}"  # a long reminder's parts: none sent twice
+                if len(out.parts) > 1 and svc.store.sentlog.was_sent(part_key):
+                    continue
                 await context.bot.send_message(out.chat_id, part)
+                if len(out.parts) > 1:
+                    await svc.store.run(svc.store.sentlog.mark_sent, part_key, now, {"chat_id": out.chat_id})
+        except Forbidden as exc:  # the bot was removed, or a leader never started it: nobody to retry for
+            log.warning("reminder to chat %s impossible: %s", out.chat_id, exc.message)
         except TelegramError as exc:
-            log.warning("reminder to chat %s not sent: %s", out.chat_id, exc.message)
+            log.warning("reminder to chat %s not sent, will retry: %s", out.chat_id, exc.message)
             continue
 
         def mark(keys=out.keys) -> None:
@@ -97,7 +104,8 @@ async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     cal = calendar_of(context)
     settings = _settings(context, "digest", DigestSettings)
     now = svc.now()
-    key = followup.digest_due(now, cal, settings, svc.store.sentlog.was_sent)
+    hours = _settings(context, "reminders", ReminderSettings)
+    key = followup.digest_due(now, cal, settings, svc.store.sentlog.was_sent, (hours.time, hours.end))
     if key is None:
         return
     if not any(n.state == "published" for n in svc.store.notices.all_notices()):

@@ -81,3 +81,26 @@ def test_chart_keeps_agencies_whose_names_cut_alike_apart():
     from bot.digest.chart import _bars
 
     assert len(_bars(data)[0]) == 2
+
+
+def test_a_missed_digest_is_not_sent_at_night():
+    hours = (dt.time(8, 0), dt.time(17, 30))
+
+    def due_h(*args):
+        return digest_due(dt.datetime(*args, tzinfo=TZ), CAL, FRIDAY_16, lambda k: False, hours)
+
+    assert due_h(2024, 3, 29, 16, 30) == "digest:2024-03-29"
+    assert due_h(2024, 3, 29, 22, 30) is None  # back late on Friday evening: wait
+    assert due_h(2024, 3, 30, 9, 0) is None  # Saturday
+    assert due_h(2024, 4, 1, 8, 30) == "digest:2024-03-29"  # Monday morning
+
+
+def test_reminders_are_not_made_up_at_night():
+    from bot.reminders import ReminderSettings, plan_reminders
+    from bot.models import Assignment, Role
+
+    a = Assignment(id="a1", task_id="t1", notice_id="n1", agency_id="snv", role=Role.LEAD,
+                   deadline=dt.date(2024, 4, 1), sent_at=dt.datetime(2024, 3, 1, 9, tzinfo=TZ))
+    plan = lambda hh, mm: plan_reminders(dt.datetime(2024, 4, 1, hh, mm, tzinfo=TZ), [a], {"snv": [-1]},  # noqa: E731
+                                         lambda k: False, ReminderSettings(), CAL)
+    assert plan(9, 0) and plan(17, 30) and not plan(17, 31) and not plan(7, 59)
