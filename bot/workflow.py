@@ -293,6 +293,25 @@ def decide_extension(a: Assignment, index: int, *, approve: bool, by: int, now: 
     return ext
 
 
+def follow_lead_extension(coordinating: Iterable[Assignment], lead_ext: Extension, *, reason: str,
+                          now: dt.datetime) -> list[Assignment]:
+    """The lead agency's deadline moved: open coordinating parts due on the same day move with it
+    (their own history says why). Returns the assignments that moved."""
+    moved = []
+    for c in coordinating:
+        if c.role != Role.COORDINATE or c.closed or c.completed_at is not None:
+            continue
+        if c.deadline != lead_ext.previous_deadline:
+            continue  # it has its own deadline (an extension of its own): leave it
+        c.extensions.append(Extension(requested_at=now, requested_by=lead_ext.requested_by,
+                                      new_deadline=lead_ext.new_deadline, reason=reason, decision="approved",
+                                      decided_by=lead_ext.decided_by, decided_at=now,
+                                      previous_deadline=c.deadline))
+        c.deadline = lead_ext.new_deadline
+        moved.append(c)
+    return moved
+
+
 def close_pending_extensions(a: Assignment, *, now: dt.datetime) -> None:
     """Confirmed work needs no more time: requests still waiting are closed."""
     for ext in a.extensions:

@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot import cards, texts, workflow
 from bot.importing import new_report_id
-from bot.models import Assignment, Progress, Report, ReportFile
+from bot.models import Assignment, Progress, Report, ReportFile, Role
 from bot.tracking import detect_progress, progress_label
 from handlers.common import command, calendar_of, display_name, is_admin, keyboard, reply, services
 
@@ -397,9 +397,16 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         def write():
             ext = workflow.decide_extension(a, index, approve=approve, by=query.from_user.id, now=svc.now())
             svc.store.notices.update_assignment(a)
-            return ext
+            moved = []
+            if approve and a.role == Role.LEAD:  # the task's deadline moved: coordinating parts follow
+                same_task = [x for x in svc.store.notices.assignments(notice_id=a.notice_id) if x.task_id == a.task_id]
+                moved = workflow.follow_lead_extension(same_task, ext, now=svc.now(),
+                                                       reason=texts.plain("progress.extension_follows_lead"))
+                for x in moved:
+                    svc.store.notices.update_assignment(x)
+            return ext, moved
 
-        ext = await svc.store.run(write)
+        ext, moved = await svc.store.run(write)
     except workflow.EditError as exc:  # decided already, replaced by a newer request, or the work is done
         key = exc.key if isinstance(exc, workflow.ExtensionRefused) else "progress.already_decided"
         await query.answer(texts.t(key, code=svc.store.notices.task(a.task_id).code), show_alert=True)
@@ -415,6 +422,9 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         by=display_name(query.from_user)))
     key = "extension_approved_agency" if approve else "extension_refused_agency"
     await _tell_agency(context, a, texts.t(f"progress.{key}", code=task.code, date=cards.fmt_date(a.deadline)))
+    for x in moved:
+        await _tell_agency(context, x, texts.t("progress.extension_moved_coordinating", code=task.code,
+                                               date=cards.fmt_date(x.deadline)))
 
 
 async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -180,6 +180,10 @@ async def test_reports_buttons_confirmation_extension(emulator, tmp_path):
         a82 = next(a for a in env.store.notices.assignments(agency_id=snv) if a.task_id == by_ref["8.2"].id)
         assert str(a82.deadline) == "2024-04-30" and a82.extensions[0].decided_by == ADMIN
         assert a82.extensions[0].reason == "chờ số liệu các huyện"
+        # The coordinating part (Sở Kế hoạch và Đầu tư) follows the lead's new deadline, with the reason.
+        kh = next(a for a in env.store.notices.assignments(notice_id=a82.notice_id)
+                  if a.task_id == a82.task_id and a.role.value == "coordinate")
+        assert str(kh.deadline) == "2024-04-30" and kh.extensions[0].reason == "theo gia hạn của cơ quan chủ trì"
 
         # The same Telegram message delivered again (a restart, a retry) is stored once, acknowledged once.
         from telegram import Update

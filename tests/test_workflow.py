@@ -201,3 +201,16 @@ def test_extension_date_is_the_one_after_the_words_and_rolls_into_next_year():
     assert workflow.parse_extension_request(text, today=NOW.date()) == (dt.date(2024, 4, 30), "chờ số liệu")
     assert workflow.parse_extension_request("xin gia hạn đến 15/1 vì chờ Bộ", today=dt.date(2024, 12, 20)) == \
         (dt.date(2025, 1, 15), "chờ Bộ")
+
+
+def test_coordinating_parts_follow_the_lead_s_extension():
+    lead = assignment()
+    coord = Assignment(id="a2", task_id="n1-1", notice_id="n1", agency_id="stc", role=Role.COORDINATE,
+                       deadline=dt.date(2024, 3, 31))
+    own = Assignment(id="a3", task_id="n1-1", notice_id="n1", agency_id="qn", role=Role.COORDINATE,
+                     deadline=dt.date(2024, 5, 31))  # already has its own later deadline
+    workflow.request_extension(lead, new_deadline=dt.date(2024, 4, 30), reason="chờ", by=7, now=NOW)
+    ext = workflow.decide_extension(lead, 0, approve=True, by=1, now=NOW)
+    moved = workflow.follow_lead_extension([lead, coord, own], ext, reason="theo chủ trì", now=NOW)
+    assert moved == [coord] and coord.deadline == dt.date(2024, 4, 30) and own.deadline == dt.date(2024, 5, 31)
+    assert coord.extensions[0].decision == "approved" and coord.extensions[0].previous_deadline == dt.date(2024, 3, 31)
