@@ -152,6 +152,11 @@ def _agency_item(
     sent: Callable[[str], bool],
 ) -> ReminderItem | None:
     deadline = cal.effective_deadline(a.deadline) if a.deadline is not None else None
+    # The day agencies hear "due today": the deadline, or the last working day before a deadline on a
+    # day off (possible when the office switched the art. 148 shift off).
+    due_day = deadline
+    if deadline is not None and not cal.is_working_day(deadline):
+        due_day = cal.previous_working_day(deadline)
     candidates: list[ReminderItem] = []
     if deadline is not None and not a.recurring:
         if today > deadline:
@@ -164,20 +169,20 @@ def _agency_item(
                     candidates.append(
                         ReminderItem(key, "overdue", a, days_overdue(a, today, cal), deadline, wd)
                     )
-        elif today == deadline:
+        elif today >= due_day:
             key = f"due:{a.id}:{deadline.isoformat()}"
             if settings.on_day and not sent(key):
                 candidates.append(ReminderItem(key, "due", a, 0, deadline))
         else:
             published = cal.today(a.sent_at) if a.sent_at is not None else None
             for n in reversed(settings.before_days):  # smallest N first = most recent day
-                day = cal.add_working_days(deadline, -n)
+                day = cal.add_working_days(due_day, -n)
                 if day > today:
                     continue
                 if published is None or day >= published:
                     key = f"before{n}:{a.id}:{deadline.isoformat()}"
                     if not sent(key):
-                        left = cal.working_days_between(today, deadline)
+                        left = cal.working_days_between(today, due_day)
                         candidates.append(ReminderItem(key, "before", a, left, deadline))
                 break  # older "before" days are stale once a more recent one has come
     if settings.silent_after:

@@ -104,3 +104,25 @@ def test_reminders_are_not_made_up_at_night():
     plan = lambda hh, mm: plan_reminders(dt.datetime(2024, 4, 1, hh, mm, tzinfo=TZ), [a], {"snv": [-1]},  # noqa: E731
                                          lambda k: False, ReminderSettings(), CAL)
     assert plan(9, 0) and plan(17, 30) and not plan(17, 31) and not plan(7, 59)
+
+
+def test_with_the_art_148_shift_off_a_sunday_deadline_is_reminded_on_friday():
+    from bot.calendar import CalendarSettings, WorkingCalendar
+    from bot.models import Assignment, Role
+    from bot.reminders import ReminderSettings, plan_reminders
+
+    cal = WorkingCalendar(CalendarSettings(shift_deadlines=False))
+    a = Assignment(id="a1", task_id="t1", notice_id="n1", agency_id="snv", role=Role.LEAD,
+                   deadline=dt.date(2024, 3, 31), sent_at=dt.datetime(2024, 3, 1, 9, tzinfo=TZ))  # a Sunday
+    sent: set[str] = set()
+
+    def run(day):
+        plan = plan_reminders(dt.datetime(2024, 3, day, 8, 5, tzinfo=TZ), [a], {"snv": [-1]}, sent.__contains__,
+                              ReminderSettings(), cal)
+        for r in plan:
+            sent.update(r.keys)
+        return [(item.kind, item.days) for r in plan for item in r.items]
+
+    assert run(26) == [("before", 3)]  # Tuesday: 3 working days before Friday 29/3
+    assert run(28) == [("before", 1)]
+    assert run(29) == [("due", 0)]  # Friday, the last working day before the Sunday deadline
