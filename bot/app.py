@@ -137,7 +137,8 @@ def run_bot(cfg: Config) -> int:
         print(f"dondoc: {exc}", file=sys.stderr)
         return 2
     try:
-        store = DataStore.open(cfg.storage.path, backups_kept=cfg.storage.backups_kept)
+        # The day's backup is named by the province's date, not the server's (often UTC).
+        store = DataStore.open(cfg.storage.path, backups_kept=cfg.storage.backups_kept, now=dt.datetime.now(cfg.tz))
     except StoreError as exc:
         print(f"dondoc: {exc}", file=sys.stderr)
         return 2

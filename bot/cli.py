@@ -72,7 +72,9 @@ def _open_store(cfg, *, snapshot_if_busy: bool = False):
     from storage import DataStore, StoreError, StoreLocked
 
     try:
-        return DataStore.open(cfg.storage.path, backups_kept=cfg.storage.backups_kept)
+        import datetime as dt
+
+        return DataStore.open(cfg.storage.path, backups_kept=cfg.storage.backups_kept, now=dt.datetime.now(cfg.tz))
     except StoreLocked:
         if not snapshot_if_busy:
             raise
