@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -69,8 +68,12 @@ def store_draft(store: Any, reading: dict, *, source: bytes, source_name: str, n
 
 
 def new_assignment_id() -> str:
-    return "a" + secrets.token_hex(5)
+    from storage import new_id
+
+    return new_id("a")
 
 
 def new_report_id() -> str:
-    return "r" + secrets.token_hex(6)
+    from storage import new_id
+
+    return new_id("r")
