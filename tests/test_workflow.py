@@ -214,3 +214,17 @@ def test_coordinating_parts_follow_the_lead_s_extension():
     moved = workflow.follow_lead_extension([lead, coord, own], ext, reason="theo chủ trì", now=NOW)
     assert moved == [coord] and coord.deadline == dt.date(2024, 4, 30) and own.deadline == dt.date(2024, 5, 31)
     assert coord.extensions[0].decision == "approved" and coord.extensions[0].previous_deadline == dt.date(2024, 3, 31)
+
+
+def test_long_status_answers_are_split_under_the_limit(directory):
+    from bot.messages import split_message
+
+    cal = WorkingCalendar()
+    tasks = {f"n1-{i}": task(i, [ref("snv")]) for i in range(400)}
+    assignments = [Assignment(id=f"a{i}", task_id=f"n1-{i}", notice_id="n1", agency_id="snv", role=Role.LEAD,
+                              deadline=dt.date(2024, 1, 10)) for i in range(400)]
+    text = cards.status_overview("<b>Tỉnh</b>", assignments, tasks, directory, dt.date(2024, 3, 20), cal)
+    text += "\n" + cards.status_agency("Sở Nội vụ", assignments, tasks, dt.date(2024, 3, 20), cal)
+    parts = split_message(text)
+    assert len(parts) > 1 and all(len(p) <= MESSAGE_LIMIT for p in parts)
+    assert sum(p.count("NV") for p in parts) == text.count("NV")  # nothing lost at the cuts
