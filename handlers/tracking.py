@@ -229,22 +229,34 @@ async def _update_report(context: ContextTypes.DEFAULT_TYPE, a: Assignment, repo
     await svc.store.run(write)
 
 
+def _status_data(data: str) -> tuple[str, Progress] | None:
+    """(record id, status) of "st:<assignment>:<status>" / "cr:<report>:<status>", None if malformed."""
+    parts = data.split(":")
+    if len(parts) != 3 or parts[2] not in BUTTON_STATUS:
+        return None
+    return parts[1], BUTTON_STATUS[parts[2]]
+
+
+async def _refuse_button(context: ContextTypes.DEFAULT_TYPE, query, error: str, a: Assignment | None) -> None:
+    log.info("button refused (%s) for user %s", error, query.from_user.id)
+    task = services(context).store.notices.task(a.task_id) if a is not None else None
+    await query.answer(texts.t(error, code=task.code if task else ""), show_alert=True)
+
+
 async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Buttons under a task message: st:<assignment>:<ip|done|blk|ext>."""
     query = update.callback_query
     svc = services(context)
-    parts = query.data.split(":")
-    a = svc.store.notices.assignment(parts[1]) if len(parts) == 3 else None
-    status = BUTTON_STATUS.get(parts[2]) if len(parts) == 3 else None
-    if a is None or status is None or a.message_id != query.message.message_id:
+    parsed = _status_data(query.data)
+    a = svc.store.notices.assignment(parsed[0]) if parsed else None
+    if a is None or a.message_id != query.message.message_id:
         error = "progress.forged"
     else:
         error = _check_access(context, query.message.chat.id, a)
     if error:
-        log.info("button refused (%s) for user %s", error, query.from_user.id)
-        task = svc.store.notices.task(a.task_id) if a is not None else None
-        await query.answer(texts.t(error, code=task.code if task else ""), show_alert=True)
+        await _refuse_button(context, query, error, a)
         return
+    status = parsed[1]
     task = svc.store.notices.task(a.task_id)
     if status == Progress.EXTENSION:
         await query.answer()
@@ -269,14 +281,14 @@ async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     """cr:<report>:<status>: the agency corrects what the bot understood from its reply."""
     query = update.callback_query
     svc = services(context)
-    parts = query.data.split(":")
-    report = svc.store.notices.report(parts[1]) if len(parts) == 3 else None
-    status = BUTTON_STATUS.get(parts[2]) if len(parts) == 3 else None
+    parsed = _status_data(query.data)
+    report = svc.store.notices.report(parsed[0]) if parsed else None
     a = svc.store.notices.assignment(report.assignment_id) if report else None
-    error = "progress.forged" if (report is None or status is None) else _check_access(context, query.message.chat.id, a)
+    error = "progress.forged" if a is None else _check_access(context, query.message.chat.id, a)
     if error:
-        await query.answer(texts.t(error, code=""), show_alert=True)
+        await _refuse_button(context, query, error, a)
         return
+    status = parsed[1]
     task = svc.store.notices.task(a.task_id)
     await query.answer()
     if status == report.status:

@@ -76,11 +76,22 @@ def test_chart_keeps_agencies_whose_names_cut_alike_apart():
     data = build_data(dt.datetime(2024, 1, 24, 16, 0, tzinfo=TZ),
                       [Notice(id="n1", number="1/TB-UBND", issued_on=dt.date(2024, 1, 2))],
                       [Task(id="t1", notice_id="n1", code="NV1", ref="1", text="x")], assignments, [], agencies, CAL)
-    png = render_chart(data)
-    assert png.startswith(b"\x89PNG")
-    from bot.digest.chart import _bars
+    from matplotlib.axes import Axes
 
-    assert len(_bars(data)[0]) == 2
+    positions = []
+    real_barh = Axes.barh
+
+    def barh(self, y, *args, **kwargs):  # record where each agency's bar goes
+        positions.append(list(y))
+        return real_barh(self, y, *args, **kwargs)
+
+    Axes.barh = barh
+    try:
+        png = render_chart(data)
+    finally:
+        Axes.barh = real_barh
+    assert png.startswith(b"\x89PNG")
+    assert all(len(set(map(str, ys))) == 2 for ys in positions)  # two bars, not one on top of the other
 
 
 def test_a_missed_digest_is_not_sent_at_night():
