@@ -10,11 +10,11 @@ if [ ! -x .venv/bin/dondoc ] || [ pyproject.toml -nt .venv/.installed ]; then
   touch .venv/.installed
 fi
 [ -f scripts/system-packages.sh ] && bash scripts/system-packages.sh || true
+if [ -z "${DONDOC_TOKEN:-}" ]; then
+  exec .venv/bin/dondoc demo "$@"
+fi
 if [ ! -f config.toml ]; then
   cp config.example.toml config.toml
   echo "dondoc: created config.toml from config.example.toml: put your admins' Telegram ids and the office group id in it"
-fi
-if [ -z "${DONDOC_TOKEN:-}" ]; then
-  exec .venv/bin/dondoc demo "$@"
 fi
 exec .venv/bin/dondoc run --config config.toml "$@"

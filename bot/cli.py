@@ -34,10 +34,13 @@ def fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def load_or_fail(args: argparse.Namespace):
-    """The config, or None after printing one line per problem."""
+def load_or_fail(args: argparse.Namespace, *, require_token: bool = False):
+    """The config, or None after printing one line per problem.
+
+    Only commands that talk to Telegram (``run``) ask for the token; the others never need it.
+    """
     try:
-        return load_config(args.config)
+        return load_config(args.config, require_token=require_token)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"dondoc: {args.config}: {problem}", file=sys.stderr)
@@ -45,9 +48,18 @@ def load_or_fail(args: argparse.Namespace):
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    cfg = load_or_fail(args)
+    """Every check of the file; the token is checked when set, and only warned about when not."""
+    import os
+
+    from bot.config import TOKEN_ENV
+
+    has_token = bool(os.environ.get(TOKEN_ENV, "").strip())
+    cfg = load_or_fail(args, require_token=has_token)
     if cfg is None:
         return EXIT_USAGE
+    if not has_token:
+        print(f"{args.config}: warning: {TOKEN_ENV} is not set here; `dondoc run` needs it "
+              f"(export {TOKEN_ENV}=123456:ABC..., or EnvironmentFile= in the service)")
     from bot.directory import Directory
 
     directory = Directory.load(cfg.directory.file)
@@ -59,7 +71,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    cfg = load_or_fail(args)
+    cfg = load_or_fail(args, require_token=True)
     if cfg is None:
         return EXIT_USAGE
     from bot.app import run_bot

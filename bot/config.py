@@ -223,8 +223,13 @@ def _build_section(cls: type, data: Any, name: str, problems: list[str]) -> Any:
     return obj
 
 
-def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Path(".")) -> Config:
-    """Build a Config from parsed TOML; raises ConfigError listing every problem."""
+def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Path("."),
+                 require_token: bool = True) -> Config:
+    """Build a Config from parsed TOML; raises ConfigError listing every problem.
+
+    ``require_token=False`` for commands that never talk to Telegram (notice parse, digest,
+    export, backup, ...): the token is then neither needed nor checked (``cfg.token`` is None).
+    """
     problems: list[str] = []
     domain = _domain_sections()
     known = _TOP_LEVEL | set(_CORE_SECTIONS) | set(domain)
@@ -257,7 +262,9 @@ def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Pa
         cfg.sections["calendar"].timezone = cfg.timezone
 
     # Values.
-    if token is None or not token.strip():
+    if not require_token:
+        pass  # a command that never talks to Telegram: the token is neither needed nor checked
+    elif token is None or not token.strip():
         problems.append(f"{TOKEN_ENV}: the bot token is not set (export {TOKEN_ENV}=123456:ABC...)")
     elif not TOKEN_RE.match(token.strip()):
         problems.append(f"{TOKEN_ENV}: does not look like a bot token (digits:letters, from @BotFather)")
@@ -316,7 +323,7 @@ def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Pa
     return cfg
 
 
-def load_config(path: Path | str, *, environ: dict[str, str] | None = None) -> Config:
+def load_config(path: Path | str, *, environ: dict[str, str] | None = None, require_token: bool = True) -> Config:
     """Read and validate the config file; raises ConfigError (one line per problem)."""
     env = os.environ if environ is None else environ
     path = Path(path)
@@ -332,6 +339,6 @@ def load_config(path: Path | str, *, environ: dict[str, str] | None = None) -> C
         raise ConfigError([f"--config: {path} is not UTF-8 text"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"--config: {path} is not valid TOML: {exc}"]) from None
-    cfg = parse_config(data, token=env.get(TOKEN_ENV), base_dir=path.resolve().parent)
+    cfg = parse_config(data, token=env.get(TOKEN_ENV), base_dir=path.resolve().parent, require_token=require_token)
     cfg.source = path
     return cfg

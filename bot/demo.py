@@ -33,7 +33,7 @@ async def _run(pause: float) -> None:
     from bot.config import parse_config
     from bot.directory import Directory
     from bot.emulator import BotAPIEmulator
-    from bot.emulator.testing import running
+    from bot.emulator.runner import running
     from storage import DataStore
 
     root = Path(__file__).resolve().parent.parent

@@ -58,7 +58,31 @@ def test_check_config_command(tmp_path, capsys, monkeypatch):
     assert main(["check-config", "--config", str(ROOT / "config.example.toml")]) == 0
     assert "OK" in capsys.readouterr().out
     monkeypatch.delenv("DONDOC_TOKEN")
+    # Without a token every file check still runs; the token is a warning, for `dondoc run`.
+    assert main(["check-config", "--config", str(ROOT / "config.example.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "warning: DONDOC_TOKEN is not set" in out and "OK" in out
+    monkeypatch.setenv("DONDOC_TOKEN", "not-a-token")
     assert main(["check-config", "--config", str(ROOT / "config.example.toml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DONDOC_TOKEN" in err
+
+
+def test_only_run_needs_the_token(tmp_path, capsys, monkeypatch):
+    """A config.toml in the working folder and no token: reading a notice or writing a digest works."""
+    monkeypatch.delenv("DONDOC_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text((ROOT / "config.example.toml").read_text(encoding="utf-8")
+                                          .replace('path = "data"', f'path = "{tmp_path / "data"}"')
+                                          .replace('"agencies.example.toml"', f'"{ROOT / "agencies.example.toml"}"'),
+                                          encoding="utf-8")
+    sample = ROOT / "bot" / "data" / "sample-notice-89-TB-UBND-2024.txt"
+    assert main(["notice", "parse", str(sample), "--json"]) == 0
+    assert '"89/TB-UBND"' in capsys.readouterr().out
+    assert main(["digest", "--out", str(tmp_path / "out"), "--at", "2024-03-15 16:00"]) == 0
+    assert (tmp_path / "out" / "digest.html.txt").exists()
+    capsys.readouterr()
+    assert main(["run"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "DONDOC_TOKEN" in err
 

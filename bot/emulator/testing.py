@@ -1,15 +1,13 @@
-"""pytest helpers: the `emulator` fixture and `running(app)` to run a PTB Application against it.
+"""pytest helpers: the `emulator` fixture (and, re-exported from runner.py, `running(app)`).
 
 In tests/conftest.py:  from bot.emulator.testing import emulator  # noqa: F401
 """
 from __future__ import annotations
 
-import contextlib
-from typing import AsyncIterator
-
 import pytest
 
 from . import BotAPIEmulator
+from .runner import application_builder, running  # noqa: F401  (re-exported for tests)
 
 
 @pytest.fixture
@@ -26,35 +24,3 @@ def emulator():
     if emu.unsupported:
         pytest.fail(f"the bot called methods the emulator does not emulate: {sorted(set(emu.unsupported))}",
                     pytrace=False)
-
-
-def application_builder(emu: BotAPIEmulator):
-    """An ApplicationBuilder already pointed at the emulator (token, base_url, base_file_url)."""
-    from telegram.ext import ApplicationBuilder
-
-    return ApplicationBuilder().token(emu.token).base_url(emu.base_url).base_file_url(emu.base_file_url)
-
-
-@contextlib.asynccontextmanager
-async def running(app, *, poll_timeout: int = 1) -> AsyncIterator:
-    """Initialize, start and poll a PTB Application; stop and shut it down cleanly afterwards."""
-    await app.initialize()
-    try:
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
-        if app.updater is not None:
-            await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
-        try:
-            yield app
-        finally:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            if app.post_stop:
-                await app.post_stop(app)
-    finally:
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)

@@ -49,7 +49,7 @@ def _directory(args: argparse.Namespace):
             from bot.config import ConfigError, load_config
 
             try:
-                path = load_config(args.config).directory.file
+                path = load_config(args.config, require_token=False).directory.file
             except ConfigError as exc:
                 raise DirectoryError(f"{args.config}: {'; '.join(exc.problems)}") from None
         except ImportError:  # pragma: no cover
