@@ -183,7 +183,10 @@ class Report:
     text: str = ""
     files: list[ReportFile] = dataclasses.field(default_factory=list)
     status: Progress = Progress.NONE
-    source: str = "reply"  # reply | button | command
+    source: str = "reply"  # reply | button | command | extension
+    # What made it, e.g. "m:<chat>:<message>", "q:<callback query id>": the same update handled
+    # again (a restart before Telegram was told) finds this report instead of making another.
+    source_key: str | None = None
     history: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # previous versions on edit
 
 

@@ -8,9 +8,9 @@ import re
 from telegram import ForceReply, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot import cards, texts, workflow
+from bot import progress, texts, workflow
 from bot.importing import new_report_id
-from bot.models import Assignment, Progress, Report, ReportFile, Role
+from bot.models import Assignment, Progress, Report, ReportFile
 from bot.tracking import detect_progress, progress_label
 from handlers.common import command, calendar_of, display_name, is_admin, keyboard, reply, services
 
@@ -46,65 +46,30 @@ def _check_access(context: ContextTypes.DEFAULT_TYPE, chat_id: int, a: Assignmen
     return None
 
 
-async def _record(context: ContextTypes.DEFAULT_TYPE, a: Assignment, *, chat_id: int, message_id: int | None,
-                  user, text: str, files: list[ReportFile], status: Progress, source: str) -> tuple[Report, bool]:
-    """Store a report and apply it to the assignment (one write); returns (report, created)."""
+def _settings(context: ContextTypes.DEFAULT_TYPE) -> progress.Settings:
     svc = services(context)
-    now = svc.now()
-    report = Report(id=new_report_id(), assignment_id=a.id, notice_id=a.notice_id, agency_id=a.agency_id,
-                    chat_id=chat_id, message_id=message_id, author_id=user.id, author_name=display_name(user),
-                    at=now, text=text, files=files, status=status, source=source)
-    auto = bool(getattr(svc.config.sections.get("tracking"), "auto_confirm", False))
-
-    def write() -> tuple[Report, bool]:
-        stored, created = svc.store.notices.add_report(report)
-        if created:
-            workflow.apply_report(a, stored, now=now, auto_confirm=auto)
-            svc.store.notices.update_assignment(a)
-        return stored, created
-
-    return await svc.store.run(write)
+    return progress.Settings(office_chat_id=svc.config.office.chat_id,
+                             auto_confirm=bool(getattr(svc.config.sections.get("tracking"), "auto_confirm", False)))
 
 
-async def _after_status(context: ContextTypes.DEFAULT_TYPE, a: Assignment, report: Report,
-                        before: Progress) -> None:
-    """Tell the office what needs it, once per change: a completion to confirm, a blocker, a withdrawal."""
-    svc = services(context)
-    office = svc.config.office.chat_id
-    if office is None or a.progress == before:
-        return
-    withdrawn = before == Progress.DONE and a.completed_at is None
-    task = svc.store.notices.task(a.task_id)
-    notice = svc.store.notices.notice(a.notice_id)
-    agency = cards.agency_name(svc.directory, a.agency_id)
-    if withdrawn:
-        await context.bot.send_message(office, texts.t("progress.done_withdrawn_office", agency=agency,
-                                                       code=task.code))
-    if a.progress == Progress.DONE and a.completed_at is None:
-        text, buttons = cards.office_done(a, task, notice, report, agency)
-        await context.bot.send_message(office, text, reply_markup=keyboard(buttons))
-    elif a.progress == Progress.BLOCKED:
-        await context.bot.send_message(office, texts.t("progress.blocked_office", agency=agency, code=task.code,
-                                                       ref=task.ref, number=notice.number or "",
-                                                       text=cards.short_text(report.text, 600)))
+def _new_report(a: Assignment, *, chat_id: int, message_id: int | None, user, now, text: str = "",
+                files: list[ReportFile] | None = None, status: Progress = Progress.NONE,
+                source: str = "reply") -> Report:
+    return Report(id=new_report_id(), assignment_id=a.id, notice_id=a.notice_id, agency_id=a.agency_id,
+                  chat_id=chat_id, message_id=message_id, author_id=user.id, author_name=display_name(user),
+                  at=now, text=text, files=files or [], status=status, source=source)
 
 
-async def _tell_agency(context: ContextTypes.DEFAULT_TYPE, a: Assignment, text: str) -> None:
-    """A decision for the agency: under its task message, or in its current group if it moved.
-    A failure is logged, not raised: the decision itself is stored already."""
+async def _send(context: ContextTypes.DEFAULT_TYPE, messages: list[progress.Outgoing]) -> None:
+    """Send what an action owes. The action is stored already: a failure is logged, not raised."""
     from telegram.error import TelegramError
 
-    svc = services(context)
-    chats = svc.store.registry.chats_of(a.agency_id)
-    if not chats:
-        return
-    same = a.chat_id in {c.chat_id for c in chats}
-    chat_id = a.chat_id if same else chats[0].chat_id
-    try:
-        await context.bot.send_message(chat_id, text, reply_to_message_id=a.message_id if same else None,
-                                       allow_sending_without_reply=True)
-    except TelegramError as exc:
-        log.warning("decision on assignment %s not delivered to chat %s: %s", a.id, chat_id, exc.message)
+    for m in messages:
+        try:
+            await context.bot.send_message(m.chat_id, m.text, reply_markup=keyboard(m.buttons),
+                                           reply_to_message_id=m.reply_to, allow_sending_without_reply=True)
+        except TelegramError as exc:
+            log.warning("%s message (%s) not delivered to chat %s: %s", m.purpose, m.key, m.chat_id, exc.message)
 
 
 def _codes_in(text: str | None) -> list[str]:
@@ -174,17 +139,19 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             await _request_extension(update, context, a, new_date, reason)
             return
-    before = a.progress
-    report, created = await _record(context, a, chat_id=message.chat.id, message_id=message.message_id,
-                                    user=message.from_user, text=text, files=_files(message), status=status,
-                                    source="reply")
-    if not created:
-        return  # the same Telegram message delivered twice
-    task = svc.store.notices.task(a.task_id)
-    log.info("report %s stored for assignment %s (%s)", report.id, a.id, report.status.value)
-    ack_text, buttons = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
-    await reply(update, ack_text + hint, reply_markup=keyboard(buttons))
-    await _after_status(context, a, report, before)
+    report = _new_report(a, chat_id=message.chat.id, message_id=message.message_id, user=message.from_user,
+                         now=svc.now(), text=text, files=_files(message), status=status, source="reply")
+    done = await svc.store.run(progress.record, svc.store, report, source=_message_source(message), now=svc.now(),
+                               settings=_settings(context), directory=svc.directory,
+                               reply_to=message.message_id, hint=hint)
+    if not done.created:
+        return  # the same Telegram message handled before: stored and answered then
+    log.info("report %s stored for assignment %s (%s)", done.report.id, a.id, done.report.status.value)
+    await _send(context, done.messages)
+
+
+def _message_source(message: Message) -> progress.Source:
+    return progress.Source(chat_id=message.chat.id, message_id=message.message_id)
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -194,39 +161,22 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     report = svc.store.notices.report_by_message(message.chat.id, message.message_id)
     if report is None:
         return
-    a = svc.store.notices.assignment(report.assignment_id)
     text = message.text or message.caption or ""
     new_status = detect_progress(text) or Progress.NONE
     if new_status == Progress.EXTENSION:
         new_status = Progress.NONE
-    now = svc.now()
-    report.history.append({"at": report.at.isoformat(), "text": report.text, "status": report.status.value,
-                           "edited_at": now.isoformat()})
-    report.text = text
-    report.files = _files(message) or report.files
-    report.status = new_status
-    before = a.progress
-    await _update_report(context, a, report, now)
-    task = svc.store.notices.task(a.task_id)
+    source = progress.Source(chat_id=message.chat.id, update_id=update.update_id)
+    done = await svc.store.run(progress.revise, svc.store, report, source=source, now=svc.now(),
+                               settings=_settings(context), directory=svc.directory, text=text,
+                               files=_files(message), status=new_status)
+    if not done.created:
+        return
+    task = svc.store.notices.task(done.assignment.task_id)
     log.info("report %s updated from an edit", report.id)
-    await context.bot.send_message(message.chat.id, texts.t("progress.ack_edit", code=task.code,
-                                                            status=progress_label(a.progress)),
-                                   reply_to_message_id=message.message_id)
-    await _after_status(context, a, report, before)
-
-
-async def _update_report(context: ContextTypes.DEFAULT_TYPE, a: Assignment, report: Report, now) -> None:
-    """Store a changed report and what the agency's reports now say."""
-    svc = services(context)
-    auto = bool(getattr(svc.config.sections.get("tracking"), "auto_confirm", False))
-
-    def write() -> None:
-        svc.store.notices.update_report(report)
-        workflow.recompute_progress(a, svc.store.notices.reports(assignment_id=a.id), now=now, auto_confirm=auto)
-        a.last_report_at = now
-        svc.store.notices.update_assignment(a)
-
-    await svc.store.run(write)
+    await _send(context, [progress.Outgoing(message.chat.id, texts.t("progress.ack_edit", code=task.code,
+                                                                     status=progress_label(done.assignment.progress)),
+                                            reply_to=message.message_id, key=f"{source.key()}:ack", purpose="ack"),
+                          *done.messages])
 
 
 def _status_data(data: str) -> tuple[str, Progress] | None:
@@ -264,17 +214,19 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                                        reply_to_message_id=query.message.message_id,
                                        reply_markup=ForceReply(selective=False))
         return
-    if a.progress == status:  # a double tap, or the same news twice: nothing new to record
-        await query.answer(texts.t("progress.ack_button", status=progress_label(status)))
-        return
-    before = a.progress
-    report, _ = await _record(context, a, chat_id=query.message.chat.id, message_id=None, user=query.from_user,
-                              text="", files=[], status=status, source="button")
-    log.info("status %s set by button for assignment %s", status.value, a.id)
-    await query.answer(texts.t("progress.ack_button", status=progress_label(status)))
-    ack_text, _ = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
-    await context.bot.send_message(query.message.chat.id, ack_text, reply_to_message_id=query.message.message_id)
-    await _after_status(context, a, report, before)
+    report = _new_report(a, chat_id=query.message.chat.id, message_id=None, user=query.from_user, now=svc.now(),
+                         status=status, source="button")
+    done = await svc.store.run(progress.record, svc.store, report, source=_query_source(query), now=svc.now(),
+                               settings=_settings(context), directory=svc.directory,
+                               reply_to=query.message.message_id)
+    await query.answer(done.answer)
+    if done.created:  # else a double tap, the same news twice, or the same press handled before
+        log.info("status %s set by button for assignment %s", status.value, a.id)
+        await _send(context, done.messages)
+
+
+def _query_source(query) -> progress.Source:
+    return progress.Source(chat_id=query.message.chat.id, query_id=query.id)
 
 
 async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -291,17 +243,14 @@ async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     status = parsed[1]
     task = svc.store.notices.task(a.task_id)
     await query.answer()
-    if status == report.status:
+    done = await svc.store.run(progress.revise, svc.store, report, source=_query_source(query), now=svc.now(),
+                               settings=_settings(context), directory=svc.directory, status=status,
+                               by=query.from_user.id)
+    if not done.created:
         return
-    now = svc.now()
-    report.history.append({"at": report.at.isoformat(), "status": report.status.value, "corrected_at": now.isoformat(),
-                           "by": query.from_user.id})
-    report.status = status
-    before = a.progress
-    await _update_report(context, a, report, now)
     label = progress_label(status) if status != Progress.NONE else texts.t("progress.status_unchanged")
     await query.edit_message_text(texts.t("progress.corrected", code=task.code, status=label))
-    await _after_status(context, a, report, before)
+    await _send(context, done.messages)
 
 
 async def _request_extension(update: Update, context: ContextTypes.DEFAULT_TYPE, a: Assignment,
@@ -310,38 +259,20 @@ async def _request_extension(update: Update, context: ContextTypes.DEFAULT_TYPE,
     svc = services(context)
     message = update.effective_message
     task = svc.store.notices.task(a.task_id)
-    author = display_name(message.from_user)
-
-    now = svc.now()
-    record = Report(id=new_report_id(), assignment_id=a.id, notice_id=a.notice_id, agency_id=a.agency_id,
-                    chat_id=message.chat.id, message_id=message.message_id, author_id=message.from_user.id,
-                    author_name=author, at=now, text=message.text or "", status=Progress.EXTENSION,
-                    source="extension")
-
-    def write() -> int | None:
-        if svc.store.notices.report_by_message(record.chat_id, record.message_id) is not None:
-            return None  # the same message delivered twice
-        workflow.request_extension(a, new_deadline=new_date, reason=reason, by=message.from_user.id, now=now)
-        svc.store.notices.add_report(record)  # the request is part of the history too
-        a.last_report_at = now
-        svc.store.notices.update_assignment(a)
-        return len(a.extensions) - 1
-
+    report = _new_report(a, chat_id=message.chat.id, message_id=message.message_id, user=message.from_user,
+                         now=svc.now(), text=message.text or "", status=Progress.EXTENSION, source="extension")
     try:
-        index = await svc.store.run(write)
+        done = await svc.store.run(progress.request_extension, svc.store, report, source=_message_source(message),
+                                   new_date=new_date, reason=reason, now=svc.now(), settings=_settings(context),
+                                   directory=svc.directory, author=display_name(message.from_user),
+                                   reply_to=message.message_id)
     except workflow.ExtensionRefused as exc:
         await reply(update, texts.t(exc.key, code=task.code))
         return
-    if index is None:
-        return
+    if not done.created:
+        return  # the same message handled before
     log.info("extension requested for assignment %s", a.id)
-    await reply(update, texts.t("progress.extension_sent", code=task.code, date=cards.fmt_date(new_date)))
-    office = svc.config.office.chat_id
-    if office is not None:
-        notice = svc.store.notices.notice(a.notice_id)
-        text, buttons = cards.office_extension(a, index, task, notice,
-                                               cards.agency_name(svc.directory, a.agency_id), author)
-        await context.bot.send_message(office, text, reply_markup=keyboard(buttons))
+    await _send(context, done.messages)
 
 
 async def _office_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -368,24 +299,19 @@ async def on_confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer(texts.t("progress.already_decided"), show_alert=True)
         await query.edit_message_reply_markup(None)
         return
-    by = display_name(query.from_user)
     approve = parts[2] == "ok"
-
-    def write() -> None:
-        if approve:
-            workflow.confirm(a, now=svc.now(), by=query.from_user.id)
-        else:
-            workflow.return_to_agency(a)
-        svc.store.notices.update_assignment(a)
-
-    await svc.store.run(write)
-    task = svc.store.notices.task(a.task_id)
-    agency = cards.agency_name(svc.directory, a.agency_id)
+    done = await svc.store.run(progress.decide_done, svc.store, a.id, approve=approve, source=_query_source(query),
+                               now=svc.now(), by=query.from_user.id, by_name=display_name(query.from_user),
+                               directory=svc.directory)
+    if done is None:  # decided meanwhile
+        await query.answer(texts.t("progress.already_decided"), show_alert=True)
+        await query.edit_message_reply_markup(None)
+        return
     log.info("assignment %s %s by user %s", a.id, "confirmed" if approve else "returned", query.from_user.id)
     await query.answer()
-    key = "confirmed" if approve else "returned"
-    await query.edit_message_text(texts.t(f"progress.{key}_office", code=task.code, agency=agency, by=by))
-    await _tell_agency(context, a, texts.t(f"progress.{key}_agency", code=task.code))
+    card, *rest = done.messages
+    await query.edit_message_text(card.text)
+    await _send(context, rest)
 
 
 async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -406,37 +332,19 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         return
     approve = parts[3] == "ok"
     try:
-        def write():
-            ext = workflow.decide_extension(a, index, approve=approve, by=query.from_user.id, now=svc.now())
-            svc.store.notices.update_assignment(a)
-            moved = []
-            if approve and a.role == Role.LEAD:  # the task's deadline moved: coordinating parts follow
-                same_task = [x for x in svc.store.notices.assignments(notice_id=a.notice_id) if x.task_id == a.task_id]
-                moved = workflow.follow_lead_extension(same_task, ext, now=svc.now(),
-                                                       reason=texts.plain("progress.extension_follows_lead"))
-                for x in moved:
-                    svc.store.notices.update_assignment(x)
-            return ext, moved
-
-        ext, moved = await svc.store.run(write)
+        done = await svc.store.run(progress.decide_extension, svc.store, a.id, index, approve=approve,
+                                   source=_query_source(query), now=svc.now(), by=query.from_user.id,
+                                   by_name=display_name(query.from_user), directory=svc.directory)
     except workflow.EditError as exc:  # decided already, replaced by a newer request, or the work is done
         key = exc.key if isinstance(exc, workflow.ExtensionRefused) else "progress.already_decided"
         await query.answer(texts.t(key, code=svc.store.notices.task(a.task_id).code), show_alert=True)
         await query.edit_message_reply_markup(None)
         return
-    task = svc.store.notices.task(a.task_id)
-    agency = cards.agency_name(svc.directory, a.agency_id)
-    log.info("extension %s of assignment %s %s", index, a.id, ext.decision)
+    log.info("extension %s of assignment %s %s", index, a.id, "approved" if approve else "refused")
     await query.answer()
-    await query.edit_message_text(texts.t(
-        "progress.extension_decided_office", icon="✅" if approve else "❌", code=task.code, agency=agency,
-        decision=texts.t("progress.decision_approved" if approve else "progress.decision_refused"),
-        by=display_name(query.from_user)))
-    key = "extension_approved_agency" if approve else "extension_refused_agency"
-    await _tell_agency(context, a, texts.t(f"progress.{key}", code=task.code, date=cards.fmt_date(a.deadline)))
-    for x in moved:
-        await _tell_agency(context, x, texts.t("progress.extension_moved_coordinating", code=task.code,
-                                               date=cards.fmt_date(x.deadline)))
+    card, *rest = done.messages
+    await query.edit_message_text(card.text)
+    await _send(context, rest)
 
 
 async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -468,15 +376,13 @@ async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     status = detect_progress(text) or Progress.NONE
     if status == Progress.EXTENSION:
         status = Progress.NONE
-    before = a.progress
-    report, created = await _record(context, a, chat_id=message.chat.id, message_id=message.message_id,
-                                    user=message.from_user, text=text, files=_files(message), status=status,
-                                    source="command")
-    if not created:
+    report = _new_report(a, chat_id=message.chat.id, message_id=message.message_id, user=message.from_user,
+                         now=svc.now(), text=text, files=_files(message), status=status, source="command")
+    done = await svc.store.run(progress.record, svc.store, report, source=_message_source(message), now=svc.now(),
+                               settings=_settings(context), directory=svc.directory, reply_to=message.message_id)
+    if not done.created:
         return
-    ack_text, buttons = cards.ack(report, task, cards.agency_name(svc.directory, a.agency_id))
-    await reply(update, ack_text, reply_markup=keyboard(buttons))
-    await _after_status(context, a, report, before)
+    await _send(context, done.messages)
 
 
 def register(application: Application) -> None:

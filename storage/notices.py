@@ -105,6 +105,7 @@ class NoticesRepo:
         self._rep_nid: dict[str, str] = {}
         self._rep_by_key: dict[tuple[int, int, str], str] = {}
         self._rep_by_msg: dict[tuple[int, int], str] = {}
+        self._rep_by_src: dict[str, str] = {}
         self._rep_by_asg: dict[Hashable, dict[str, None]] = defaultdict(dict)
         self._rep_by_agency: dict[Hashable, dict[str, None]] = defaultdict(dict)
         for path in sorted(files):
@@ -164,6 +165,8 @@ class NoticesRepo:
         if raw.get("message_id") is not None:
             self._rep_by_key[(raw["chat_id"], raw["message_id"], raw.get("source", ""))] = raw["id"]
             self._rep_by_msg[(raw["chat_id"], raw["message_id"])] = raw["id"]
+        if raw.get("source_key"):
+            self._rep_by_src.setdefault(raw["source_key"], raw["id"])
 
     def _unindex_report(self, raw: dict[str, Any]) -> None:
         self._rep_nid.pop(raw["id"], None)
@@ -175,6 +178,8 @@ class NoticesRepo:
                 del self._rep_by_key[key]
             if self._rep_by_msg.get(key[:2]) == raw["id"]:  # type: ignore[arg-type]
                 del self._rep_by_msg[key[:2]]  # type: ignore[arg-type]
+        if raw.get("source_key") and self._rep_by_src.get(raw["source_key"]) == raw["id"]:
+            del self._rep_by_src[raw["source_key"]]
 
     def _file(self, notice_id: str) -> _NoticeFile:
         nf = self._files.get(notice_id)
@@ -384,6 +389,50 @@ class NoticesRepo:
             nf.reports.insert(raw)
             self._index_report(raw)
             return from_dict(Report, raw), True
+
+    def report_by_source(self, source_key: str) -> Report | None:
+        """The report made by the update ``source_key`` names (see ``Report.source_key``)."""
+        with self._g:
+            rid = self._rep_by_src.get(source_key)
+            return None if rid is None else self.report(rid)
+
+    def record_report(self, report: Report, assignment: Assignment) -> tuple[Report, bool]:
+        """Store a new report and the assignment it changes in ONE durable write.
+
+        Idempotent like :meth:`add_report`, and on ``report.source_key``: when the report exists
+        already nothing is written and (existing report, False) is returned.
+        """
+        with self._g:
+            if report.source_key and report.source_key in self._rep_by_src:
+                return self.report(self._rep_by_src[report.source_key]), False  # type: ignore[return-value]
+            if report.assignment_id != assignment.id:
+                raise ValueError(f"report {report.id!r} is not about assignment {assignment.id!r}")
+            nf = self._file(report.notice_id)
+            with nf.storage.batch():
+                stored, created = self.add_report(report)
+                if created:
+                    self.update_assignment(assignment)
+            return stored, created
+
+    def save_report(self, report: Report, assignment: Assignment) -> None:
+        """A changed report (edit, correction) and its assignment, in one durable write."""
+        with self._g:
+            nf = self._file(report.notice_id)
+            with nf.storage.batch():
+                self.update_report(report)
+                self.update_assignment(assignment)
+
+    def update_assignments(self, assignments: list[Assignment]) -> None:
+        """Several assignments of one notice changed by one decision: one durable write."""
+        with self._g:
+            nids = {a.notice_id for a in assignments}
+            if len(nids) > 1:
+                raise ValueError("update_assignments: one notice at a time")
+            if not assignments:
+                return
+            with self._file(nids.pop()).storage.batch():
+                for a in assignments:
+                    self.update_assignment(a)
 
     def report(self, report_id: str) -> Report | None:
         with self._g:

@@ -59,6 +59,43 @@ def make_report(rid: str, aid: str, nid: str = "n1", agency: str = "snv", chat_i
                   status=Progress.IN_PROGRESS, source=source)
 
 
+class NoDirectory:
+    """A directory that knows no agency (messages name agencies by id)."""
+
+    agencies: list = []
+
+    def get(self, agency_id: str) -> None:
+        return None
+
+
+def progress_main(folder: str, prefix: str) -> None:
+    """Progress reports through ``bot.progress.record``: each one a report AND its assignment's status."""
+    from bot import progress
+    from storage import DataStore
+
+    store = DataStore.open(folder, backups_kept=2)
+    if store.notices.notice("n1") is None:
+        store.notices.create_notice(make_notice("n1"), [make_task("t1"), make_task("t2", ref="2")])
+        store.notices.add_assignments([make_assignment("a1", "t1", chat_id=-100, message_id=1),
+                                       make_assignment("a2", "t2", chat_id=-100, message_id=2)])
+    statuses = [Progress.IN_PROGRESS, Progress.DONE, Progress.BLOCKED]
+    settings = progress.Settings(office_chat_id=-1)
+    n = len(store.notices.reports())
+    out = sys.stdout
+    i = 0
+    while True:
+        i += 1
+        n += 1
+        aid = "a1" if n % 2 else "a2"
+        at = T0 + dt.timedelta(seconds=n)
+        r = make_report(f"{prefix}-{i}", aid, message_id=1000 + n, at=at)
+        r.status = statuses[n % 3]
+        progress.record(store, r, source=progress.Source(-100, message_id=1000 + n), now=at, settings=settings,
+                        directory=NoDirectory())
+        out.write(f"{prefix}-{i}\n")
+        out.flush()
+
+
 def main(folder: str, prefix: str) -> None:
     from storage import DataStore
 
@@ -79,4 +116,7 @@ def main(folder: str, prefix: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) > 3 and sys.argv[3] == "progress":
+        progress_main(sys.argv[1], sys.argv[2])
+    else:
+        main(sys.argv[1], sys.argv[2])
