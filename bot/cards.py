@@ -128,7 +128,8 @@ def preview(notice: Notice, tasks: Sequence[Task], cal: WorkingCalendar) -> tupl
     if notice.state != "published":
         live = [x.code for x in tasks if not x.dropped] or [x.code for x in tasks] or ["NV1"]
         blocks.append(t("notice.preview_help", code=example or live[0]))
-        buttons = [[(t("notice.button_publish"), f"pub:{notice.id}"), (t("notice.button_refresh"), f"pv:{notice.id}")]]
+        buttons = [[(t("notice.button_publish"), f"pub:{notice.id}"), (t("notice.button_refresh"), f"pv:{notice.id}")],
+                   [(t("sheet.button_excel"), f"xl:{notice.id}")]]
     return "\n\n".join(blocks), buttons
 
 

@@ -77,3 +77,10 @@ def new_report_id() -> str:
     from storage import new_id
 
     return new_id("r")
+
+
+def new_task_id(notice_id: str) -> str:
+    """An id for a task the clerk added (the reader's tasks are ``<notice>-<ref>``)."""
+    from storage import new_id
+
+    return new_id(f"{notice_id}-t")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 
@@ -10,9 +11,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot import cards, texts, workflow
+from bot import cards, sheet, texts, workflow
 from bot.messages import split_message
-from bot.importing import new_assignment_id, read_any, store_draft
+from bot.importing import new_assignment_id, new_task_id, read_any, store_draft
 from bot.models import Assignment
 from handlers.common import command, calendar_of, is_admin, keyboard, refuse, reply, services
 
@@ -30,6 +31,13 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services(context)
     if message.document is not None:
         file_id, name, size = message.document.file_id, message.document.file_name or "notice", message.document.file_size
+        kind = sheet_kind(name, message.document.mime_type)
+        if kind == "xlsx":
+            await on_sheet(update, context, file_id, name, size)
+            return
+        if kind == "other":
+            await reply(update, texts.t("sheet.upload_not_xlsx"))
+            return
     else:
         photo = message.photo[-1]
         file_id, name, size = photo.file_id, "photo.jpg", photo.file_size
@@ -81,6 +89,188 @@ async def send_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, notic
     for i, part in enumerate(parts):
         await context.bot.send_message(update.effective_chat.id, part,
                                        reply_markup=keyboard(buttons) if i == len(parts) - 1 else None)
+
+
+# ------------------------------------------------------------------ the notice as an Excel sheet
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_OTHER_SHEETS = (".xls", ".xlsm", ".xlsb", ".ods", ".csv", ".numbers")
+_FILE_LEVEL = {"sheet.too_big", "sheet.not_xlsx", "sheet.no_table"}
+
+
+def sheet_kind(name: str, mime: str | None) -> str | None:
+    """"xlsx" for a workbook to read as a task table, "other" for a spreadsheet the bot does not
+    read (.xls, .ods, .csv...), None for anything else (a notice)."""
+    lower = (name or "").lower()
+    if lower.endswith(".xlsx") or (mime == XLSX_MIME and "." not in lower):
+        return "xlsx"
+    if lower.endswith(_OTHER_SHEETS) or mime in ("application/vnd.ms-excel", "text/csv",
+                                                  "application/vnd.oasis.opendocument.spreadsheet"):
+        return "other"
+    return None
+
+
+def sheet_refusal(exc: sheet.SheetError) -> str:
+    """One line for one problem; a title and one line each for several (at most ten shown)."""
+    lines = [texts.t(key, **values) for key, values in exc.errors]
+    if len(lines) == 1 or exc.errors[0][0] in _FILE_LEVEL:
+        first = lines[0]
+        return first if exc.errors[0][0] in _FILE_LEVEL else texts.t("sheet.refused", error=texts.Raw(first))
+    shown = lines[:10]
+    if len(lines) > len(shown):
+        shown.append(texts.t("sheet.more_errors", count=len(lines) - len(shown)))
+    return "\n".join([texts.t("sheet.refused_many", count=len(lines)), *shown])
+
+
+async def send_sheet(context: ContextTypes.DEFAULT_TYPE, chat_id: int, notice_id: str | None) -> None:
+    """The notice's tasks as .xlsx (an empty template when ``notice_id`` is None)."""
+    from telegram import InputFile
+
+    svc = services(context)
+    notice = svc.store.notices.notice(notice_id) if notice_id else None
+    tasks = svc.store.notices.tasks(notice.id) if notice else []
+    data = await asyncio.to_thread(sheet.write_sheet, notice, tasks)
+    caption = (texts.t("sheet.caption", number=notice.number or notice.id) if notice
+               else texts.t("sheet.caption_template"))
+    await context.bot.send_document(chat_id, InputFile(data, filename=sheet.file_name(notice)), caption=caption)
+    log.info("sheet of notice %s sent to chat %s", notice.id if notice else "(template)", chat_id)
+
+
+def _current_draft(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The notice this admin is editing: the last one they touched, else the newest draft."""
+    svc = services(context)
+    notice_id = context.user_data.get("draft")
+    if notice_id is not None and svc.store.notices.notice(notice_id) is not None:
+        return notice_id
+    drafts = [n for n in svc.store.notices.all_notices() if n.state == "draft"]
+    return max(drafts, key=lambda n: n.created_at or 0).id if drafts else None
+
+
+_TEMPLATE_WORDS = {"moi", "new", "mau", "trang", "template"}
+
+
+async def cmd_table(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/table: the draft as .xlsx; /table <số thông báo | NV12>: that notice; /table mới: a template."""
+    if not is_admin(context, update):
+        await refuse(update)
+        return
+    if update.effective_chat.type != "private":
+        await reply(update, texts.t("notice.private_only"))
+        return
+    svc = services(context)
+    arg = " ".join(context.args or []).strip()
+    if not arg:
+        notice_id = _current_draft(context)
+    elif sheet.fold(arg) in _TEMPLATE_WORDS:
+        notice_id = None
+    else:
+        notice = svc.store.notices.find_notice_by_number(arg)
+        if notice is None and workflow.is_task_code(arg):
+            task = svc.store.notices.task_by_code(workflow.normalise_code(arg))
+            notice = svc.store.notices.notice(task.notice_id) if task else None
+        if notice is None:
+            await reply(update, texts.t("sheet.table_unknown", value=arg[:80]))
+            return
+        notice_id = notice.id
+    if notice_id is not None:
+        context.user_data["draft"] = notice_id
+    await send_sheet(context, update.effective_chat.id, notice_id)
+
+
+async def on_excel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"📝 Sửa bằng Excel" under a preview (xl:<notice>): the sheet, to the chat where it was pressed."""
+    query = update.callback_query
+    chat = query.message.chat if query.message else None
+    office = services(context).config.office.chat_id
+    if chat is None or (chat.type != "private" and chat.id != office):
+        await query.answer(texts.t("notice.private_only"), show_alert=True)
+        return
+    notice = await _button_notice(update, context)
+    if notice is None:
+        return
+    await query.answer()
+    if chat.type == "private":
+        context.user_data["draft"] = notice.id
+    await send_sheet(context, chat.id, notice.id)
+
+
+async def on_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str, name: str,
+                   size: int | None) -> None:
+    """A task table sent back by an admin in private: it becomes the draft (or a new notice)."""
+    svc = services(context)
+    if size and size > sheet.MAX_BYTES:
+        await reply(update, texts.t("sheet.too_big", size=str(sheet.MAX_BYTES // (1024 * 1024))))
+        return
+    await reply(update, texts.t("sheet.reading", name=name))
+    tg_file = await context.bot.get_file(file_id)
+    data = bytes(await tg_file.download_as_bytearray())
+    try:
+        parsed = await asyncio.to_thread(sheet.read_sheet, data)
+    except sheet.SheetError as exc:
+        log.info("sheet refused: %s", exc)
+        await reply(update, sheet_refusal(exc))
+        return
+    head = parsed.head
+    notice = svc.store.notices.notice(head.notice_id) if head.notice_id else None
+    if head.notice_id and notice is None:
+        await reply(update, texts.t("sheet.unknown_notice"))
+        return
+    try:
+        if notice is None:
+            await _sheet_new_notice(update, context, parsed, data, name)
+        elif notice.state == "published":
+            await reply(update, texts.t("notice.already_published", number=notice.number or ""))
+        else:
+            await _sheet_draft(update, context, parsed, notice)
+    except sheet.SheetError as exc:
+        log.info("sheet refused: %s", exc)
+        await reply(update, sheet_refusal(exc))
+
+
+async def _sheet_new_notice(update, context, parsed: sheet.Sheet, data: bytes, name: str) -> None:
+    svc = services(context)
+    head = parsed.head
+    if head.number and svc.store.notices.find_notice_by_number(head.number) is not None:
+        await reply(update, texts.t("sheet.number_exists", number=head.number))
+        return
+    notice_id = workflow.notice_id_for(data)
+    if svc.store.notices.notice(notice_id) is not None:  # the very same file again
+        await reply(update, texts.t("sheet.unchanged", number=head.number or notice_id))
+        await send_preview(update, context, notice_id)
+        return
+    notice = sheet.new_notice(parsed, notice_id=notice_id, source=data, source_name=name, now=svc.now(),
+                              by=update.effective_user.id)
+    result = sheet.diff(parsed, None, [], svc.directory, new_task_id=lambda: new_task_id(notice_id))
+    tasks = [dataclasses.replace(t, notice_id=notice_id) for t in result.tasks]
+    await svc.store.run(svc.store.notices.create_notice, notice, tasks)
+    log.info("notice %s created from a sheet (%d tasks) by user %s", notice_id, len(tasks), update.effective_user.id)
+    await reply(update, texts.t("sheet.received_new", number=notice.number or notice_id, count=len(tasks)))
+    context.user_data["draft"] = notice_id
+    await send_preview(update, context, notice_id)
+
+
+async def _sheet_draft(update, context, parsed: sheet.Sheet, notice) -> None:
+    svc = services(context)
+    tasks = svc.store.notices.tasks(notice.id)
+    result = sheet.diff(parsed, notice, tasks, svc.directory, new_task_id=lambda: new_task_id(notice.id))
+    context.user_data["draft"] = notice.id
+    if result.empty:
+        await reply(update, texts.t("sheet.unchanged", number=notice.number or notice.id))
+        await send_preview(update, context, notice.id)
+        return
+    if "number" in result.head:
+        other = svc.store.notices.find_notice_by_number(str(result.head["number"]))
+        if other is not None and other.id != notice.id:
+            await reply(update, texts.t("sheet.number_exists", number=str(result.head["number"])))
+            return
+    for field, value in result.head.items():
+        setattr(notice, field, value)
+    await svc.store.run(svc.store.notices.save_tasks, notice, result.tasks)
+    log.info("draft %s rewritten from a sheet (+%d ~%d -%d) by user %s", notice.id, result.count("added"),
+             result.count("changed"), result.count("removed"), update.effective_user.id)
+    await reply(update, texts.t("sheet.received", number=notice.number or notice.id, added=result.count("added"),
+                                changed=result.count("changed"), removed=result.count("removed")))
+    await send_preview(update, context, notice.id)
 
 
 def _draft_task(context: ContextTypes.DEFAULT_TYPE, code: str):
@@ -356,6 +546,8 @@ def register(application: Application) -> None:
     for name in EDITS:
         application.add_handler(command(name, cmd_edit))
     application.add_handler(command("preview", cmd_preview))
+    application.add_handler(command("table", cmd_table))
+    application.add_handler(CallbackQueryHandler(on_excel_button, pattern=r"^xl:"))
     application.add_handler(CallbackQueryHandler(on_publish_button, pattern=r"^pub:"))
     application.add_handler(CallbackQueryHandler(on_preview_button, pattern=r"^pv:"))
     application.bot_data.setdefault("on_binding_change", []).append(on_binding_change)

@@ -90,6 +90,12 @@ class KeyedTable:
             del self.ids[key]
             self.ids[new_key] = doc_id
 
+    def replace_all(self, raws: list[dict[str, Any]]) -> None:
+        """The table holds exactly ``raws``, in this order (one write inside a batch)."""
+        self.table.truncate()
+        self.ids = {}
+        self.insert_many(raws)
+
     def remove(self, key: Hashable) -> None:
         doc_id = self.ids[key]
         self.table.remove(doc_ids=[doc_id])

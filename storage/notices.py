@@ -307,6 +307,72 @@ class NoticesRepo:
             self._unindex_task(old)  # type: ignore[arg-type]
             self._index_task(raw)
 
+    def save_tasks(self, notice: Notice, tasks: list[Task], *, new_assignments: Iterable[Assignment] = (),
+                   changed_assignments: Iterable[Assignment] = ()) -> list[Task]:
+        """A notice rewritten from the clerk's sheet, in one atomic write: the notice record, its tasks
+        exactly as ``tasks`` in this order (a task without a code gets the next one; no stored task may be
+        left out: a removed task stays, dropped), and assignments added or changed. Returns the tasks."""
+        with self._g:
+            nf = self._file(notice.id)
+            old_tasks = {raw["id"]: raw for raw in nf.tasks.values()}
+            ids = [t.id for t in tasks]
+            if len(set(ids)) != len(ids):
+                raise Duplicate("a task appears twice")
+            missing = set(old_tasks) - set(ids)
+            if missing:
+                raise ValueError(f"tasks {sorted(missing)!r} would be lost")
+            codes: set[str] = set()
+            stored = []
+            for t in tasks:
+                if t.notice_id != notice.id:
+                    raise ValueError(f"task {t.id!r} belongs to notice {t.notice_id!r}, not {notice.id!r}")
+                if t.id not in old_tasks and t.id in self._task_nid:
+                    raise Duplicate(f"task id {t.id!r} already exists")
+                if t.code:
+                    c = normalize_code(t.code)
+                    owner = self._code.get(c)
+                    if c in codes or (owner is not None and owner != t.id):
+                        raise Duplicate(f"task code {t.code!r} is already used")
+                    codes.add(c)
+            for t in tasks:
+                stored.append(t if t.code else dataclasses.replace(t, code=self._counters.next_code()))
+            raw_tasks = [to_dict(t) for t in stored]
+            new_raws = [to_dict(a) for a in new_assignments]
+            changed_raws = [to_dict(a) for a in changed_assignments]
+            for raw in new_raws:
+                if raw["id"] in self._asg_nid or raw["notice_id"] != notice.id:
+                    raise Duplicate(f"assignment id {raw['id']!r} already exists or is of another notice")
+            for raw in changed_raws:
+                if raw["id"] not in nf.assignments:
+                    raise NotFound(f"unknown assignment {raw['id']!r} in notice {notice.id!r}")
+            old_notice = nf.notice_raw()
+            raw_notice = to_dict(notice)
+            kept = (dict(nf.notice.ids), dict(nf.tasks.ids), dict(nf.assignments.ids))
+            old_asg = {raw["id"]: nf.assignments.get(raw["id"]) for raw in changed_raws}
+            try:
+                with nf.storage.batch():
+                    nf.notice.replace(notice.id, raw_notice)
+                    nf.tasks.replace_all(raw_tasks)
+                    if new_raws:
+                        nf.assignments.insert_many(new_raws)
+                    for raw in changed_raws:
+                        nf.assignments.replace(raw["id"], raw)
+            except BaseException:  # nothing written: the in-memory keys go back with the file
+                nf.notice.ids, nf.tasks.ids, nf.assignments.ids = kept
+                raise
+            self._unindex_notice(old_notice)  # type: ignore[arg-type]
+            self._index_notice(raw_notice)
+            for raw in old_tasks.values():
+                self._unindex_task(raw)
+            for raw in raw_tasks:
+                self._index_task(raw)
+            for raw in new_raws:
+                self._index_assignment(raw)
+            for raw in changed_raws:
+                self._unindex_assignment(old_asg[raw["id"]])  # type: ignore[arg-type]
+                self._index_assignment(raw)
+            return [from_dict(Task, r) for r in raw_tasks]
+
     # ---------------------------------------------------------------- assignments
     def add_assignments(self, assignments: list[Assignment]) -> None:
         """Insert assignments; one atomic write per notice concerned."""
