@@ -81,10 +81,14 @@ def test_working_days_are_not_guessed():
     assert d.date is None and d.problem == "working_days"
 
 
-def test_latest_of_several_deadlines():
+def test_first_due_of_several_deadlines():
+    """One deadline per task: where it names two dates, the first due (the clerks' convention of the
+    real notices in tests/data/notices/real); the reader warns about the other."""
     found = find_deadlines("báo cáo sơ bộ trước ngày 15/4/2024, hoàn thành trước ngày 30/6/2024", issued_on=ISSUED)
     assert [d.date.isoformat() for d in found] == ["2024-04-15", "2024-06-30"]
-    assert pick_deadline(found).date == dt.date(2024, 6, 30)
+    assert pick_deadline(found).date == dt.date(2024, 4, 15)
+    found = find_deadlines("hoàn thành trước ngày 30/6/2024; báo cáo trước ngày 15/4/2024", issued_on=ISSUED)
+    assert pick_deadline(found).date == dt.date(2024, 4, 15)
 
 
 @pytest.mark.parametrize("text, canonical, period", [

@@ -79,6 +79,22 @@ _TIME = r"(?:(?P<hh>\d{1,2})\s*(?:gio|h)(?:\s*(?P<mi>\d{1,2})(?:\s*phut)?)?\s*(?
 _DEADLINE = kw(_CUE + r"\s*:?\s*" + _TIME + r"(?:" + "|".join([_HALF, _DAY_W, _DAY_N, _MONTH, _QUARTER, _YEAR]) + ")")
 _RELATIVE = kw(r"trong " + _REL)
 _VISION = kw(r"(?:tam nhin|dinh huong|giai doan|muc tieu|\d{4}\s*-|tu nam \d{4})\s*,?\s*$", bounded=False)
+# look-alike deadlines: a planned start or a scope ("dự kiến khởi công trước ngày 30/4/2026", "các vị trí
+# triển khai thi công trong tháng 4/2026", "là nhiệm vụ hàng đầu trong năm 2026"), unless the clause
+# says something is to be finished ("hoàn thành thi công trước ngày 30/6")
+_PLAN = kw(r"du kien|khoi cong|nhiem vu (?:hang dau|trong tam|quan trong|uu tien|chinh tri)")
+_BUILT_IN = kw(r"(?:trien khai )?thi cong\s*$", bounded=False)  # "các vị trí triển khai thi công trong tháng 4"
+_COMPLETE = kw(r"hoan thanh|xong|ban giao|nghiem thu|dua vao su dung|ban hanh|bao cao|trinh (?:ubnd|uy ban|phe duyet|cap)")
+
+
+def _looks_alike(s: str, at: int) -> bool:
+    start = max(0, at - 80)
+    for c in ",;.:(\n":
+        start = max(start, s.rfind(c, 0, at) + 1)
+    clause = s[start:at]
+    return bool(_PLAN.search(clause) or _BUILT_IN.search(clause)) and not _COMPLETE.search(clause)
+
+
 # what a relative delay counts from: "(kể từ ngày nhận được văn bản)", ", tính từ ngày ký"
 _SINCE = re.compile(r"\s*[,(]?\s*(?P<since>" + kw(r"(?:ke|tinh) tu", bounded=False).pattern +
                     r"(?![a-z0-9*])[^.;:()\n]{1,80}?)(?=\s*(?:[.;:()\n]|,\s*(?:" +
@@ -200,6 +216,8 @@ def find_deadlines(text: str, year: int | None = None, issued_on: dt.date | None
     for m in _DEADLINE.finditer(f.text):
         if _VISION.search(f.text, max(0, m.start() - 40), m.start()) and kw("den|den het").fullmatch(m.group("cue")):
             continue  # "giai đoạn 2026 - 2030, tầm nhìn đến năm 2045": the horizon of a plan, not a deadline
+        if _looks_alike(f.text, m.start()):
+            continue  # "dự kiến khởi công trước ngày 30/4", "là nhiệm vụ hàng đầu trong năm 2026"
         kind, date, phrase, problem, assumed = _date_of(m, year)
         at = ""
         if m.group("hh"):
@@ -244,10 +262,11 @@ def find_deadlines(text: str, year: int | None = None, issued_on: dt.date | None
 
 
 def pick_deadline(found: list[Deadline]) -> Deadline | None:
-    """The task's deadline among several: the latest valid date (the final one), else the first."""
+    """The task's deadline among several: the first due (the earliest valid date; the others are
+    later milestones the warnings name), else the first written."""
     valid = [d for d in found if d.date is not None]
     if valid:
-        return max(valid, key=lambda d: (d.date, d.start))
+        return min(valid, key=lambda d: (d.date, d.start))
     return found[0] if found else None
 
 

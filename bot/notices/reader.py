@@ -109,6 +109,9 @@ _SUBNUM_RE = re.compile(r"^\s*(?P<n>\d{1,2})\.(?P<s>\d{1,2})\.?\s+(?P<rest>\S.*)
 _LETTER_RE = re.compile(r"^\s*(?P<m>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
 _DASH_RE = re.compile(r"^\s*[-–—•+*·]\s*(?P<rest>\S.*)$")
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
+# letters as offices really use them, "f" too (after "e"): a lettered item may skip letters or run
+# out of order ("a, b, c, e", "e, g, f") and keeps its own letter
+_LETTERS_ALL = "abcdđefghijklmnopqrstuvwxyz"
 # an item number as OCR may print it ("l." for "1.", "Z." for "2."), and what each digit is confused with
 _GARBLED_NUM_RE = re.compile(r"^\s*(?P<m>[0-9lIi|!ZzSsOoBGgqT]{1,2})\s*(?P<sep>[.)])\s+(?P<rest>\S.*)$")
 _CONFUSABLE = {"1": "lIi|!7T", "2": "Zz7", "3": "8B", "4": "A", "5": "Ss6", "6": "bG58", "7": "1T",
@@ -123,6 +126,8 @@ _ANNEX_POINTER = kw(r"(?:tai|theo|o|trong) (?:cac )?phu luc|phu luc (?:kem theo|
 _ASSIGNS_STRONG = kw(r"chu tri|phoi hop voi|tham muu|yeu cau|de nghi|chiu trach nhiem|co trach nhiem|khan truong")
 _ASSESSMENT = kw(r"danh gia|ket qua|tinh hinh|han che|ton tai|nhan xet|uu diem|khuyet diem")
 _TASKISH = kw(r"nhiem vu|giai phap|chi dao|de nghi|to chuc thuc hien|yeu cau|phuong huong|ke hoach|trong tam")
+# a time that is a goal or a plan, not a deadline of the items below ("phấn đấu", "các năm tiếp theo")
+_GOAL = kw(r"phan dau|muc tieu|cac nam tiep theo|cac thang tiep theo|theo ke hoach|du kien")
 _TASKISH_GIAO = re.compile(r"(?<![a-z0-9*])gia[o*](?![a-z0-9*])")
 
 _GIAO_RX = (r"(?<![a-z0-9*])gia[o*](?:\s+cho)?(?![a-z0-9*])"
@@ -204,7 +209,7 @@ _STOP_WORDS = kw(
 _BARE_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng c[u*]c|c[u*]c|vi[e*]n|ph[o*]ng|qu[y*]|"
                         r"h[o*]i|d[a*]i|b[a*]o|tr[u*][o*]ng|s[o*]|c[o*]ng ty|chi nh[a*]nh)")
 # a unit's name often ends with its level: "... thông minh tỉnh", "... xây dựng huyện"
-_UNIT_SUFFIX = re.compile(r"(?<![a-z0-9*])(?:t[i*]nh|huy[e*]n|th[i*] x[a*]|th[a*]nh ph[o*]|qu[a*]n)(?![a-z0-9*])"
+_UNIT_SUFFIX = re.compile(r"(?<![a-z0-9*])(?:t[i*]nh|huy[e*]n|th[i*] x[a*]|th[a*]nh ph[o*]|(?<!li[e*]n )qu[a*]n)(?![a-z0-9*])"
                           r"(?! (?:[u*]y|h[o*]i|d[o*]i|d[o*]n|l[o*]))")
 _TIME_LINE = kw(r"(?:thoi gian|thoi han|tien do|han)(?: hoan thanh| thuc hien)?\s*:", bounded=False)
 _COMMA_VA = re.compile(r",\s*|(?<![a-z])va\s+(?![a-z])|(?<![a-z])va\s+")
@@ -267,10 +272,24 @@ class _Node:
     misread: str | None = None  # the marker as written, when OCR garbled it
     para_task: bool | None = None  # for a "para": does it assign a task of its own
     tables: list[int] = field(default_factory=list)  # tables of tasks under this node
+    breaks: set[int] = field(default_factory=set)  # lines that start a new sentence after a heading
 
     @property
     def text(self) -> str:
         return " ".join(" ".join(self.lines).split())
+
+    @property
+    def atext(self) -> str:
+        """The text for reading names and times: a heading and the sentence after it stay apart
+        ("3. Về cải cách tổ chức bộ máy" / "Giao Sở Nội vụ:"), so that neither glues onto a name."""
+        if not self.breaks:
+            return self.text
+        parts: list[list[str]] = [[]]
+        for k, ln in enumerate(self.lines):
+            if k in self.breaks and parts[-1]:
+                parts.append([])
+            parts[-1].append(ln)
+        return "\n".join(" ".join(" ".join(p).split()) for p in parts)
 
 
 def _roman_value(s: str) -> int:
@@ -318,6 +337,15 @@ class _Parser:
         self.prev_line: str | None = None
         self.prev_blank = True
         self.prev_heading = False
+        self.prev_marker = False
+
+    @staticmethod
+    def _marker_with_capital(line: str) -> bool:
+        for rx in (_NUM_RE, _LETTER_RE, _DASH_RE):
+            m = rx.match(line)
+            if m and (m.group("rest") or "")[:1].isupper():
+                return True
+        return False
 
     def _attach(self, node: _Node, parent: _Node) -> None:
         node.parent = parent
@@ -334,7 +362,12 @@ class _Parser:
             boundary = self.prev_line is None or _ends_sentence(self.prev_line) or self.prev_heading
             if self.prev_blank and self.prev_line is not None and line[:1].isupper():
                 boundary = True
+            if not boundary and self.prev_marker and self._marker_with_capital(line):
+                # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã" then "a) Khi ...": the line
+                # that opened an item and the marker line below it are a heading and its first item
+                boundary = True
             heading = self._try_marker(line, boundary)
+            self.prev_marker = heading is not None
             if heading is None:  # a continuation line
                 if self.current is None:
                     self.preamble.append(line)
@@ -348,6 +381,8 @@ class _Parser:
                     if self.letter is not None and self.letter.parent is parent:
                         self.letter = None
                 else:
+                    if self.prev_heading and line[:1].isupper():
+                        self.current.breaks.add(len(self.current.lines))
                     self.current.lines.append(line)
                 heading = False
             self.prev_heading = heading
@@ -461,9 +496,13 @@ class _Parser:
             letters = [c for c in parent.children if c.kind == "letter"]
             letter = m.group("m")
             prev = letters[-1].label if letters else None
+            used = {c.label for c in letters}
+            step = _LETTERS_ALL.find(letter) - _LETTERS_ALL.find(prev) if prev is not None else 0
             nxt_ok = (prev is None and letter == "a") or (
                 prev is not None and (_LETTERS.find(letter) == _LETTERS.find(prev) + 1
-                                      or (prev == "d" and letter == "e")))
+                                      or (prev == "d" and letter == "e")
+                                      or (letter not in used and (1 <= step <= 3 or step == -1)
+                                          and m.group("rest")[:1].isupper())))
             if nxt_ok and (parent is not self.root or self.current is not None or letter == "a"):
                 node = _Node("letter", letter, [m.group("rest")])
                 self._attach(node, parent)
@@ -471,11 +510,18 @@ class _Parser:
                 return False
         m = _DASH_RE.match(line)
         if m:
+            mark = line.lstrip()[:1]
+            if self.dash is not None and self.current is self.dash and mark != self.dash.label \
+                    and mark in "+*•·" and self.dash.label in "-–—":
+                # "+ Đối với dự án ...: ..." under "- Chủ trì ..., trong đó:": details of that dash
+                self.dash.breaks.add(len(self.dash.lines))
+                self.dash.lines.append(line)
+                return False
             parent = self.letter or self.item or self.section
             if parent is None and self.allow_top_dashes:
                 parent = self.root
             if parent is not None:
-                node = _Node("dash", "-", [m.group("rest")])
+                node = _Node("dash", mark if mark in "-–—+*•·" else "-", [m.group("rest")])
                 self._attach(node, parent)
                 self.dash = node
                 return False
@@ -982,7 +1028,7 @@ class _Reader:
         orphan_chu_tri = False
         # 1. "Giao X"
         for m in _GIAO.finditer(s):
-            if _GIAO_NOT_AFTER.search(s, max(0, m.start() - 14), m.start()):
+            if _GIAO_NOT_AFTER.search(s, max(0, m.start() - 14, s.rfind("\n", 0, m.start()) + 1), m.start()):
                 continue
             names, end = self._names(f, m.end(), n, warnings, require_first=True)
             if names:
@@ -1391,7 +1437,7 @@ class _Reader:
         theo dõi, đôn đốc ..."); one that only sets a time ("Các nhiệm vụ trên hoàn thành trước ngày
         30/9/2024.") gives it to the items above; anything else is narrative."""
         if node.para_task is None:
-            text = node.text
+            text = node.atext
             leads = self._assignees(text, [])[0] if text else []
             node.para_task = bool(leads) and not _NOT_TASK.match(fold_str(text))
         return node.para_task
@@ -1515,23 +1561,43 @@ class _Reader:
     def _context(self, node: _Node, inherited: dict | None) -> dict:
         """What a header item passes to its sub-items: lead, coordinators, deadline, recurring."""
         warnings: list[str] = []
-        text = node.text
+        text = node.atext
         leads, coords, _ = self._assignees(text, warnings) if text else ([], [], False)
         found = dl.find_deadlines(text, issued_on=self.issued) if text else []
         rec = dl.find_recurring(text) if text else []
         ctx = dict(inherited or {})
         if leads:
             ctx["lead"], ctx["coordinate"], ctx["warnings"] = leads, coords, warnings
+        # a time in a section's opening or in the goals ("phấn đấu đến hết ngày 30/6 ...", "trong năm
+        # 2026 và các năm tiếp theo") is no deadline of the items below: only a heading that
+        # introduces them with its time ("Giao Sở X, hoàn thành trước ngày 30/9/2024:") gives it
+        found = [d for d in found if self._gives_time(node, text, d.start)]
+        rec = [r for r in rec if self._gives_time(node, text, r.start)]
+        ctx.pop("deadlines", None) if found else None
         if found:
             ctx["deadlines"] = found
         if rec:
             ctx["recurring"] = rec
-        ctx["heading"] = text
+        ctx["heading"] = node.text
         return ctx
+
+    @staticmethod
+    def _gives_time(node: _Node, text: str, at: int) -> bool:
+        """Whether a time at ``at`` in a heading's ``text`` is the time of the items below it: the
+        heading of a numbered or lettered item (not a Roman section's opening), in the sentence that
+        introduces the list (ending with ":"), not a goal or a plan."""
+        if node.kind in ("roman", "top"):
+            return False
+        body = text.rstrip()
+        if not body.endswith(":"):
+            return False
+        start = max(body.rfind(". ", 0, at), body.rfind("\n", 0, at), body.rfind("; ", 0, at)) + 1
+        return not _GOAL.search(fold_str(body[start:]))
 
     def _item(self, node: _Node, text: str, inherited: dict | None, audience: list[dict]) -> dict:
         warnings: list[str] = []
-        leads, coords, _orphan = self._assignees(text, warnings)
+        atext = node.atext if text == node.text else text
+        leads, coords, _orphan = self._assignees(atext, warnings)
         if not leads and inherited and inherited.get("lead"):
             leads = [dict(a) for a in inherited["lead"]]
             if not coords:
@@ -1548,11 +1614,15 @@ class _Reader:
         coords = [a for a in coords if not any(_same(a, b) for b in leads)]
         f = fold(text)
         found = dl.find_deadlines(text, issued_on=self.issued, folded=f)
+        rec = dl.find_recurring(text, folded=f)
+        if rec and found and all(d.kind in ("year", "half", "quarter", "month") and d.text.startswith("trong")
+                                 for d in found):
+            # "Thường xuyên theo dõi, đôn đốc ... giải ngân trong năm 2026": an ongoing duty over a period
+            found = []
         if not found and inherited and inherited.get("deadlines"):
             found = inherited["deadlines"]
         chosen = dl.pick_deadline(found)
         self._deadline_warnings(found, chosen, warnings)
-        rec = dl.find_recurring(text, folded=f)
         if not rec and inherited and inherited.get("recurring"):
             rec = inherited["recurring"]
         item = {
