@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from bot.callbacks import Confirm, Correct, Extension, Preview, Publish, Sheet, Status, pack
 from bot.calendar import WorkingCalendar
 from bot.directory import Directory
 from bot.messages import fmt_date, short_text
@@ -51,8 +52,8 @@ def agency_name(directory: Directory, agency_id: str) -> str:
 
 def status_buttons(assignment_id: str) -> Buttons:
     return [
-        [(t("task.button_in_progress"), f"st:{assignment_id}:ip"), (t("task.button_done"), f"st:{assignment_id}:done")],
-        [(t("task.button_blocked"), f"st:{assignment_id}:blk"), (t("task.button_extension"), f"st:{assignment_id}:ext")],
+        [(t("task.button_in_progress"), pack(Status(assignment_id, "ip"))), (t("task.button_done"), pack(Status(assignment_id, "done")))],
+        [(t("task.button_blocked"), pack(Status(assignment_id, "blk"))), (t("task.button_extension"), pack(Status(assignment_id, "ext")))],
     ]
 
 
@@ -128,18 +129,19 @@ def preview(notice: Notice, tasks: Sequence[Task], cal: WorkingCalendar) -> tupl
     if notice.state != "published":
         live = [x.code for x in tasks if not x.dropped] or [x.code for x in tasks] or ["NV1"]
         blocks.append(t("notice.preview_help", code=example or live[0]))
-        buttons = [[(t("notice.button_publish"), f"pub:{notice.id}"), (t("notice.button_refresh"), f"pv:{notice.id}")],
-                   [(t("sheet.button_excel"), f"xl:{notice.id}")]]
+        buttons = [[(t("notice.button_publish"), pack(Publish(notice.id))),
+                    (t("notice.button_refresh"), pack(Preview(notice.id)))],
+                   [(t("sheet.button_excel"), pack(Sheet(notice.id)))]]
     return "\n\n".join(blocks), buttons
 
 
 # ------------------------------------------------------------------ progress acknowledgements
 
 def correction_buttons(report_id: str) -> Buttons:
-    return [[(t("progress.button_correct_in_progress"), f"cr:{report_id}:ip"),
-             (t("progress.button_correct_done"), f"cr:{report_id}:done")],
-            [(t("progress.button_correct_blocked"), f"cr:{report_id}:blk"),
-             (t("progress.button_correct_none"), f"cr:{report_id}:none")]]
+    return [[(t("progress.button_correct_in_progress"), pack(Correct(report_id, "ip"))),
+             (t("progress.button_correct_done"), pack(Correct(report_id, "done")))],
+            [(t("progress.button_correct_blocked"), pack(Correct(report_id, "blk"))),
+             (t("progress.button_correct_none"), pack(Correct(report_id, "none")))]]
 
 
 def ack(report: Report, task: Task, agency: str) -> tuple[str, Buttons]:
@@ -155,7 +157,7 @@ def ack(report: Report, task: Task, agency: str) -> tuple[str, Buttons]:
 def office_done(a: Assignment, task: Task, notice: Notice, report: Report, agency: str) -> tuple[str, Buttons]:
     text = t("progress.office_done", agency=agency, code=task.code, ref=task.ref, number=notice.number or "",
              text=short_text(report.text, 600), author=report.author_name)
-    return text, [[(t("progress.button_confirm"), f"cf:{a.id}:ok"), (t("progress.button_return"), f"cf:{a.id}:back")]]
+    return text, [[(t("progress.button_confirm"), pack(Confirm(a.id, "ok"))), (t("progress.button_return"), pack(Confirm(a.id, "back")))]]
 
 
 def office_extension(a: Assignment, index: int, task: Task, notice: Notice, agency: str,
@@ -164,8 +166,8 @@ def office_extension(a: Assignment, index: int, task: Task, notice: Notice, agen
     text = t("progress.extension_office", agency=agency, code=task.code, ref=task.ref, number=notice.number or "",
              current=fmt_date(a.deadline), date=fmt_date(ext.new_deadline), reason=short_text(ext.reason, 1000),
              author=author)
-    return text, [[(t("progress.button_approve"), f"ex:{a.id}:{index}:ok"),
-                   (t("progress.button_refuse"), f"ex:{a.id}:{index}:no")]]
+    return text, [[(t("progress.button_approve"), pack(Extension(a.id, index, "ok"))),
+                   (t("progress.button_refuse"), pack(Extension(a.id, index, "no")))]]
 
 
 # ------------------------------------------------------------------ /status and /mytasks

@@ -18,7 +18,8 @@ def read_any(data: bytes, filename: str, directory: Directory, *, ocr_settings: 
              progress: Progress | None = None) -> tuple[dict, bool]:
     """The reader's JSON for a file of any supported kind, OCR included; (reading, used_ocr).
 
-    Raises ``bot.notices.NoticeFileError`` (one-line message) for files it cannot read.
+    Raises ``bot.notices.NoticeFileError`` (one-line message) for files it cannot read, and
+    ``NoTasks`` for a file in which no task is found.
     """
     from bot.notices.reader import read_notice
 
@@ -31,6 +32,10 @@ def read_any(data: bytes, filename: str, directory: Directory, *, ocr_settings: 
     else:
         text, used_ocr = extract_or_ocr(data, filename, ocr_settings or OcrSettings(), progress)
     reading = read_notice(text, directory)
+    if not reading.get("items"):
+        from bot.notices.extract import NoTasks
+
+        raise NoTasks.for_file(filename)  # a file that is no notice never becomes a draft
     try:
         from bot.notices.checks import doubt_checks
     except ImportError:

@@ -21,3 +21,9 @@ def register_all(application: Application) -> None:
                 continue
             raise
         module.register(application)
+    # Last: every button press no handler took is still answered (no spinning client).
+    from telegram.ext import CallbackQueryHandler
+
+    from handlers.common import on_unknown_button
+
+    application.add_handler(CallbackQueryHandler(on_unknown_button))  # group 0, after all the others

@@ -87,3 +87,29 @@ def command(name: str, callback, *, block: bool = True):
     from telegram.ext import CommandHandler, filters
 
     return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE, block=block)
+
+
+async def pressed(update: Update, kind: type):
+    """The typed data of a button press of ``kind``, or None after answering the presser why not.
+
+    Refused: malformed or unknown data, and data that is not a button of the message it was
+    pressed on (a forged query, or one message's data sent on another).
+    """
+    from bot import callbacks
+
+    query = update.callback_query
+    value = callbacks.unpack(query.data)
+    message = query.message
+    if (not isinstance(value, kind) or message is None
+            or not callbacks.on_its_message(query.data, getattr(message, "reply_markup", None))):
+        log.info("button refused (forged or stale data) for user %s", query.from_user.id if query.from_user else None)
+        await query.answer(texts.t("progress.forged"), show_alert=True)
+        return None
+    return value
+
+
+async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every callback query no other handler took (empty, unknown, old): answered, so no client spins."""
+    query = update.callback_query
+    log.info("unknown button data from user %s", query.from_user.id if query.from_user else None)
+    await query.answer(texts.t("common.stale_button"), show_alert=True)

@@ -11,11 +11,11 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot import cards, sheet, texts, workflow
+from bot import callbacks, cards, sheet, texts, workflow
 from bot.messages import split_message
 from bot.importing import new_assignment_id, new_task_id, read_any, store_draft
 from bot.models import Assignment
-from handlers.common import command, calendar_of, is_admin, keyboard, refuse, reply, services
+from handlers.common import command, calendar_of, is_admin, keyboard, pressed, refuse, reply, services
 
 log = logging.getLogger("dondoc.notices")
 
@@ -358,7 +358,10 @@ async def _button_notice(update: Update, context: ContextTypes.DEFAULT_TYPE):
     if not is_admin(context, update):
         await query.answer(texts.t("common.not_allowed"), show_alert=True)
         return None
-    notice = services(context).store.notices.notice(query.data.split(":", 1)[1])
+    data = await pressed(update, (callbacks.Publish, callbacks.Preview, callbacks.Sheet))
+    if data is None:
+        return None
+    notice = services(context).store.notices.notice(data.notice)
     if notice is None:
         await query.answer(texts.t("progress.forged"), show_alert=True)
     return notice
@@ -547,8 +550,8 @@ def register(application: Application) -> None:
         application.add_handler(command(name, cmd_edit))
     application.add_handler(command("preview", cmd_preview))
     application.add_handler(command("table", cmd_table))
-    application.add_handler(CallbackQueryHandler(on_excel_button, pattern=r"^xl:"))
-    application.add_handler(CallbackQueryHandler(on_publish_button, pattern=r"^pub:"))
-    application.add_handler(CallbackQueryHandler(on_preview_button, pattern=r"^pv:"))
+    application.add_handler(CallbackQueryHandler(on_excel_button, pattern=callbacks.pattern(callbacks.Sheet)))
+    application.add_handler(CallbackQueryHandler(on_publish_button, pattern=callbacks.pattern(callbacks.Publish)))
+    application.add_handler(CallbackQueryHandler(on_preview_button, pattern=callbacks.pattern(callbacks.Preview)))
     application.bot_data.setdefault("on_binding_change", []).append(on_binding_change)
     application.bot_data.setdefault("post_init_hooks", []).append(resume_deliveries)

@@ -8,11 +8,11 @@ import re
 from telegram import ForceReply, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot import progress, texts, workflow
+from bot import callbacks, progress, texts, workflow
 from bot.importing import new_report_id
 from bot.models import Assignment, Progress, Report, ReportFile
 from bot.tracking import detect_progress, progress_label
-from handlers.common import command, calendar_of, display_name, is_admin, keyboard, reply, services
+from handlers.common import command, calendar_of, display_name, is_admin, keyboard, pressed, reply, services
 
 log = logging.getLogger("dondoc.tracking")
 
@@ -106,7 +106,10 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if a is None:
         # The bot message names the task; if it names several (a reminder) or none, the reply may
         # name it itself ("đã hoàn thành NV3").
-        named, said = _codes_in(target.text or target.caption), _codes_in(message.text or message.caption)
+        # Only codes of real tasks count: a message that only explains (/help, a usage line) names
+        # example codes that cannot exist (NV0), and is never taken as being about a task.
+        named = [c for c in _codes_in(target.text or target.caption) if svc.store.notices.task_by_code(c)]
+        said = _codes_in(message.text or message.caption)
         codes = named if len(named) == 1 else [c for c in said if c in named or not named]
         if len(codes) != 1:
             codes = codes or named
@@ -179,14 +182,6 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                           *done.messages])
 
 
-def _status_data(data: str) -> tuple[str, Progress] | None:
-    """(record id, status) of "st:<assignment>:<status>" / "cr:<report>:<status>", None if malformed."""
-    parts = data.split(":")
-    if len(parts) != 3 or parts[2] not in BUTTON_STATUS:
-        return None
-    return parts[1], BUTTON_STATUS[parts[2]]
-
-
 async def _refuse_button(context: ContextTypes.DEFAULT_TYPE, query, error: str, a: Assignment | None) -> None:
     log.info("button refused (%s) for user %s", error, query.from_user.id)
     task = services(context).store.notices.task(a.task_id) if a is not None else None
@@ -197,8 +192,10 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     """Buttons under a task message: st:<assignment>:<ip|done|blk|ext>."""
     query = update.callback_query
     svc = services(context)
-    parsed = _status_data(query.data)
-    a = svc.store.notices.assignment(parsed[0]) if parsed else None
+    data = await pressed(update, callbacks.Status)
+    if data is None:
+        return
+    a = svc.store.notices.assignment(data.assignment)
     if a is None or a.message_id != query.message.message_id:
         error = "progress.forged"
     else:
@@ -206,7 +203,7 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if error:
         await _refuse_button(context, query, error, a)
         return
-    status = parsed[1]
+    status = BUTTON_STATUS[data.status]
     task = svc.store.notices.task(a.task_id)
     if status == Progress.EXTENSION:
         await query.answer()
@@ -233,14 +230,18 @@ async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     """cr:<report>:<status>: the agency corrects what the bot understood from its reply."""
     query = update.callback_query
     svc = services(context)
-    parsed = _status_data(query.data)
-    report = svc.store.notices.report(parsed[0]) if parsed else None
+    data = await pressed(update, callbacks.Correct)
+    if data is None:
+        return
+    report = svc.store.notices.report(data.report)
     a = svc.store.notices.assignment(report.assignment_id) if report else None
+    if a is not None and a.message_id == query.message.message_id:
+        a = None  # a correction is pressed on its acknowledgement, never on the task card
     error = "progress.forged" if a is None else _check_access(context, query.message.chat.id, a)
     if error:
         await _refuse_button(context, query, error, a)
         return
-    status = parsed[1]
+    status = BUTTON_STATUS[data.status]
     task = svc.store.notices.task(a.task_id)
     await query.answer()
     done = await svc.store.run(progress.revise, svc.store, report, source=_query_source(query), now=svc.now(),
@@ -290,8 +291,10 @@ async def on_confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if not await _office_check(update, context):
         return
     svc = services(context)
-    parts = query.data.split(":")
-    a = svc.store.notices.assignment(parts[1]) if len(parts) == 3 and parts[2] in ("ok", "back") else None
+    data = await pressed(update, callbacks.Confirm)
+    if data is None:
+        return
+    a = svc.store.notices.assignment(data.assignment)
     if a is None:
         await query.answer(texts.t("progress.forged"), show_alert=True)
         return
@@ -299,7 +302,7 @@ async def on_confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer(texts.t("progress.already_decided"), show_alert=True)
         await query.edit_message_reply_markup(None)
         return
-    approve = parts[2] == "ok"
+    approve = data.decision == "ok"
     done = await svc.store.run(progress.decide_done, svc.store, a.id, approve=approve, source=_query_source(query),
                                now=svc.now(), by=query.from_user.id, by_name=display_name(query.from_user),
                                directory=svc.directory)
@@ -320,17 +323,15 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     if not await _office_check(update, context):
         return
     svc = services(context)
-    parts = query.data.split(":")
-    a = svc.store.notices.assignment(parts[1]) if len(parts) == 4 else None
-    try:
-        index = int(parts[2])
-        valid = a is not None and 0 <= index < len(a.extensions) and parts[3] in ("ok", "no")
-    except (ValueError, IndexError):
-        valid = False
-    if not valid:
+    data = await pressed(update, callbacks.Extension)
+    if data is None:
+        return
+    a = svc.store.notices.assignment(data.assignment)
+    index = data.index
+    if a is None or not 0 <= index < len(a.extensions):
         await query.answer(texts.t("progress.forged"), show_alert=True)
         return
-    approve = parts[3] == "ok"
+    approve = data.decision == "ok"
     try:
         done = await svc.store.run(progress.decide_extension, svc.store, a.id, index, approve=approve,
                                    source=_query_source(query), now=svc.now(), by=query.from_user.id,
@@ -391,7 +392,7 @@ def register(application: Application) -> None:
                                            on_reply))
     application.add_handler(MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, on_edited))
     application.add_handler(command("report", cmd_report))
-    application.add_handler(CallbackQueryHandler(on_status_button, pattern=r"^st:"))
-    application.add_handler(CallbackQueryHandler(on_correct_button, pattern=r"^cr:"))
-    application.add_handler(CallbackQueryHandler(on_confirm_button, pattern=r"^cf:"))
-    application.add_handler(CallbackQueryHandler(on_extension_button, pattern=r"^ex:"))
+    application.add_handler(CallbackQueryHandler(on_status_button, pattern=callbacks.pattern(callbacks.Status)))
+    application.add_handler(CallbackQueryHandler(on_correct_button, pattern=callbacks.pattern(callbacks.Correct)))
+    application.add_handler(CallbackQueryHandler(on_confirm_button, pattern=callbacks.pattern(callbacks.Confirm)))
+    application.add_handler(CallbackQueryHandler(on_extension_button, pattern=callbacks.pattern(callbacks.Extension)))

@@ -39,6 +39,8 @@ def _fstring_variants() -> dict[str, list[str]]:
     from storage.errors import InviteError
 
     return {
+        # bot/notices/extract.py: ZipLimit.reason of bot/uploads.py.
+        "upload_limits.{}": ["total", "member", "ratio", "doctype", "too_many_members"],
         # bot/app.py: command menus per scope.
         "commands.{}": sorted({*PRIVATE_COMMANDS, *GROUP_COMMANDS, *ADMIN_COMMANDS, *LEADER_COMMANDS}),
         # bot/cards.py: doubtful fields, guarded by `if f in ("lead", "coordinate", "deadline", "ref")`.
@@ -221,7 +223,7 @@ PLAIN_DIGEST_PREFIXES = ("sheet_", "col_", "total_lead", "doc_", "chart_")  # Ex
 # Shown as a callback query answer (alert): plain text, at most 200 characters.
 CALLBACK_ANSWERS = ["common.not_allowed", "progress.forged", "progress.not_bound", "progress.not_your_task",
                     "progress.task_closed", "progress.ack_button", "progress.only_office",
-                    "progress.already_decided", "notice.already_published"]
+                    "progress.already_decided", "notice.already_published", "common.stale_button"]
 
 
 def is_plain(key: str) -> bool:

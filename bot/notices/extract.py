@@ -32,7 +32,7 @@ from bot.notices.normalize import clean_text
 
 __all__ = [
     "MAX_BYTES", "NoticeFileError", "NeedsOCR", "TooLarge", "Encrypted", "UnknownFormat", "EmptyFile",
-    "CorruptFile", "extract_text", "decode_text", "task_table_columns",
+    "CorruptFile", "NoTasks", "extract_text", "decode_text", "task_table_columns",
 ]
 
 log = logging.getLogger("dondoc.notices.extract")
@@ -81,6 +81,12 @@ class EmptyFile(NoticeFileError):
 
 class CorruptFile(NoticeFileError):
     key = "corrupt"
+
+
+class NoTasks(NoticeFileError):
+    """The file was read, but no task was found in it: no draft is made of it."""
+
+    key = "no_tasks"
 
 
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
@@ -209,6 +215,11 @@ def _pdf_text(data: bytes, filename: str) -> str:
                 ok = 0
             if not ok:
                 raise Encrypted.for_file(filename)
+        from bot.uploads import MAX_PDF_PAGES
+
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise TooLarge(t("upload_limits.pdf_pages", name=Raw(f"«{PurePath(filename or '').name or '?'}»"),
+                             pages=Raw(str(len(reader.pages))), limit=Raw(str(MAX_PDF_PAGES))))
         pages = []
         for page in reader.pages:
             try:
@@ -231,9 +242,16 @@ def _pdf_text(data: bytes, filename: str) -> str:
 # ---------------------------------------------------------------- DOCX
 
 def _zip_text(data: bytes, filename: str, ext: str) -> str:
+    from bot.uploads import ZipLimit, check_zip
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
+        check_zip(data)  # before anything is expanded
+    except ZipLimit as exc:
+        log.info("refused archive %r: %s", filename, exc)
+        raise TooLarge(t(f"upload_limits.{exc.reason}", name=Raw(f"«{PurePath(filename or '').name or '?'}»"),
+                         member=Raw(exc.member), size=Raw(exc.size_mb), limit=Raw(exc.limit_mb))) from None
     except (zipfile.BadZipFile, Exception):  # noqa: BLE001 - truncated or broken archive
         raise CorruptFile.for_file(filename) from None
     if "word/document.xml" not in names:
