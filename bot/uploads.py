@@ -16,7 +16,7 @@ import zipfile
 
 MAX_MEMBERS = 2_000                     # parts in one archive (a long notice has about 30)
 MAX_TOTAL_UNCOMPRESSED = 40 * 1024 * 1024   # all members together, media included
-MAX_XML_UNCOMPRESSED = 8 * 1024 * 1024      # one XML part (a 100-page notice is about 2 MB)
+MAX_XML_UNCOMPRESSED = 3 * 1024 * 1024      # one XML part (real notices: 60-180 KB; 3 MB reads in about +40 MB)
 MAX_RATIO = 200                         # uncompressed / compressed for parts over 1 MB (XML: ~10-30)
 MAX_PDF_PAGES = 300                     # a notice with a text layer; scans have their own limit (OCR)
 _RATIO_FROM = 1024 * 1024

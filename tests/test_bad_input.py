@@ -189,3 +189,31 @@ async def test_a_reply_to_help_is_not_a_report(emulator, tmp_path):
         emu.send(CA_USER, CA_GROUP, "xong", reply_to=help_msg["message_id"])
         await emu.wait_idle()
         assert len(env.store.notices.reports()) == n_reports
+
+
+def test_a_docx_at_the_xml_limit_reads_within_50_mb(tmp_path):
+    """The limit is set so that what it lets through stays under +50 MB while read (fresh process)."""
+    import subprocess
+    import sys
+
+    from bot.uploads import MAX_XML_UNCOMPRESSED
+
+    script = f"""
+import copy, io, resource, docx
+import bot.uploads
+from bot.notices import extract_text
+bot.uploads.MAX_RATIO = 10 ** 9  # this made-up text repeats itself: only its size matters here
+d = docx.Document()
+p = d.add_paragraph("Giao Sở Tài chính chủ trì, phối hợp với các sở, ngành, hoàn thành trước ngày 30/6/2024. " * 3)._p
+for _ in range({MAX_XML_UNCOMPRESSED} // 470):
+    p.getparent().append(copy.deepcopy(p))
+buf = io.BytesIO(); d.save(buf); data = buf.getvalue(); del d, p
+import gc; gc.collect()
+r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+text = extract_text(data, "x.docx")
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0) // 1024, len(text))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    grown_mb, chars = map(int, out.stdout.split())
+    assert chars > 1_000_000 and grown_mb < 50, (grown_mb, chars)
