@@ -65,6 +65,21 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     directory = Directory.load(cfg.directory.file)
     for warning in directory.warnings:
         print(f"{args.config}: directory: warning: {warning}")
+    import datetime as dt
+
+    from bot.calendar import CalendarSettings, WorkingCalendar
+
+    cal = WorkingCalendar(cfg.sections.get("calendar") or CalendarSettings(timezone=cfg.timezone))
+    today = cal.today(dt.datetime.now(dt.timezone.utc))
+    missing = cal.coverage_warning(today)
+    years = cal.covered_years()
+    if missing is not None:
+        print(f"{args.config}: calendar: warning: the official days off of {missing} are not in the data yet "
+              f"(covered: {', '.join(map(str, years))}); until then {missing} is estimated from the holidays "
+              f"package: add the Government's decisions to [calendar] extra_days_off / makeup_days and "
+              f"decided_years, or upgrade dondoc")
+    else:
+        print(f"{args.config}: calendar: official days off of {', '.join(map(str, years))}")
     print(f"{args.config}: OK ({len(directory.agencies)} agencies, data in {cfg.storage.path}, "
           f"{len(cfg.people.admins)} admin(s), {len(cfg.people.leaders)} leader(s))")
     return 0

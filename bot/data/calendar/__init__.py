@@ -1,0 +1,1 @@
+"""The Government's decisions on the working calendar of public servants (data)."""
