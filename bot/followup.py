@@ -80,14 +80,18 @@ def digest_slot(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings
 
 
 def digest_due(now: dt.datetime, cal: WorkingCalendar, settings: DigestSettings, was_sent,
-               hours: tuple[dt.time, dt.time] | None = None) -> str | None:
+               hours: tuple[dt.time, dt.time] | None = None,
+               first_start: dt.datetime | None = None) -> str | None:
     """The sent-log key of the digest to send now, or None (not due, or sent already).
 
     A digest made up after its day (the bot was down) goes only on a working day within
-    ``hours`` (the reminders' sending hours), not at night.
+    ``hours`` (the reminders' sending hours), not at night. A digest due before the bot's very
+    first start (``first_start``) is never owed: there was no bot that week.
     """
     slot = digest_slot(now, cal, settings)
     if slot is None or was_sent(slot[0]):
+        return None
+    if first_start is not None and slot[1] <= first_start:
         return None
     local = cal.local(now)
     if hours is not None:
@@ -119,3 +123,39 @@ def make_digest(store: Any, directory: Any, now: dt.datetime, cal: WorkingCalend
         if a.agency_id not in agencies and directory.get(a.agency_id) is not None:
             agencies[a.agency_id] = directory.get(a.agency_id)
     return build_digest(now, notices, tasks, assignments, reports, agencies, cal, settings, since=since)
+
+
+FIRST_START_KEY = "bot:first-start"
+
+
+def first_start(store: Any, now: dt.datetime) -> dt.datetime:
+    """When this bot first ran on its data folder, recorded (durably) the first time it is asked.
+
+    A data folder from before this was recorded counts from its oldest sent-log entry or notice,
+    so an upgrade does not forget a digest it still owes.
+    """
+    entry = store.sentlog.entry(FIRST_START_KEY)
+    if entry is not None:
+        return entry.at
+    earliest = now
+    for e in store.sentlog.entries():
+        earliest = min(earliest, e.at)
+        break  # oldest first
+    for n in store.notices.all_notices():
+        if n.created_at is not None:
+            earliest = min(earliest, n.created_at)
+    store.sentlog.mark_sent(FIRST_START_KEY, earliest, {"recorded_at": now.isoformat()})
+    return earliest
+
+
+def calendar_warning_due(now: dt.datetime, cal: WorkingCalendar, was_sent,
+                         hours: tuple[dt.time, dt.time]) -> tuple[str, int] | None:
+    """(sent-log key, year) of the warning owed to the office that a year's official days off are
+    missing from the calendar data: from 1 December for the coming year, once per year, on a
+    working day within the sending hours."""
+    local = cal.local(now)
+    year = cal.coverage_warning(local.date())
+    if year is None or not cal.is_working_day(local.date()) or not hours[0] <= local.time() <= hours[1]:
+        return None
+    key = f"calendar-missing:{year}"
+    return None if was_sent(key) else (key, year)

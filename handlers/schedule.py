@@ -43,6 +43,7 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         await svc.store.run(svc.store.backup, svc.now())  # one rotating backup a day
         await _send_reminders(context)
         await _send_weekly_digest(context)
+        await _send_calendar_warning(context)
     finally:
         context.application.bot_data["tick_running"] = False
     svc.extra["last_tick"] = svc.now()
@@ -105,7 +106,8 @@ async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     settings = _settings(context, "digest", DigestSettings)
     now = svc.now()
     hours = _settings(context, "reminders", ReminderSettings)
-    key = followup.digest_due(now, cal, settings, svc.store.sentlog.was_sent, (hours.time, hours.end))
+    first = await svc.store.run(followup.first_start, svc.store, now)
+    key = followup.digest_due(now, cal, settings, svc.store.sentlog.was_sent, (hours.time, hours.end), first)
     if key is None:
         return
     if not any(n.state == "published" for n in svc.store.notices.all_notices()):
@@ -118,6 +120,29 @@ async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await svc.store.run(svc.store.sentlog.mark_sent, key, now, {"chat_id": office})
     log.info("weekly digest sent")
+
+
+async def _send_calendar_warning(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Once, from December: the coming year's official days off are not in the calendar data yet."""
+    svc = services(context)
+    office = svc.config.office.chat_id
+    if office is None:
+        return
+    cal = calendar_of(context)
+    now = svc.now()
+    hours = _settings(context, "reminders", ReminderSettings)
+    due = followup.calendar_warning_due(now, cal, svc.store.sentlog.was_sent, (hours.time, hours.end))
+    if due is None:
+        return
+    key, year = due
+    try:
+        await context.bot.send_message(office, texts.t("calendar.missing_year", year=year,
+                                                       covered=", ".join(map(str, cal.covered_years()))))
+    except TelegramError as exc:
+        log.warning("calendar warning not sent: %s", exc.message)
+        return
+    await svc.store.run(svc.store.sentlog.mark_sent, key, now, {"chat_id": office})
+    log.info("calendar warning sent for %s", year)
 
 
 async def cmd_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

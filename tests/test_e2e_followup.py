@@ -113,3 +113,34 @@ async def test_schedule_is_rebuilt_at_start_with_a_generous_misfire_grace(emulat
         jobs = env.app.job_queue.get_jobs_by_name("tick")
         assert len(jobs) == 1
         assert jobs[0].job.misfire_grace_time >= 600 and jobs[0].job.coalesce
+
+
+async def test_first_start_sends_no_digest_for_the_week_before(emulator, tmp_path):
+    """First started on Tuesday 12/3/2024: Friday 8/3's digest is not owed; Friday 15/3's is."""
+    emu = emulator
+    async with bot_env(emu, tmp_path) as env:
+        await published_env(env)
+        digests = lambda: [m for m in emu.bot_messages(OFFICE_CHAT) if "BÁO CÁO TUẦN" in m.get("text", "")]  # noqa: E731
+        await env.tick()
+        env.clock.now = at(2024, 3, 13, 10, 0)
+        await env.tick()
+        assert digests() == []
+        env.clock.now = at(2024, 3, 15, 16, 5)
+        await env.tick()
+        assert len(digests()) == 1 and "15/03/2024" in digests()[0]["text"]
+
+
+async def test_office_warned_once_in_december_when_next_year_is_missing(emulator, tmp_path):
+    emu = emulator
+    warnings = lambda: [m for m in emu.bot_messages(OFFICE_CHAT) if "Lịch làm việc năm 2027" in m.get("text", "")]  # noqa: E731
+    async with bot_env(emu, tmp_path, now=at(2026, 11, 30, 9, 0)) as env:
+        await env.tick()
+        assert warnings() == []
+        env.clock.now = at(2026, 12, 1, 8, 30)
+        await env.tick()
+        await env.tick()
+        assert len(warnings()) == 1
+        assert "2024, 2025, 2026" in warnings()[0]["text"]
+    async with bot_env(emu, tmp_path, now=at(2026, 12, 2, 9, 0)) as env:  # restart: not again
+        await env.tick()
+        assert len(warnings()) == 1

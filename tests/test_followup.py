@@ -137,3 +137,59 @@ def test_with_the_art_148_shift_off_a_sunday_deadline_is_reminded_on_friday():
     assert run(26) == [("before", 3)]  # Tuesday: 3 working days before Friday 29/3
     assert run(28) == [("before", 1)]
     assert run(29) == [("due", 0)]  # Friday, the last working day before the Sunday deadline
+
+
+def test_no_digest_for_a_week_before_the_bot_existed():
+    hours = (dt.time(8, 0), dt.time(17, 30))
+    first = dt.datetime(2024, 3, 12, 9, 0, tzinfo=TZ)  # first started on Tuesday 12/3/2024
+
+    def due_f(*args, sent=()):
+        return digest_due(dt.datetime(*args, tzinfo=TZ), CAL, FRIDAY_16, lambda k: k in sent, hours, first)
+
+    assert due_f(2024, 3, 12, 9, 5) is None  # Friday 8/3's slot was before the first start
+    assert due_f(2024, 3, 15, 15, 0) is None
+    assert due_f(2024, 3, 15, 16, 1) == "digest:2024-03-15"  # the first real week
+    assert due_f(2024, 3, 18, 9, 0) == "digest:2024-03-15"  # missed after the start: still owed
+    # Started at 16:30 on a Friday, after that day's slot: nothing owed until next Friday.
+    late = dt.datetime(2024, 3, 15, 16, 30, tzinfo=TZ)
+    assert digest_due(late, CAL, FRIDAY_16, lambda k: False, hours, late) is None
+
+
+def test_first_start_is_recorded_once_and_counts_older_data():
+    from bot.followup import FIRST_START_KEY, first_start
+    from storage import DataStore
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = DataStore.open(tmp)
+        try:
+            t1 = dt.datetime(2024, 3, 12, 9, 0, tzinfo=TZ)
+            assert first_start(store, t1) == t1
+            assert first_start(store, t1 + dt.timedelta(days=30)) == t1
+            assert store.sentlog.was_sent(FIRST_START_KEY)
+        finally:
+            store.close()
+    with tempfile.TemporaryDirectory() as tmp:  # a data folder from before the record: its oldest entry
+        store = DataStore.open(tmp)
+        try:
+            old = dt.datetime(2024, 1, 5, 8, 0, tzinfo=TZ)
+            store.sentlog.mark_sent("due:x:2024-01-05", old)
+            assert first_start(store, dt.datetime(2024, 3, 12, 9, 0, tzinfo=TZ)) == old
+        finally:
+            store.close()
+
+
+def test_calendar_warning_once_from_december_in_working_hours():
+    from bot.followup import calendar_warning_due
+
+    hours = (dt.time(8, 0), dt.time(17, 30))
+
+    def w(*args, sent=()):
+        return calendar_warning_due(dt.datetime(*args, tzinfo=TZ), CAL, lambda k: k in sent, hours)
+
+    assert w(2026, 11, 30, 9, 0) is None  # 2027 missing, but not December yet
+    assert w(2026, 12, 1, 9, 0) == ("calendar-missing:2027", 2027)
+    assert w(2026, 12, 1, 9, 0, sent={"calendar-missing:2027"}) is None
+    assert w(2026, 12, 1, 21, 0) is None  # not at night
+    assert w(2026, 12, 5, 9, 0) is None  # Saturday
+    assert w(2025, 12, 1, 9, 0) is None  # 2026 is in the data
