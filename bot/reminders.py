@@ -22,6 +22,8 @@ deadline after approved extensions, shifted by Civil Code art. 148(5)):
 * ``escalation``: once ``escalate_after`` working days overdue, once per deadline,
   to the office chats (office group and leaders), lead assignments only unless
   ``escalate_coordinating``. A missed escalation still goes. Key ``escalation:{a}:{E}``.
+* A recurring duty that also has a deadline ("... trước ngày 31/3/2024. Thường xuyên theo dõi
+  ...") gets the deadline reasons above like any task until its dated part is done.
 * ``silent``: an open assignment (recurring ones too) without a report for
   ``silent_after`` working days since its last report (or since it was sent),
   and again every ``silent_after`` working days. Key ``silent:{a}:{that day}``.
@@ -158,7 +160,7 @@ def _agency_item(
     if deadline is not None and not cal.is_working_day(deadline):
         due_day = cal.previous_working_day(deadline)
     candidates: list[ReminderItem] = []
-    if deadline is not None and not a.recurring:
+    if deadline is not None:  # a recurring duty with a deadline too: its dated part is reminded
         if today > deadline:
             wd = cal.working_days_between(deadline, today)
             if settings.overdue_every and wd >= 1:
@@ -241,7 +243,6 @@ def plan_reminders(
         if (
             settings.escalate_after
             and a.deadline is not None
-            and not a.recurring
             and (a.role == Role.LEAD or settings.escalate_coordinating)
         ):
             deadline = cal.effective_deadline(a.deadline)

@@ -89,13 +89,21 @@ def is_waiting_confirmation(a: Assignment) -> bool:
 
 
 def category(a: Assignment, today: dt.date, cal: WorkingCalendar) -> Category:
+    """The official category of an assignment on ``today``.
+
+    A task with a deadline *and* a recurring duty ("... trước ngày 31/3/2024. Thường xuyên theo
+    dõi ...") is followed on its deadline until its dated part is done (on time, overdue, reminded,
+    escalated); once done, what remains is the recurring duty: ongoing.
+    """
     deadline = effective_deadline(a, cal)
     done = completion_day(a, cal)
     if done is not None:
+        if a.recurring and deadline is not None:
+            return Category.ONGOING
         if deadline is None or done <= deadline:
             return Category.DONE_ON_TIME
         return Category.DONE_LATE
-    if a.recurring or deadline is None:
+    if deadline is None:
         return Category.ONGOING
     if today > deadline:
         return Category.OPEN_OVERDUE
@@ -105,14 +113,13 @@ def category(a: Assignment, today: dt.date, cal: WorkingCalendar) -> Category:
 def days_overdue(a: Assignment, today: dt.date, cal: WorkingCalendar) -> int:
     """Calendar days past the effective deadline: until today if open, until completion if done.
 
-    0 when not late, when there is no deadline, and for open recurring duties.
+    0 when not late and when there is no deadline (a recurring duty with a deadline is late
+    like any other until its dated part is done).
     """
     deadline = effective_deadline(a, cal)
     if deadline is None:
         return 0
     done = completion_day(a, cal)
-    if done is None and a.recurring:
-        return 0
     end = done if done is not None else today
     return max(0, (end - deadline).days)
 
@@ -120,7 +127,7 @@ def days_overdue(a: Assignment, today: dt.date, cal: WorkingCalendar) -> int:
 def working_days_overdue(a: Assignment, today: dt.date, cal: WorkingCalendar) -> int:
     """Working days after the effective deadline up to today (0 if done, not due or no deadline)."""
     deadline = effective_deadline(a, cal)
-    if deadline is None or a.completed_at is not None or a.recurring:
+    if deadline is None or a.completed_at is not None:
         return 0
     return max(0, cal.working_days_between(deadline, today))
 

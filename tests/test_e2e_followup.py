@@ -21,6 +21,13 @@ def reminders(emu, chat_id):
             or "nhắc" in m["text"].lower()[:80]]
 
 
+def reason_of(text: str, code: str) -> str:
+    """The reason a reminder gives for task ``code`` (the line under the task's own line)."""
+    lines = text.splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith(f"• {code} "))
+    return lines[i + 1].split(" — ", 1)[1].lstrip("⏳📌🔴💤 ").strip()
+
+
 async def test_reminders_across_restart_and_downtime(emulator, tmp_path):
     emu = emulator
     async with bot_env(emu, tmp_path) as env:
@@ -35,6 +42,8 @@ async def test_reminders_across_restart_and_downtime(emulator, tmp_path):
         assert len(new) == 1, [m["text"][:60] for m in new]
         for ref in ("8.1", "8.2", "8.3"):
             assert codes[ref] in new[0]["text"]
+        # 8.2 has a deadline and a recurring duty: reminded for its deadline, not only nudged as silent.
+        assert reason_of(new[0]["text"], codes["8.2"]).startswith("còn 3 ngày làm việc")
         # A reply to the reminder: which task, unless the reply names one of its tasks.
         from tests.test_e2e_tracking import SNV_USER
 
@@ -63,6 +72,7 @@ async def test_reminders_across_restart_and_downtime(emulator, tmp_path):
         await env.tick()
         new = emu.bot_messages(SNV_GROUP)[before + 1:]
         assert len(new) == 1
+        assert reason_of(new[0]["text"], codes["8.2"]) == "hôm nay là hạn cuối"  # Monday 1/4: due
         await env.tick()
         assert len(emu.bot_messages(SNV_GROUP)) == before + 2
         # Overdue day after day; escalation to the office after 3 working days overdue.

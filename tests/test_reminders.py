@@ -94,6 +94,22 @@ def test_sample_deadline_sunday_full_cycle(cal):
     ]
 
 
+def test_sample_8_2_deadline_and_recurring_duty(cal):
+    """The sample's 8.2: "... trước ngày 31 tháng 3 năm 2024. Thường xuyên theo dõi ...": reminded on
+    Wednesday 27/3 and on Monday 1/4 (the Sunday deadline shifts, art. 148), overdue, escalated; once its
+    dated part is done and confirmed, nothing more."""
+    a = asg(recurring="thường xuyên")
+    got = timeline([a], D(2024, 3, 18), D(2024, 4, 5), cal)
+    assert got[:3] == [
+        (D(2024, 3, 27), "snv", [("a1", "before")]),
+        (D(2024, 3, 29), "snv", [("a1", "before")]),
+        (D(2024, 4, 1), "snv", [("a1", "due")]),
+    ]
+    assert (D(2024, 4, 4), "office", [("a1", "escalation")]) in got
+    done = asg(recurring="thường xuyên", completed_at=at(D(2024, 3, 28), 10))
+    assert timeline([done], D(2024, 3, 18), D(2024, 4, 30), cal) == []
+
+
 def test_days_carried_by_items(cal):
     log = Log()
     a = asg()

@@ -76,9 +76,22 @@ def test_extension_moves_deadline(cal):
 
 def test_ongoing(cal):
     assert category(asg(deadline=None), D(2024, 4, 2), cal) == Category.ONGOING
-    rec = asg(recurring="thường xuyên")
+    rec = asg(deadline=None, recurring="thường xuyên")
     assert category(rec, D(2024, 6, 1), cal) == Category.ONGOING
     assert days_overdue(rec, D(2024, 6, 1), cal) == 0
+
+
+def test_recurring_duty_with_a_deadline_is_followed_on_its_deadline_then_ongoing(cal):
+    # The sample's 8.2: "... trước ngày 31 tháng 3 năm 2024. Thường xuyên theo dõi ..."
+    a = asg(recurring="thường xuyên")
+    assert category(a, D(2024, 3, 27), cal) == Category.OPEN_ON_TIME
+    assert category(a, D(2024, 4, 1), cal) == Category.OPEN_ON_TIME  # due Monday 1/4 (art. 148)
+    assert category(a, D(2024, 4, 5), cal) == Category.OPEN_OVERDUE
+    assert days_overdue(a, D(2024, 4, 5), cal) == 4
+    assert working_days_overdue(a, D(2024, 4, 5), cal) == 4
+    a.completed_at = at(2024, 4, 3)  # the dated part done: the recurring duty goes on
+    assert category(a, D(2024, 4, 5), cal) == Category.ONGOING
+    assert working_days_overdue(a, D(2024, 4, 5), cal) == 0
     assert category(asg(deadline=None, completed_at=at(2024, 4, 1)), D(2024, 4, 2), cal) == (
         Category.DONE_ON_TIME
     )
