@@ -180,6 +180,9 @@ def _summary_lines(assignments: Sequence[Assignment], today: dt.date, cal: Worki
         lines.append(t("status.count_line", label=category_label(c), count=s.counts.get(c, 0)))
     rate = f"{s.completion_rate * 100:.0f}%" if s.completion_rate is not None else t("status.rate_none")
     lines.append(t("status.rate_line", rate=rate))
+    if s.standing:
+        lines.append(t("standing.status_line", count=s.standing_tasks, assignments=s.standing)
+                     if s.standing != s.standing_tasks else t("standing.status_line_own", count=s.standing))
     return lines
 
 

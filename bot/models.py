@@ -158,6 +158,10 @@ class Assignment:
     last_report_at: dt.datetime | None = None
     extensions: list[Extension] = dataclasses.field(default_factory=list)
     closed: bool = False  # task dropped/cancelled
+    # A standing duty of every agency: the notice gave it to a whole group at once ("Thủ trưởng các
+    # cơ quan, đơn vị, địa phương ...") with no deadline. Each agency gets its card, but it is never
+    # nudged as silent and is counted apart from the work someone must deliver by a date.
+    standing: bool = False
 
 
 @dataclasses.dataclass

@@ -26,7 +26,8 @@ deadline after approved extensions, shifted by Civil Code art. 148(5)):
   ...") gets the deadline reasons above like any task until its dated part is done.
 * ``silent``: an open assignment (recurring ones too) without a report for
   ``silent_after`` working days since its last report (or since it was sent),
-  and again every ``silent_after`` working days. Key ``silent:{a}:{that day}``.
+  and again every ``silent_after`` working days. Key ``silent:{a}:{that day}``. Never for a
+  standing duty of every agency (``Assignment.standing``).
 
 An assignment appears at most once in an agency's message per run, for its most
 pressing reason (overdue > due > before > silent); a "silent" nudge made
@@ -46,7 +47,7 @@ from bot.calendar import WorkingCalendar
 from bot.models import Agency, Assignment, Notice, Role, Task
 from bot.messages import MESSAGE_LIMIT, fmt_date, short_text, split_lines
 from bot.texts import t
-from bot.tracking import days_overdue, is_waiting_confirmation, role_label
+from bot.tracking import days_overdue, is_standing, is_waiting_confirmation, role_label
 
 __all__ = [
     "KINDS",
@@ -187,7 +188,7 @@ def _agency_item(
                         left = cal.working_days_between(today, due_day)
                         candidates.append(ReminderItem(key, "before", a, left, deadline))
                 break  # older "before" days are stale once a more recent one has come
-    if settings.silent_after:
+    if settings.silent_after and not is_standing(a):  # a standing duty of every agency is never "silent"
         anchor_at = a.last_report_at or a.sent_at
         if anchor_at is not None:
             anchor = cal.today(anchor_at)

@@ -15,6 +15,10 @@ Decisions (see also PRODUCT.md, "Official status categories"):
   the lead agency answers for the task. Per-agency views
   (:func:`summarize_by_agency`) include coordinating (phối hợp) assignments too.
   Closed assignments (dropped tasks) are never counted.
+* Standing duties of every agency (``Assignment.standing``: a task the notice gave to a whole
+  group at once, with no deadline) are counted apart (``Summary.standing``), not in the
+  categories: otherwise a notice's "Thủ trưởng các cơ quan, đơn vị, địa phương ..." items, one
+  per agency of the province, drown the work someone must deliver by a date.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ __all__ = [
     "days_overdue",
     "detect_progress",
     "effective_deadline",
+    "is_standing",
     "is_waiting_confirmation",
     "progress_label",
     "role_label",
@@ -142,6 +147,8 @@ class Summary:
     due: int  # deadline passed, or done (nhiệm vụ đến hạn)
     done: int
     completion_rate: float | None  # done / due, None when nothing is due
+    standing: int = 0  # standing duties of every agency (Assignment.standing): counted apart, not above
+    standing_tasks: int = 0  # ... how many distinct tasks they are
 
     @property
     def overdue(self) -> int:
@@ -154,19 +161,27 @@ class Summary:
         return f"{self.completion_rate * 100:.1f}".replace(".", ",") + "%"
 
 
-def _summary(categories: Iterable[Category]) -> Summary:
+def _summary(categories: Iterable[Category], standing: Iterable[Assignment] = ()) -> Summary:
     counts = {c: 0 for c in CATEGORY_ORDER}
     for c in categories:
         counts[c] += 1
     done = counts[Category.DONE_ON_TIME] + counts[Category.DONE_LATE]
     due = done + counts[Category.OPEN_OVERDUE]
+    standing = list(standing)
     return Summary(
         counts=counts,
         total=sum(counts.values()),
         due=due,
         done=done,
         completion_rate=(done / due) if due else None,
+        standing=len(standing),
+        standing_tasks=len({a.task_id for a in standing}),
     )
+
+
+def is_standing(a: Assignment) -> bool:
+    """A standing duty of every agency (given collectively, no deadline): never "silent", counted apart."""
+    return bool(getattr(a, "standing", False)) and a.deadline is None
 
 
 def summarize(
@@ -176,12 +191,11 @@ def summarize(
     *,
     lead_only: bool = True,
 ) -> Summary:
-    """Counts in the official categories and the completion rate (lead assignments by default)."""
-    return _summary(
-        category(a, today, cal)
-        for a in assignments
-        if not a.closed and (not lead_only or a.role == Role.LEAD)
-    )
+    """Counts in the official categories and the completion rate (lead assignments by default);
+    standing duties of every agency are counted apart (``Summary.standing``)."""
+    kept = [a for a in assignments if not a.closed and (not lead_only or a.role == Role.LEAD)]
+    return _summary((category(a, today, cal) for a in kept if not is_standing(a)),
+                    [a for a in kept if is_standing(a)])
 
 
 def summarize_by_agency(
@@ -193,11 +207,16 @@ def summarize_by_agency(
 ) -> dict[str, Summary]:
     """One :class:`Summary` per agency id (coordinating assignments included by default)."""
     per: dict[str, list[Category]] = {}
+    standing: dict[str, list[Assignment]] = {}
     for a in assignments:
         if a.closed or (not include_coordinating and a.role != Role.LEAD):
             continue
-        per.setdefault(a.agency_id, []).append(category(a, today, cal))
-    return {agency: _summary(cats) for agency, cats in per.items()}
+        if is_standing(a):
+            standing.setdefault(a.agency_id, []).append(a)
+            per.setdefault(a.agency_id, [])
+        else:
+            per.setdefault(a.agency_id, []).append(category(a, today, cal))
+    return {agency: _summary(cats, standing.get(agency, ())) for agency, cats in per.items()}
 
 
 # ------------------------------------------------------------------ labels

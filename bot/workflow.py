@@ -111,6 +111,11 @@ def plan_assignments(tasks: Iterable[Task], directory: Directory, *, existing: I
         coords: list[str] = []
         for ref in task.coordinate:
             coords += [i for i in expand(ref, directory) if i not in leads and i not in coords]
+        # Agencies named one by one answer for the task themselves; those reached only through a
+        # collective addressee ("các sở, ban, ngành, địa phương") of a task without a deadline hold
+        # it as a standing duty.
+        named = {r["agency_id"] for r in (*task.lead, *task.coordinate) if r.get("agency_id")}
+        collective = task.deadline is None and any(r.get("group") for r in (*task.lead, *task.coordinate))
         if not leads:
             unassigned.append(task)
         for role, ids in ((Role.LEAD, leads), (Role.COORDINATE, coords)):
@@ -121,6 +126,7 @@ def plan_assignments(tasks: Iterable[Task], directory: Directory, *, existing: I
                 out.append(Assignment(
                     id=new_id(), task_id=task.id, notice_id=task.notice_id, agency_id=agency_id, role=role,
                     deadline=task.deadline, original_deadline=task.deadline, recurring=task.recurring,
+                    standing=collective and agency_id not in named,
                 ))
     return Plan(out, unassigned)
 

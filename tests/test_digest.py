@@ -221,3 +221,59 @@ def test_render_messages_small_limit(cal):
     data = build_data(NOW, *world(), cal)
     parts = render_messages(data, limit=300)
     assert len(parts) > 3 and all(len(p) <= 300 for p in parts)
+
+
+def _with_standing_and_a_second_notice():
+    notices, tasks, assignments, reports, agencies = world()
+    notices = [*notices, Notice(id="n2", number="120/TB-UBND", issued_on=D(2024, 3, 20),
+                                title="Kết luận về chuyển đổi số")]
+    tasks = [*tasks,
+             Task(id="t6", notice_id="n1", code="NV6", ref="2", text="Thủ trưởng các cơ quan quán triệt"),
+             Task(id="t7", notice_id="n2", code="NV7", ref="1", text="Số hóa hồ sơ", deadline=D(2024, 5, 31))]
+    sent = at(2024, 3, 15)
+    standing = [Assignment(id=f"s{i}", task_id="t6", notice_id="n1", agency_id=ag, role=Role.LEAD,
+                           deadline=None, sent_at=sent, standing=True)
+                for i, ag in enumerate(("snv", "stc", "sxd"))]
+    other = Assignment(id="b1", task_id="t7", notice_id="n2", agency_id="stc", role=Role.LEAD,
+                       deadline=D(2024, 5, 31), sent_at=sent)
+    return notices, tasks, [*assignments, *standing, other], reports, agencies
+
+
+def test_standing_duties_of_every_agency_are_counted_apart(cal):
+    world2 = _with_standing_and_a_second_notice()
+    data = build_data(NOW, *world2, cal)
+    s = data.summary
+    assert (s.total, s.due, s.done) == (6, 3, 1)  # the 3 standing duties are not in the categories
+    assert (s.standing, s.standing_tasks) == (3, 1)
+    # sxd's standing duty does not make it "silent" twice: only its real task counts.
+    assert dict(data.silent) == {"Sở Xây dựng <test>": 1}
+    per = dict(data.agencies)
+    assert per["Sở Xây dựng <test>"].total == 1 and per["Sở Xây dựng <test>"].standing == 1
+    digest = build_digest(NOW, *world2, cal)
+    text = "\n".join(digest.messages)
+    assert "Nhiệm vụ chung cho tất cả cơ quan: <b>1</b> (3 lượt giao" in text
+    wb = load_workbook(io.BytesIO(digest.xlsx))
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    assert sum(1 for r in rows if r[8] == "Nhiệm vụ chung (thường xuyên)") == 3
+    srows = list(wb.worksheets[1].iter_rows(values_only=True))
+    assert srows[-1][1].startswith("Nhiệm vụ chung") and srows[-1][2] == 3
+    body = "\n".join(p.text for p in Document(io.BytesIO(digest.docx)).paragraphs)
+    assert "1 nhiệm vụ chung giao cho tất cả các cơ quan" in body and "(3 lượt giao)" in body
+
+
+def test_word_report_names_each_notice_with_its_tasks_under_it(cal):
+    digest = build_digest(NOW, *_with_standing_and_a_second_notice(), cal)
+    doc = Document(io.BytesIO(digest.docx))
+    body = [p.text for p in doc.paragraphs]
+    first = next(i for i, p in enumerate(body) if p.startswith("Thông báo số 89/TB-UBND ngày 11/03/2024"))
+    second = next(i for i, p in enumerate(body) if p.startswith("Thông báo số 120/TB-UBND ngày 20/03/2024"))
+    assert first < second and "(Kết luận về chuyển đổi số)" in body[second]
+    t1 = [[c.text for c in r.cells] for r in doc.tables[2].rows]
+    t2 = [[c.text for c in r.cells] for r in doc.tables[3].rows]
+    assert t1[0][2] == "Nhiệm vụ" and t1[0][3] == "Cơ quan chủ trì"
+    assert [r[1] for r in t1[1:]] == ["1", "2", "8.1", "8.2", "8.3", "10"]  # one row per task, item order
+    assert [r[2].split(".")[0] for r in t1[1:]] == ["NV4", "NV6", "NV1", "NV2", "NV3", "NV5"]
+    row82 = t1[4]
+    assert row82[3] == "Sở Nội vụ" and row82[4] == "01/04/2024" and row82[5].startswith("Chưa hoàn thành, quá hạn")
+    assert t1[2][3].startswith("Tất cả cơ quan") and t1[2][5] == "Nhiệm vụ chung (thường xuyên)"
+    assert [r[2].split(".")[0] for r in t2[1:]] == ["NV7"]  # the other notice's task under it only

@@ -111,6 +111,14 @@ async def test_weekly_digest_and_on_demand(emulator, tmp_path):
         document = docx.Document(io.BytesIO(emu.file_bytes(report["document"]["file_id"])))
         assert any("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in p.text for p in document.paragraphs) or \
             any("CỘNG HÒA" in c.text for t in document.tables for r in t.rows for c in r.cells)
+        # The report names the notice (number, date, title) and lists its tasks under it.
+        heading = next(p.text for p in document.paragraphs if "Thông báo số 89/TB-UBND" in p.text)
+        assert "ngày 11/03/2024" in heading and "cai cach hanh chinh" in heading.lower(), heading
+        tasks_table = [[c.text for c in r.cells] for r in document.tables[2].rows]
+        assert [row[1] for row in tasks_table[1:]] == ["1", "2", "3", "4", "5", "6", "7", "8.1", "8.2", "8.3", "9"]
+        # Standing duties of every agency are counted apart in the message.
+        text = "\n".join(m.get("text", "") for m in sent)
+        assert "Nhiệm vụ chung cho tất cả cơ quan: 7" in text and "245 lượt giao" in text
         await env.tick()
         assert len(emu.bot_messages(OFFICE_CHAT)) == before + len(sent)
         # A leader asks for it.
@@ -138,6 +146,12 @@ async def test_first_start_sends_no_digest_for_the_week_before(emulator, tmp_pat
         env.clock.now = at(2024, 3, 15, 16, 5)
         await env.tick()
         assert len(digests()) == 1 and "15/03/2024" in digests()[0]["text"]
+        # /status: the 7 items given to every agency without a deadline (7 x 35 agencies) are counted
+        # apart from the 38 lead tasks due by a date (8.1-8.3 for Sở Nội vụ, item 9 for each agency).
+        emu.send(LEADER, LEADER, "/status")
+        text = (await emu.wait_for_bot_message(LEADER, lambda m: "Tình hình thực hiện" in m["text"]))["text"]
+        assert "Tổng số nhiệm vụ (chủ trì): 38" in text
+        assert "Nhiệm vụ chung cho tất cả cơ quan: 7 (thường xuyên, 245 lượt giao" in text
 
 
 async def test_office_warned_once_in_december_when_next_year_is_missing(emulator, tmp_path):

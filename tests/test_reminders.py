@@ -262,6 +262,13 @@ def test_silent_nudge_for_recurring_task(cal):
     assert [d for d, _, _ in got] == [D(2024, 3, 29)]
 
 
+def test_standing_duty_of_every_agency_is_never_silent(cal):
+    a = asg(deadline=None, sent=D(2024, 3, 1), standing=True)
+    assert timeline([a], D(2024, 3, 4), D(2024, 5, 31), cal) == []
+    a.standing = False  # the same duty given to this agency by name is nudged
+    assert timeline([a], D(2024, 3, 4), D(2024, 3, 29), cal)
+
+
 def test_extension_moves_the_deadline(cal):
     a = asg(deadline=D(2024, 3, 29), sent=D(2024, 3, 1))
     log = Log()

@@ -54,6 +54,15 @@ def test_plan_expands_groups_lead_wins_and_never_duplicates(directory):
     assert all(a.task_id != "n1-1" for a in workflow.plan_assignments(tasks, directory, new_id=ids()).assignments)
 
 
+def test_standing_duties_of_every_agency(directory):
+    tasks = [task(1, [ref(group="all")], deadline=None),  # "Thủ trưởng các cơ quan, đơn vị, địa phương ..."
+             task(2, [ref(group="all")]),  # the same with a deadline: work due by a date
+             task(3, [ref("snv"), ref(group="so-ban-nganh")], deadline=None)]  # named: its own duty
+    plan = workflow.plan_assignments(tasks, directory, new_id=ids())
+    standing = sorted((a.task_id, a.agency_id) for a in plan.assignments if a.standing)
+    assert standing == [("n1-1", "qn"), ("n1-1", "snv"), ("n1-1", "stc"), ("n1-3", "stc")]
+
+
 def test_clerk_fixes(directory):
     t = task(1, [ref(None, None, "So Noi vu?")])
     workflow.set_lead(t, "Sở Tài chính", directory)

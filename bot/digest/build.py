@@ -69,6 +69,8 @@ def render_messages(data: DigestData, settings: DigestSettings | None = None,
     for c in CATEGORY_ORDER:
         lines.append(t("digest.count_line", icon=_ICONS[c], label=category_label(c), count=s.counts[c]))
     lines.append(t("digest.rate", rate=s.rate_text(), done=s.done, due=s.due))
+    if s.standing:
+        lines.append(t("standing.digest_line", count=s.standing_tasks, assignments=s.standing))
     lines += ["", t("digest.week_title")]
     agencies_reporting = len({r.agency_id for r, _ in data.new_reports})
     lines.append(t("digest.week_reports", count=len(data.new_reports), agencies=agencies_reporting))

@@ -12,10 +12,11 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from bot.messages import fmt_date, short_text
+from bot.models import Category, Role
 from bot.texts import plain
 from bot.tracking import CATEGORY_ORDER, category_label
 
-from .model import DigestData, DigestSettings
+from .model import DigestData, DigestSettings, Row
 
 __all__ = ["render_docx", "FONT"]
 
@@ -67,6 +68,66 @@ def _cell_text(cell, text: str, size: float = _TABLE_PT, *, bold=False, italic=F
     p.alignment = align
     p.paragraph_format.space_after = Pt(0)
     _font(p.add_run(text), size, bold, italic)
+
+
+def _task_status(rows: list[Row]) -> str:
+    """What the lead agencies of one task stand at: the category (and days late) of a single lead,
+    else the count per category."""
+    leads = [r for r in rows if r.role == Role.LEAD] or rows
+    if leads[0].standing:
+        return plain("standing.category")
+    if len(leads) == 1:
+        r = leads[0]
+        label = category_label(r.category)
+        return plain("notices_doc.late", label=label, days=r.days_overdue) if r.days_overdue and \
+            r.category == Category.OPEN_OVERDUE else label
+    counts: dict[Category, int] = {}
+    for r in leads:
+        counts[r.category] = counts.get(r.category, 0) + 1
+    return "; ".join(f"{category_label(c)}: {counts[c]}" for c in CATEGORY_ORDER if c in counts)
+
+
+def _notices_section(doc, data: DigestData) -> None:
+    """Each notice by number, date and title, with its tasks under it (one row per task)."""
+    if not data.by_notice:
+        return
+    _para(doc, plain("notices_doc.section"), bold=True)
+    headers = [plain("digest.col_stt"), plain("notices_doc.col_ref"), plain("notices_doc.col_task"),
+               plain("notices_doc.col_lead"), plain("notices_doc.col_deadline"), plain("notices_doc.col_status")]
+    widths = [Mm(9), Mm(11), Mm(63), Mm(34), Mm(20), Mm(28)]
+    for notice, rows in data.by_notice:
+        issued = notice.issued_on.strftime("%d/%m/%Y") if notice.issued_on else "…"
+        heading = plain("notices_doc.notice", number=notice.number or "…", date=issued)
+        p = _para(doc, "", indent=True, space_after=2)
+        _font(p.add_run(heading), _BODY_PT, bold=True)
+        if notice.title:
+            _font(p.add_run(" " + plain("notices_doc.about", title=" ".join(notice.title.split()))), _BODY_PT)
+        tasks: dict[str, list[Row]] = {}
+        for r in rows:
+            tasks.setdefault(r.assignment.task_id, []).append(r)
+        table = doc.add_table(rows=1, cols=len(headers))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for cell, text, width in zip(table.rows[0].cells, headers, widths):
+            cell.width = width
+            _cell_text(cell, text, 11, bold=True)
+        for n, task_rows in enumerate(tasks.values(), start=1):
+            first = task_rows[0]
+            leads = [r for r in task_rows if r.role == Role.LEAD]
+            if first.standing:
+                lead = plain("standing.every_agency", count=len(leads))
+            elif len(leads) > 3:
+                lead = plain("notices_doc.agencies", count=len(leads))
+            else:
+                lead = "; ".join(r.agency_name for r in leads) or "—"
+            values = [str(n), first.ref, f"{first.code}. {short_text(first.task_text, 300)}", lead,
+                      fmt_date(first.deadline) if first.deadline else plain("notices_doc.no_deadline"),
+                      _task_status(task_rows)]
+            cells = table.add_row().cells
+            for i, (cell, text, width) in enumerate(zip(cells, values, widths)):
+                cell.width = width
+                _cell_text(cell, text, 11, align=WD_ALIGN_PARAGRAPH.LEFT if i in (2, 3, 5) else WD_ALIGN_PARAGRAPH.CENTER)
+        _para(doc, "", space_after=6)
 
 
 def render_docx(data: DigestData, settings: DigestSettings | None = None) -> bytes:
@@ -121,6 +182,8 @@ def render_docx(data: DigestData, settings: DigestSettings | None = None) -> byt
         _para(doc, plain("digest.doc_count", label=category_label(c), count=s.counts[c]), indent=True,
               space_after=2)
     _para(doc, plain("digest.doc_rate", rate=s.rate_text(), done=s.done, due=s.due), indent=True)
+    if s.standing:
+        _para(doc, plain("standing.doc_line", count=s.standing_tasks, assignments=s.standing), indent=True)
     _para(doc, plain("digest.doc_week", reports=len(data.new_reports), completed=len(data.completed),
                  newly_overdue=len(data.newly_overdue), extensions=len(data.extensions)), indent=True)
 
@@ -159,6 +222,8 @@ def render_docx(data: DigestData, settings: DigestSettings | None = None) -> byt
         _cell_text(cell, text, _TABLE_PT, bold=True,
                    align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc, plain("digest.doc_table_note"), 12, italic=True, space_after=12)
+
+    _notices_section(doc, data)
 
     # Recipients on the left, signature on the right.
     foot = doc.add_table(rows=1, cols=2)

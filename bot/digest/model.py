@@ -15,6 +15,7 @@ from bot.tracking import (
     category,
     days_overdue,
     effective_deadline,
+    is_standing,
     is_waiting_confirmation,
     summarize,
     summarize_by_agency,
@@ -80,6 +81,11 @@ class Row:
     last_report: Report | None
 
     @property
+    def standing(self) -> bool:
+        """A standing duty of every agency: counted apart, never "silent"."""
+        return is_standing(self.assignment)
+
+    @property
     def role(self) -> Role:
         return self.assignment.role
 
@@ -105,6 +111,8 @@ class DigestData:
     silent: list[tuple[str, int]]  # (agency name, open assignments) without a report this week
     waiting: list[Row]  # reported done, waiting for the office's confirmation (any role)
     notices: int
+    # The notices followed, in order, each with its rows (every assignment not closed) in item order.
+    by_notice: list[tuple[Notice, list[Row]]] = dataclasses.field(default_factory=list)
 
 
 T = TypeVar("T")
@@ -214,7 +222,7 @@ def build_data(
     reported = {r.agency_id for r in week_reports}
     open_count: dict[str, int] = {}
     for r in ordered:
-        if is_open(r) and r.assignment.sent_at is not None and r.assignment.sent_at <= now:
+        if is_open(r) and not r.standing and r.assignment.sent_at is not None and r.assignment.sent_at <= now:
             open_count[r.assignment.agency_id] = open_count.get(r.assignment.agency_id, 0) + 1
     silent = sorted(
         ((agency_name(aid), n) for aid, n in open_count.items() if aid not in reported),
@@ -223,6 +231,10 @@ def build_data(
     per_agency = summarize_by_agency(live, today, cal)
     agencies_out = sorted(((agency_name(aid), s) for aid, s in per_agency.items()), key=lambda p: p[0])
     week_reports.sort(key=lambda r: r.at)
+    grouped: dict[str, list[Row]] = {}
+    for r in ordered:
+        grouped.setdefault(r.assignment.notice_id, []).append(r)
+    by_notice = [(notices_i[nid], rows_) for nid, rows_ in grouped.items() if nid in notices_i]
     return DigestData(
         now=local,
         today=today,
@@ -239,4 +251,5 @@ def build_data(
         silent=silent,
         waiting=waiting,
         notices=len({a.notice_id for a in live}),
+        by_notice=by_notice,
     )

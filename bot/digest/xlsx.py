@@ -79,7 +79,7 @@ def render_xlsx(data: DigestData) -> bytes:
             row.agency_name,
             role_label(row.role),
             row.deadline,
-            category_label(row.category),
+            t("standing.category") if row.standing else category_label(row.category),
             row.days_overdue or None,
             progress_label(row.progress),
             _clean(report.text) if report else "",
@@ -137,6 +137,8 @@ def render_xlsx(data: DigestData) -> bytes:
     for cell in summary[total_row]:
         cell.font = Font(bold=True)
     summary.cell(row=total_row, column=len(widths)).number_format = "0.0%"
+    if s.standing:
+        summary.append(["", t("standing.sheet_total"), s.standing])
     summary.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{max(1, len(data.agencies) + 1)}"
 
     out = io.BytesIO()
