@@ -1,8 +1,8 @@
-"""Internals shared by the repositories: the store-wide lock and keyed tables."""
+"""Internals shared by the repositories: the store-wide lock and transaction, keyed tables."""
 
 from __future__ import annotations
 
-import threading
+import contextlib
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterator
 
@@ -10,16 +10,21 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from . import migrations
-from .atomic import AtomicJSONStorage
 from .errors import StoreClosed
+from .journal import JournalStorage, TxState, make_storage_class
+
+_Storage = make_storage_class()
 
 
-class Guard:
-    """One re-entrant lock for the whole store; refuses use after close."""
+class Guard(TxState):
+    """One re-entrant lock and one transaction for the whole store; refuses use after close.
 
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.closed = False
+    ``with guard:`` holds the lock; ``with guard.transaction():`` (lock held) makes every change
+    inside one durable write (see :mod:`storage.journal`).
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        super().__init__(Path(folder or "/").absolute())
 
     def __enter__(self) -> "Guard":
         self.lock.acquire()
@@ -31,25 +36,41 @@ class Guard:
     def __exit__(self, *exc: object) -> None:
         self.lock.release()
 
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Lock + transaction."""
+        with self, self.transaction():
+            yield
 
-def open_db(path: Path, data: dict[str, Any] | None, kind: str) -> TinyDB:
-    """A TinyDB on an atomic storage, data already parsed; migrated and rewritten if old."""
+
+def open_db(path: Path, data: dict[str, Any] | None, kind: str, guard: Guard) -> TinyDB:
+    """A TinyDB on the journal storage, data already parsed; migrated and rewritten if old."""
+    exists = data is not None
     data, changed = migrations.upgrade(kind, data, path)
-    db = TinyDB(path, storage=AtomicJSONStorage, data=data, clean_temp=False)
+    db = TinyDB(path, storage=_Storage, tx=guard, data=data)
+    storage = storage_of(db)
+    storage.on_disk = exists
     if changed:
-        db.storage.write(data)
+        storage.rewrite()
     return db
 
 
-def storage_of(db: TinyDB) -> AtomicJSONStorage:
+def storage_of(db: TinyDB) -> JournalStorage:
     return db.storage  # type: ignore[return-value]
 
 
 class KeyedTable:
-    """A TinyDB table with an in-memory index ``key -> doc_id`` (insertion order)."""
+    """A TinyDB table with an in-memory index ``key -> doc_id`` (insertion order).
+
+    Every change is a transaction of the store (joined to the caller's, if any) and marks the
+    documents it changed, so that only those are journaled.
+    """
 
     def __init__(self, db: TinyDB, name: str, key: Callable[[dict[str, Any]], Hashable]) -> None:
         self.table: Table = db.table(name)
+        self.name = name
+        self.storage = storage_of(db)
+        self.tx: TxState = self.storage.tx
         self.key = key
         raw = (db.storage.read() or {}).get(name, {})
         self.ids: dict[Hashable, int] = {key(doc): int(doc_id) for doc_id, doc in raw.items()}
@@ -59,6 +80,15 @@ class KeyedTable:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @contextlib.contextmanager
+    def _change(self) -> Iterator[None]:
+        with self.tx.transaction():
+            self.storage.expecting += 1
+            try:
+                yield
+            finally:
+                self.storage.expecting -= 1
 
     def get(self, key: Hashable) -> dict[str, Any] | None:
         doc_id = self.ids.get(key)
@@ -73,18 +103,25 @@ class KeyedTable:
 
     def insert(self, raw: dict[str, Any]) -> None:
         k = self.key(raw)
-        doc_id = self.table.insert(raw)
+        with self._change():
+            doc_id = self.table.insert(raw)
+            self.tx.mark(self.storage, self.name, doc_id)
         self.ids[k] = doc_id
 
     def insert_many(self, raws: list[dict[str, Any]]) -> None:
-        doc_ids = self.table.insert_multiple(raws)
+        with self._change():
+            doc_ids = self.table.insert_multiple(raws)
+            for doc_id in doc_ids:
+                self.tx.mark(self.storage, self.name, doc_id)
         for raw, doc_id in zip(raws, doc_ids, strict=True):
             self.ids[self.key(raw)] = doc_id
 
     def replace(self, key: Hashable, raw: dict[str, Any]) -> None:
         """Overwrite the record stored under ``key`` (its key may change)."""
         doc_id = self.ids[key]
-        self.table.upsert(Document(raw, doc_id=doc_id))
+        with self._change():
+            self.table.upsert(Document(raw, doc_id=doc_id))
+            self.tx.mark(self.storage, self.name, doc_id)
         new_key = self.key(raw)
         if new_key != key:
             del self.ids[key]
@@ -98,5 +135,7 @@ class KeyedTable:
 
     def remove(self, key: Hashable) -> None:
         doc_id = self.ids[key]
-        self.table.remove(doc_ids=[doc_id])
+        with self._change():
+            self.table.remove(doc_ids=[doc_id])
+            self.tx.mark(self.storage, self.name, doc_id)
         del self.ids[key]

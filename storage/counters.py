@@ -16,7 +16,7 @@ class Counters:
     def __init__(self, guard: Guard, path: Path, data: dict[str, Any] | None) -> None:
         self._g = guard
         self.path = path
-        self._db = open_db(path, data, "meta")
+        self._db = open_db(path, data, "meta", guard)
         self._table = KeyedTable(self._db, "counters", lambda r: r["name"])
         self._floor: dict[str, int] = {}
 

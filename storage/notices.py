@@ -61,9 +61,9 @@ def notice_file_data(notice: Notice, tasks: Iterable[Task] = (), assignments: It
 
 
 class _NoticeFile:
-    def __init__(self, path: Path, data: dict[str, Any] | None) -> None:
+    def __init__(self, path: Path, data: dict[str, Any] | None, guard: Guard) -> None:
         self.path = path
-        self.db = open_db(path, data, "notice")
+        self.db = open_db(path, data, "notice", guard)
         self.storage = storage_of(self.db)
         self.notice = KeyedTable(self.db, "notice", lambda r: r["id"])
         self.tasks = KeyedTable(self.db, "tasks", lambda r: r["id"])
@@ -109,7 +109,7 @@ class NoticesRepo:
         self._rep_by_asg: dict[Hashable, dict[str, None]] = defaultdict(dict)
         self._rep_by_agency: dict[Hashable, dict[str, None]] = defaultdict(dict)
         for path in sorted(files):
-            nf = _NoticeFile(path, files[path])
+            nf = _NoticeFile(path, files[path], guard)
             raw = nf.notice_raw()
             if raw is None or raw["id"] in self._files:
                 continue  # an empty or duplicate file: nothing to serve from it
@@ -223,21 +223,25 @@ class NoticesRepo:
                     if c in self._code or c in seen_codes:
                         raise Duplicate(f"task code {t.code!r} is already used")
                     seen_codes.add(c)
-            stored = [
-                dataclasses.replace(t, notice_id=notice.id, code=t.code or self._counters.next_code())
-                for t in tasks
-            ]
-            nf = _NoticeFile(path, None)
-            raw_notice = to_dict(notice)
-            raw_tasks = [to_dict(t) for t in stored]
-            with nf.storage.batch():
-                nf.notice.insert(raw_notice)
-                nf.tasks.insert_many(raw_tasks)
-            self._files[notice.id] = nf
-            self._index_notice(raw_notice)
-            for raw in raw_tasks:
-                self._index_task(raw)
-            return [from_dict(Task, r) for r in raw_tasks]
+            with self._g.transaction():  # the codes handed out and the notice: one write
+                return self._create_notice(notice, tasks, path)
+
+    def _create_notice(self, notice: Notice, tasks: list[Task], path: Path) -> list[Task]:
+        stored = [
+            dataclasses.replace(t, notice_id=notice.id, code=t.code or self._counters.next_code())
+            for t in tasks
+        ]
+        nf = _NoticeFile(path, None, self._g)
+        raw_notice = to_dict(notice)
+        raw_tasks = [to_dict(t) for t in stored]
+        with self._g.transaction():
+            nf.notice.insert(raw_notice)
+            nf.tasks.insert_many(raw_tasks)
+        self._files[notice.id] = nf
+        self._index_notice(raw_notice)
+        for raw in raw_tasks:
+            self._index_task(raw)
+        return [from_dict(Task, r) for r in raw_tasks]
 
     def notice(self, notice_id: str) -> Notice | None:
         with self._g:
@@ -375,7 +379,7 @@ class NoticesRepo:
 
     # ---------------------------------------------------------------- assignments
     def add_assignments(self, assignments: list[Assignment]) -> None:
-        """Insert assignments; one atomic write per notice concerned."""
+        """Insert assignments (of any notices) in one durable write."""
         with self._g:
             by_notice: dict[str, list[dict[str, Any]]] = defaultdict(list)
             seen: set[str] = set()
@@ -387,10 +391,11 @@ class NoticesRepo:
                     raise NotFound(f"unknown task {a.task_id!r} in notice {a.notice_id!r}")
                 seen.add(a.id)
                 by_notice[a.notice_id].append(to_dict(a))
-            for nid, raws in by_notice.items():
-                self._files[nid].assignments.insert_many(raws)
-                for raw in raws:
-                    self._index_assignment(raw)
+            with self._g.transaction():
+                for nid, raws in by_notice.items():
+                    self._files[nid].assignments.insert_many(raws)
+                    for raw in raws:
+                        self._index_assignment(raw)
 
     def assignment(self, assignment_id: str) -> Assignment | None:
         with self._g:
@@ -473,8 +478,8 @@ class NoticesRepo:
                 return self.report(self._rep_by_src[report.source_key]), False  # type: ignore[return-value]
             if report.assignment_id != assignment.id:
                 raise ValueError(f"report {report.id!r} is not about assignment {assignment.id!r}")
-            nf = self._file(report.notice_id)
-            with nf.storage.batch():
+            self._file(report.notice_id)
+            with self._g.transaction():
                 stored, created = self.add_report(report)
                 if created:
                     self.update_assignment(assignment)
@@ -483,8 +488,8 @@ class NoticesRepo:
     def save_report(self, report: Report, assignment: Assignment) -> None:
         """A changed report (edit, correction) and its assignment, in one durable write."""
         with self._g:
-            nf = self._file(report.notice_id)
-            with nf.storage.batch():
+            self._file(report.notice_id)
+            with self._g.transaction():
                 self.update_report(report)
                 self.update_assignment(assignment)
 
@@ -496,7 +501,8 @@ class NoticesRepo:
                 raise ValueError("update_assignments: one notice at a time")
             if not assignments:
                 return
-            with self._file(nids.pop()).storage.batch():
+            self._file(nids.pop())
+            with self._g.transaction():
                 for a in assignments:
                     self.update_assignment(a)
 

@@ -20,7 +20,7 @@ class Registry:
     def __init__(self, guard: Guard, path: Path, data: dict[str, Any] | None) -> None:
         self._g = guard
         self.path = path
-        self._db = open_db(path, data, "registry")
+        self._db = open_db(path, data, "registry", guard)
         self._chats = KeyedTable(self._db, "chats", lambda r: r["chat_id"])
         self._contacts = KeyedTable(self._db, "contacts", lambda r: (r["user_id"], r["agency_id"]))
         self._invites = KeyedTable(self._db, "invites", lambda r: r["code"])

@@ -41,7 +41,7 @@ class SentLog:
                 self._open_month(path.stem, files[path])
 
     def _open_month(self, month: str, data: dict[str, Any] | None) -> KeyedTable:
-        db = open_db(self.folder / f"{month}.json", data, "sentlog")
+        db = open_db(self.folder / f"{month}.json", data, "sentlog", self._g)
         table = KeyedTable(db, "sent", lambda r: r["key"])
         self._dbs[month] = db
         self._months[month] = table

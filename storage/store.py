@@ -3,6 +3,8 @@
 Layout of the data folder::
 
     .lock                      exclusive lock (fcntl.flock), holds the owner's pid
+    journal.jsonl              every write since the last compaction, one fsync'd line per
+                               transaction (see storage.journal); empty after a clean close
     registry.json              chats bound to agencies, contacts, invites
     meta.json                  counters (next task code number, ...)
     notices/<notice_id>.json   one notice: the notice, its tasks, assignments, reports
@@ -14,6 +16,8 @@ Use::
     store = DataStore.open(config.storage.path, now=now)   # StoreLocked / StoreCorrupt / SchemaError
     store.registry.bind_chat(...)                          # sync, thread-safe, durable on return
     await store.run(store.notices.add_report, report)     # same, in the writer thread (async code)
+    with store.transaction():                              # several calls, ONE durable write
+        store.notices.add_report(report); store.notices.update_assignment(a)
     store.close()
 """
 
@@ -33,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from . import counters as counters_mod
+from . import journal as journal_mod
 from . import migrations
 from . import notices as notices_mod
 from . import registry as registry_mod
@@ -121,8 +126,10 @@ class DataStore:
         self.folder = folder
         self.backups_kept = backups_kept
         self._lock_fd: int | None = lock_fd
-        self._guard = Guard()
+        self._guard = Guard(folder)
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._compaction_queued = False
+        self.replayed = 0  # transactions of the journal replayed at open (a crash or kill before)
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -157,6 +164,8 @@ class DataStore:
         self.cleaned = self._clean_temp()
         for sub in _SUBFOLDERS:
             (folder / sub).mkdir(mode=DIR_MODE, exist_ok=True)
+        # 0. what the journal holds goes into the data files (a kill or crash since the last compaction)
+        self.replayed = self._recover()
         # 1. every file must parse, and be of a schema we can read, before anything is written
         parsed: dict[Path, dict[str, Any] | None] = {}
         kinds = data_files(folder)
@@ -172,7 +181,33 @@ class DataStore:
         if self.backups_kept > 0:
             self.backup(now)
         # 3. repositories (migrate + index)
+        self._build(parsed)
         g = self._guard
+        journal_path = folder / journal_mod.JOURNAL_NAME
+        g.journal = journal_mod.Journal(journal_path)
+        if os.stat(journal_path).st_mode & 0o077:
+            os.chmod(journal_path, FILE_MODE)
+        g.on_abort = self._reload
+        g.on_large = self._queue_compaction
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-store")
+
+    def _recover(self) -> int:
+        def load(path: Path) -> dict[str, Any] | None:
+            try:
+                return load_json_file(path)
+            except StoreCorrupt as exc:
+                raise self._corrupt(exc) from None
+
+        try:
+            replayed, _torn = journal_mod.recover(self.folder, load)
+        except StoreCorrupt as exc:
+            raise self._corrupt(exc) from None
+        return replayed
+
+    def _build(self, parsed: dict[Path, dict[str, Any] | None]) -> None:
+        g = self._guard
+        g.storages.clear()
+        folder = self.folder
         nd, sd = folder / notices_mod.FOLDER_NAME, folder / sentlog_mod.FOLDER_NAME
         self.counters = Counters(g, folder / counters_mod.FILE_NAME, parsed.get(folder / counters_mod.FILE_NAME))
         self.registry = Registry(g, folder / registry_mod.FILE_NAME, parsed.get(folder / registry_mod.FILE_NAME))
@@ -180,7 +215,62 @@ class DataStore:
         self.sentlog = SentLog(g, sd, {p: d for p, d in parsed.items() if p.parent == sd})
         for prefix, n in self.notices.max_code_numbers().items():
             self.counters.raise_floor(prefix, n)
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-store")
+
+    def _reload(self) -> None:
+        """Memory no longer matches the disk (a write failed, or a transaction raised half-way):
+        rebuild every repository from the files and the journal, writing nothing. The same
+        objects are kept. If even that fails the store closes itself (StoreClosed from then on)."""
+        with self._guard:
+            try:
+                parsed = {p: load_json_file(p) for p in data_files(self.folder)}
+                txs, _, _ = journal_mod.read_journal(self.folder / journal_mod.JOURNAL_NAME)
+                by_name = {p.relative_to(self.folder).as_posix(): d for p, d in parsed.items() if d is not None}
+                touched = {op[1] for ops in txs for op in ops}
+                for ops in txs:
+                    journal_mod.apply_ops(by_name, ops)
+                for name in touched:
+                    parsed[self.folder / name] = by_name.get(name)
+                old = (self.counters, self.registry, self.notices, self.sentlog)
+                self._build(parsed)
+                for storage in self._guard.storages:
+                    storage.unsaved = storage.name in touched
+                    storage.on_disk = storage.path.exists()
+                for mine, new in zip(old, (self.counters, self.registry, self.notices, self.sentlog)):
+                    mine.__dict__.clear()
+                    mine.__dict__.update(new.__dict__)
+                self.counters, self.registry, self.notices, self.sentlog = old
+                self.notices._counters = self.counters
+            except BaseException:
+                self._guard.closed = True
+                raise
+
+    # ---------------------------------------------------------------- journal
+    def transaction(self):
+        """``with store.transaction():`` — every store call inside is ONE durable write at the end
+        (or, if the block raises, none: memory is reloaded from the disk)."""
+        return self._guard.atomic()
+
+    @property
+    def commits(self) -> int:
+        """Durable writes done since open (one per transaction)."""
+        return self._guard.commits
+
+    def compact(self) -> int:
+        """Write the data files the journal changed and empty it. Returns the files written."""
+        with self._guard:
+            self._compaction_queued = False
+            if self._guard.depth:
+                return 0  # inside a transaction: later
+            return self._guard.compact()
+
+    def _queue_compaction(self) -> None:
+        if self._compaction_queued:
+            return
+        self._compaction_queued = True
+        if self._executor is not None:
+            self._executor.submit(self.compact)
+        else:
+            self.compact()
 
     def _corrupt(self, exc: StoreCorrupt) -> StoreCorrupt:
         backup = newest_backup(self.folder)
@@ -217,6 +307,8 @@ class DataStore:
             target = root / day
             if target.is_dir():
                 return target
+            if self._guard.journal is not None and not self._guard.depth:
+                self._guard.compact()  # the backup is the data files alone
             files = data_files(self.folder)
             if not files:
                 return None  # nothing to save yet
@@ -268,7 +360,13 @@ class DataStore:
             self._executor.shutdown(wait=True)
             self._executor = None
         with self._guard.lock:
+            if not self._guard.closed and self._guard.journal is not None:
+                with contextlib.suppress(OSError):  # the journal keeps everything if this fails
+                    self._guard.compact()
             self._guard.closed = True
+            if self._guard.journal is not None:
+                self._guard.journal.close()
+                self._guard.journal = None
         self._release()
 
     def _release(self) -> None:

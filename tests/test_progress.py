@@ -49,10 +49,10 @@ def done_report(rid: str = "r1", message_id: int | None = 77, source: str = "rep
 
 def test_record_stores_report_and_status_and_says_what_to_send(store: DataStore) -> None:
     src = progress.Source(-100, message_id=77)
-    writes = store.notices._files["n1"].storage.writes
+    writes = store.commits
     done = progress.record(store, done_report(), source=src, now=T0, settings=SETTINGS, directory=NoDirectory(),
                            reply_to=77)
-    assert store.notices._files["n1"].storage.writes == writes + 1  # one durable write
+    assert store.commits == writes + 1  # one durable write
     assert done.created and done.report.source_key == "m:-100:77"
     assert [m.purpose for m in done.messages] == ["ack", "office_done"]
     ack, office = done.messages
@@ -70,10 +70,10 @@ def test_record_is_idempotent_per_source(store: DataStore) -> None:
     first = progress.record(store, done_report("r1"), source=src, now=T0, settings=SETTINGS,
                             directory=NoDirectory(), reply_to=77)
     store = reopen(store)  # e.g. a crash before Telegram was told: the update comes again
-    writes = store.notices._files["n1"].storage.writes
+    writes = store.commits
     again = progress.record(store, done_report("r-new-id"), source=src, now=T0 + dt.timedelta(minutes=5),
                             settings=SETTINGS, directory=NoDirectory(), reply_to=77)
-    assert store.notices._files["n1"].storage.writes == writes  # nothing written
+    assert store.commits == writes  # nothing written
     assert not again.created and again.report.id == "r1"
     assert [m.key for m in again.messages] == [first.messages[0].key]  # the same acknowledgement, once more
     assert again.messages[0].text == first.messages[0].text

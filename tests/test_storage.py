@@ -147,6 +147,11 @@ def test_files_are_readable_vietnamese_owner_only(store: DataStore, folder: Path
     seed(store)
     store.sentlog.mark_sent("k1", T0, {"text": "Nhắc hạn"})
     store.counters.next_code()
+    journal = folder / "journal.jsonl"
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600 and journal.stat().st_size > 0
+    assert "Sở Nội vụ" in journal.read_text(encoding="utf-8")  # readable too, no \u escapes
+    store.compact()
+    assert journal.stat().st_size == 0
     files = [p for p in folder.rglob("*.json") if "backups" not in p.parts]
     assert {p.name for p in files} == {"registry.json", "meta.json", "n1.json", "2024-05.json"}
     for p in files:
@@ -161,16 +166,97 @@ def test_files_are_readable_vietnamese_owner_only(store: DataStore, folder: Path
 
 def test_every_file_carries_its_schema_version(store: DataStore, folder: Path) -> None:
     seed(store)
+    store.compact()
     for name, kind in (("registry.json", "registry"), ("notices/n1.json", "notice")):
         data = load_json_file(folder / name)
         assert data["_meta"]["1"] == {"schema": migrations.CURRENT[kind], "kind": kind}
 
 
-def test_writes_are_on_disk_when_the_call_returns(store: DataStore, folder: Path) -> None:
+def copy_of_disk(folder: Path, to: Path) -> Path:
+    """What a crash right now would leave: the folder's files as they are, without the lock."""
+    import shutil
+
+    shutil.copytree(folder, to, ignore=shutil.ignore_patterns(".lock", "backups"))
+    return to
+
+
+def test_writes_are_on_disk_when_the_call_returns(store: DataStore, folder: Path, tmp_path: Path) -> None:
     seed(store)
     store.notices.add_report(make_report("r1", "a1"))
-    raw = load_json_file(folder / "notices" / "n1.json")
-    assert [r["id"] for r in raw["reports"].values()] == ["r1"]
+    with DataStore.open(copy_of_disk(folder, tmp_path / "crashed"), backups_kept=0) as crashed:
+        assert [r.id for r in crashed.notices.reports()] == ["r1"]
+        assert crashed.replayed >= 1  # from the journal
+
+
+def test_a_write_appends_to_the_journal_and_rewrites_no_file(store: DataStore, folder: Path) -> None:
+    seed(store)
+    store.compact()
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*.json") if "backups" not in p.parts}
+    commits = store.commits
+    with store.transaction():
+        store.notices.add_report(make_report("r1", "a1"))
+        a = store.notices.assignment("a1")
+        a.last_report_at = T0
+        store.notices.update_assignment(a)
+        store.sentlog.mark_sent("k1", T0)  # a new file, in the same write
+    assert store.commits == commits + 1
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+    lines = (folder / "journal.jsonl").read_bytes().splitlines()
+    assert len(lines) == 1 and b'"r1"' in lines[0] and b"k1" in lines[0]
+
+
+def test_a_transaction_that_raises_leaves_nothing(store: DataStore, folder: Path) -> None:
+    seed(store)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.notices.add_report(make_report("r1", "a1"))
+            store.sentlog.mark_sent("k1", T0)
+            raise RuntimeError("half-way")
+    assert store.notices.reports() == [] and not store.sentlog.was_sent("k1")
+    assert store.notices.report_by_message(-100, 1) is None
+    store.notices.add_report(make_report("r2", "a1"))  # the store still works
+    assert [r.id for r in store.notices.reports()] == ["r2"]
+
+
+def test_a_failed_journal_write_leaves_memory_as_the_disk(store: DataStore, folder: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    seed(store)
+    real = atomic._fsync
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic, "_fsync", full_disk)
+    with pytest.raises(OSError):
+        store.notices.add_report(make_report("r1", "a1"))
+    monkeypatch.setattr(atomic, "_fsync", real)
+    assert store.notices.reports() == []
+    store.notices.add_report(make_report("r2", "a1"))
+    store.close()
+    with DataStore.open(folder, backups_kept=0) as again:
+        assert [r.id for r in again.notices.reports()] == ["r2"]
+
+
+def test_torn_journal_tail_is_dropped_and_a_damaged_middle_refused(folder: Path) -> None:
+    s = DataStore.open(folder, backups_kept=0)
+    seed(s)
+    s.notices.add_report(make_report("r1", "a1", message_id=1))
+    s.notices.add_report(make_report("r2", "a1", message_id=2))
+    journal = (folder / "journal.jsonl").read_bytes()
+    s._guard.journal = None  # a kill: no compaction at close
+    s.close()
+    lines = journal.splitlines(keepends=True)
+    (folder / "journal.jsonl").write_bytes(b"".join(lines[:-1]) + lines[-1][:40])  # killed mid-append
+    with DataStore.open(folder, backups_kept=0) as again:
+        assert [r.id for r in again.notices.reports()] == ["r1"]
+        again._guard.journal.append([["put", "notices/n1.json", "reports", "99", {"x": 1}]])
+        again._guard.journal.append([["put", "notices/n1.json", "reports", "98", {"x": 2}]])
+        again._guard.journal = None
+    bad = (folder / "journal.jsonl").read_bytes().replace(b'"x":1', b'"x":7')
+    (folder / "journal.jsonl").write_bytes(bad)
+    with pytest.raises(StoreCorrupt) as err:
+        DataStore.open(folder, backups_kept=0)
+    assert "journal" in err.value.message and (folder / "journal.jsonl").read_bytes() == bad
 
 
 # ---------------------------------------------------------------- corruption and backups

@@ -189,6 +189,7 @@ def test_create_notice_rejects_bad_input_and_changes_nothing(store: DataStore, f
     for bad in ("../x", "89/TB-UBND", "", ".hidden", "a" * 200):
         with pytest.raises(ValueError, match="cannot be a file name"):
             store.notices.create_notice(make_notice(bad), [])
+    store.compact()
     assert [p.name for p in (folder / "notices").iterdir()] == ["n1.json"]
     assert store.notices.notice("n2") is None
     nid = new_id("n-")
@@ -334,6 +335,7 @@ def test_sentlog_one_file_per_month(store: DataStore, folder: Path) -> None:
     assert store.sentlog.mark_sent("due-3:a1", may, {"chat_id": -100, "tóm tắt": "Nhắc hạn"})
     assert not store.sentlog.mark_sent("due-3:a1", june, {})
     assert store.sentlog.mark_sent("due-0:a1", june)
+    store.compact()
     assert sorted(p.name for p in (folder / "sentlog").iterdir()) == ["2024-05.json", "2024-06.json"]
     store = reopen(store)
     assert store.sentlog.was_sent("due-3:a1") and store.sentlog.was_sent("due-0:a1")
