@@ -214,7 +214,10 @@ def _encode(value: Any) -> Any:
 
 def to_dict(obj: Any) -> dict[str, Any]:
     """A JSON-ready dict of a record (enums as values, dates as ISO strings)."""
-    return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    codec = _CODECS.get(type(obj))
+    if codec is None:
+        codec = _codec(type(obj))
+    return {name: enc(getattr(obj, name)) for name, enc, _ in codec}
 
 
 def _decode(tp: Any, value: Any) -> Any:
@@ -242,18 +245,95 @@ def _decode(tp: Any, value: Any) -> Any:
     return value
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+# Per record class: (field, encoder, decoder) chosen once from the type hints (records are
+# encoded and decoded on every store call: this is a hot path).
+_CODECS: dict[type, list[tuple[str, Any, Any]]] = {}
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _enc_time(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else _encode(value)
+
+
+def _enc_enum(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _enc_list(value: Any) -> Any:
+    return [_encode(v) for v in value] if isinstance(value, (list, tuple)) else _encode(value)
+
+
+def _plain(value: Any) -> Any:
+    """Strings, numbers, None pass; anything else takes the general path."""
+    return value if value is None or isinstance(value, (str, int, float)) else _encode(value)
+
+
+def _optional(dec: Any) -> Any:
+    return lambda v: None if v is None else dec(v)
+
+
+def _decoder(tp: Any) -> Any:
+    import types
+    import typing
+
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        non_none = [a for a in args if a is not type(None)]
+        return _optional(_decoder(non_none[0])) if len(non_none) == 1 else _identity
+    if origin is list:
+        if not args:
+            return lambda v: None if v is None else list(v)
+        item = _decoder(args[0])
+        if item is _identity:
+            return lambda v: None if v is None else list(v)
+        return lambda v: None if v is None else [item(x) for x in v]
+    if origin is dict:
+        return lambda v: None if v is None else dict(v)
+    if tp is dt.datetime:
+        return _optional(dt.datetime.fromisoformat)
+    if tp is dt.date:
+        return _optional(dt.date.fromisoformat)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _optional(tp)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _optional(lambda v, cls=tp: from_dict(cls, v))
+    return _identity
+
+
+def _encoder(tp: Any) -> Any:
+    import types
+    import typing
+
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        non_none = [a for a in args if a is not type(None)]
+        return _encoder(non_none[0]) if len(non_none) == 1 else _encode
+    if origin is list:
+        return _enc_list
+    if tp in (dt.datetime, dt.date):
+        return _enc_time
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _enc_enum
+    if tp in (str, int, float, bool):
+        return _plain
+    return _encode
+
+
+def _codec(cls: type) -> list[tuple[str, Any, Any]]:
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    codec = [(f.name, _encoder(hints[f.name]), _decoder(hints[f.name])) for f in dataclasses.fields(cls)]
+    _CODECS[cls] = codec
+    return codec
 
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Build a record from :func:`to_dict` output; unknown keys are ignored."""
-    import typing
-
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    kwargs = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name in data:
-            kwargs[f.name] = _decode(hints[f.name], data[f.name])
-    return cls(**kwargs)  # type: ignore[call-arg]
+    codec = _CODECS.get(cls)
+    if codec is None:
+        codec = _codec(cls)
+    return cls(**{name: dec(data[name]) for name, _, dec in codec if name in data})  # type: ignore[call-arg]
