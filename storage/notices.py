@@ -106,6 +106,8 @@ class NoticesRepo:
         self._rep_by_key: dict[tuple[int, int, str], str] = {}
         self._rep_by_msg: dict[tuple[int, int], str] = {}
         self._rep_by_src: dict[str, str] = {}
+        self._rep_at: dict[str, dt.datetime] = {}  # report id -> when (reads by time parse nothing)
+        self._last_rep: dict[str, str] = {}  # assignment id -> its latest report (status, digest)
         self._rep_by_asg: dict[Hashable, dict[str, None]] = defaultdict(dict)
         self._rep_by_agency: dict[Hashable, dict[str, None]] = defaultdict(dict)
         for path in sorted(files):
@@ -160,6 +162,10 @@ class NoticesRepo:
 
     def _index_report(self, raw: dict[str, Any]) -> None:
         self._rep_nid[raw["id"]] = raw["notice_id"]
+        at = self._rep_at[raw["id"]] = dt.datetime.fromisoformat(raw["at"])
+        last = self._last_rep.get(raw["assignment_id"])
+        if last is None or at >= self._rep_at[last]:
+            self._last_rep[raw["assignment_id"]] = raw["id"]
         _add(self._rep_by_asg, raw["assignment_id"], raw["id"])
         _add(self._rep_by_agency, raw["agency_id"], raw["id"])
         if raw.get("message_id") is not None:
@@ -170,7 +176,14 @@ class NoticesRepo:
 
     def _unindex_report(self, raw: dict[str, Any]) -> None:
         self._rep_nid.pop(raw["id"], None)
+        self._rep_at.pop(raw["id"], None)
         _drop(self._rep_by_asg, raw["assignment_id"], raw["id"])
+        if self._last_rep.get(raw["assignment_id"]) == raw["id"]:
+            rest = self._rep_by_asg.get(raw["assignment_id"], {})
+            if rest:
+                self._last_rep[raw["assignment_id"]] = max(rest, key=lambda i: self._rep_at[i])
+            else:
+                del self._last_rep[raw["assignment_id"]]
         _drop(self._rep_by_agency, raw["agency_id"], raw["id"])
         if raw.get("message_id") is not None:
             key = (raw["chat_id"], raw["message_id"], raw.get("source", ""))
@@ -506,6 +519,24 @@ class NoticesRepo:
                 for a in assignments:
                     self.update_assignment(a)
 
+    def last_reports(self, assignment_ids: Iterable[str] | None = None,
+                     until: dt.datetime | None = None) -> dict[str, Report]:
+        """The latest report of each assignment (``at <= until`` if given), kept as reports arrive:
+        nothing else is read."""
+        with self._g:
+            wanted = self._last_rep if assignment_ids is None else \
+                {a: self._last_rep[a] for a in assignment_ids if a in self._last_rep}
+            picked: dict[str, str] = {}
+            for aid, rid in wanted.items():
+                if until is not None and self._rep_at[rid] > until:  # (a clock behind: rare) look further
+                    ok = [i for i in self._rep_by_asg.get(aid, {}) if self._rep_at[i] <= until]
+                    if not ok:
+                        continue
+                    rid = max(ok, key=lambda i: self._rep_at[i])
+                picked[aid] = rid
+            raws = {aid: self._report_raw(rid) for aid, rid in picked.items()}
+        return {aid: from_dict(Report, raw) for aid, raw in raws.items() if raw is not None}
+
     def report(self, report_id: str) -> Report | None:
         with self._g:
             raw = self._report_raw(report_id)
@@ -546,9 +577,9 @@ class NoticesRepo:
                 ids = self._rep_by_agency.get(agency_id, {})
             else:
                 ids = self._rep_nid
+            if since is not None:  # by the index of times: only the reports wanted are decoded
+                ids = [i for i in ids if self._rep_at[i] >= since]
             raws = [self._report_raw(i) for i in list(ids)]
-        if since is not None:  # parse only ``at`` before decoding whole records
-            raws = [r for r in raws if r is not None and dt.datetime.fromisoformat(r["at"]) >= since]
         out = [from_dict(Report, r) for r in raws if r is not None]
         out.sort(key=lambda r: r.at)
         return out
