@@ -1,0 +1,182 @@
+"""Progress replies end to end through the emulator: dondoc at a year of data, on an empty store,
+and a bare python-telegram-bot bot, in one run, side by side.
+
+    .venv/bin/python bench/bench_replies.py [--latency 120] [--burst 300] [--skip-year]
+
+* latency: replies sent one at a time (the next after the previous acknowledgement), each timed
+  from the emulator receiving the user's message to the bot's acknowledgement arriving; p50/p95.
+* throughput: ``--burst`` replies queued at once; replies acknowledged per second.
+* "year": the data folder holds 50 notices, 3,000 assignments and 30,000 reports before the bot
+  starts (bench/bench_storage.py builds them); the replies go to a notice published in the run.
+* "bare PTB": an Application with one MessageHandler answering every reply with a fixed text
+  (reply_text), polling the same emulator code with the same settings.
+
+Targets (issue 11): year p95 ≤ 1.25 × empty p95 and ≤ 30 ms; dondoc ≥ 0.8 × bare PTB replies/s.
+Flood limits are off in the emulator: the figures are the bot's own cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.emulator import BotAPIEmulator, FloodLimits  # noqa: E402
+from bot.importing import store_draft  # noqa: E402
+from bot.models import ChatBinding  # noqa: E402
+from tests.harness import ADMIN, bot_env  # noqa: E402
+from tests.test_e2e_publish_load import reading  # noqa: E402
+
+GROUP, USER = -1004001, 4001
+ACK = "Đã ghi nhận"
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+class _Counter:
+    """Bot messages to GROUP since the last look, read cheaply (no copies: the driver shares the
+    process, and the GIL, with the bot)."""
+
+    def __init__(self, emu) -> None:
+        self.emu, self.pos, self.count = emu, len(emu.bot_sent), 0
+
+    def __call__(self) -> int:
+        with self.emu.lock:
+            new = self.emu.bot_sent[self.pos:]
+        self.pos += len(new)
+        self.count += sum(1 for _, cid, _ in new if cid == GROUP)
+        return self.count
+
+
+async def _drive(emu, cards: list[dict], n_latency: int, n_burst: int) -> tuple[list[float], float]:
+    """(latencies in ms, replies/s of the burst) for replies to ``cards`` in GROUP (each is
+    answered by one message to GROUP: the acknowledgement)."""
+    latencies = []
+    count = _Counter(emu)
+    for i in range(n_latency):
+        card = cards[i % len(cards)]
+        before = count()
+        t0 = time.perf_counter()
+        emu.send(USER, GROUP, f"Báo cáo lần {i}: đang triển khai, đã hoàn thành 60% khối lượng.",
+                 reply_to=card["message_id"])
+        while count() <= before:
+            await asyncio.sleep(0.0005)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    await emu.wait_idle()
+    before = count()
+    t0 = time.perf_counter()
+    for i in range(n_burst):
+        card = cards[i % len(cards)]
+        emu.send(USER, GROUP, f"Đợt {i}: đang triển khai, đã hoàn thành 70% khối lượng.", reply_to=card["message_id"])
+    while count() - before < n_burst:
+        await asyncio.sleep(0.01)
+    return latencies, n_burst / (time.perf_counter() - t0)
+
+
+async def run_dondoc(year: bool, n_latency: int, n_burst: int) -> tuple[list[float], float, str]:
+    emu = BotAPIEmulator(flood=FloodLimits.off()).start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            note = "empty store"
+            if year:
+                from bench.bench_storage import build
+
+                t = time.perf_counter()
+                _, n_reports = build(Path(tmp) / "data", random.Random(7))
+                note = f"a year: {n_reports} reports stored before start (built in {time.perf_counter() - t:.0f} s)"
+            async with bot_env(emu, Path(tmp), fast=True) as env:
+                emu.set_flood_limits(FloodLimits.off())
+                emu.add_user(USER, "Minh")
+                emu.add_group(GROUP, "Sở Nội vụ", members=[USER])
+                emu.add_bot_to_group(GROUP, by_user=USER)
+                agency = env.directory.resolve("Sở Nội vụ").agency.id
+                env.store.registry.bind_chat(ChatBinding(chat_id=GROUP, agency_id=agency, title="Sở Nội vụ"))
+                r = reading()
+                r["notice"]["number"] = "7/TB-BENCH"
+                for item in r["items"]:
+                    item["lead"] = [{"name": "Sở Nội vụ", "agency_id": agency, "group": None,
+                                     "as_written": "Sở Nội vụ"}]
+                store_draft(env.store, r, source=b"bench-replies", source_name="bench.txt", now=env.clock.now,
+                            by=ADMIN)
+                await emu.wait_idle()
+                emu.send(ADMIN, ADMIN, "/preview")
+                preview = await emu.wait_for_bot_message(ADMIN, lambda m: bool(m.get("reply_markup")), timeout=60)
+                emu.press(ADMIN, ADMIN, preview["message_id"], button="📢 Công bố")
+                await emu.wait_for_bot_message(ADMIN, lambda m: "Đã công bố" in m["text"], include_edits=True,
+                                               timeout=120)
+                await emu.wait_idle()
+                cards = [m for m in emu.bot_messages(GROUP) if m["text"].startswith("📌")]
+                lat, rate = await _drive(emu, cards, n_latency, n_burst)
+                return lat, rate, note
+    finally:
+        emu.stop()
+
+
+async def run_bare(n_latency: int, n_burst: int) -> tuple[list[float], float, str]:
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    from bot.emulator.runner import running
+
+    emu = BotAPIEmulator(flood=FloodLimits.off()).start()
+    try:
+        async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            await update.effective_message.reply_text(f"{ACK}: tiến độ của Sở Nội vụ cho nhiệm vụ.")
+
+        app = (Application.builder().token(emu.token).base_url(emu.base_url).base_file_url(emu.base_file_url)
+               .build())
+        app.add_handler(MessageHandler(filters.REPLY, on_reply))
+        emu.add_user(USER, "Minh")
+        emu.add_group(GROUP, "Sở Nội vụ", members=[USER])
+        emu.add_bot_to_group(GROUP, by_user=USER)
+        async with running(app):
+            sent = []
+            for i in range(10):
+                sent.append(await app.bot.send_message(GROUP, f"📌 Nhiệm vụ {i}"))
+            cards = [{"message_id": m.message_id} for m in sent]
+            await emu.wait_idle()
+            lat, rate = await _drive(emu, cards, n_latency, n_burst)
+            return lat, rate, "one MessageHandler, reply_text"
+    finally:
+        emu.stop()
+
+
+def line(name: str, lat: list[float], rate: float, note: str) -> str:
+    return (f"{name:<16} p50 {statistics.median(lat):6.1f} ms  p95 {pct(lat, 95):6.1f} ms  "
+            f"max {max(lat):6.1f} ms  burst {rate:6.1f} replies/s   ({note})")
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--latency", type=int, default=120, help="replies timed one at a time")
+    ap.add_argument("--burst", type=int, default=300, help="replies queued at once")
+    ap.add_argument("--skip-year", action="store_true")
+    args = ap.parse_args()
+    results = {"bare PTB": await run_bare(args.latency, args.burst),
+               "dondoc, empty": await run_dondoc(False, args.latency, args.burst)}
+    if not args.skip_year:
+        results["dondoc, a year"] = await run_dondoc(True, args.latency, args.burst)
+    print(f"progress replies through the emulator ({args.latency} timed one by one, {args.burst} at once):")
+    for name, (lat, rate, note) in results.items():
+        print(line(name, lat, rate, note))
+    bare, empty = results["bare PTB"], results["dondoc, empty"]
+    print(f"dondoc / bare PTB replies/s: {empty[1] / bare[1]:.2f} (target >= 0.8)")
+    if "dondoc, a year" in results:
+        year = results["dondoc, a year"]
+        print(f"p95 a year / p95 empty: {pct(year[0], 95) / pct(empty[0], 95):.2f} (target <= 1.25; "
+              f"and p95 at a year {pct(year[0], 95):.1f} ms, target <= 30 ms); "
+              f"a year / bare PTB replies/s: {year[1] / bare[1]:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
