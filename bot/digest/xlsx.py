@@ -7,6 +7,7 @@ from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from bot.texts import t
@@ -47,30 +48,70 @@ def _clean(text: str | None) -> str:
     return text[:_CELL_MAX]
 
 
-def _header(ws, keys: list[str], widths: list[int]) -> None:
-    ws.append([t(f"digest.{k}") for k in keys])
+def _styled(ws, value, *, font=None, fill=None, alignment=None, border=None, number_format=None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if alignment is not None:
+        cell.alignment = alignment
+    if border is not None:
+        cell.border = border
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def _header(ws, labels: list[str], widths: list[int], *, height: int, border: bool = True) -> None:
+    """Widths, frozen header row and the header: a write-only sheet takes its layout before its rows."""
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-        cell = ws.cell(row=1, column=i)
-        cell.font = Font(bold=True)
-        cell.fill = _HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        cell.border = Border(top=_THIN, bottom=_THIN, left=_THIN, right=_THIN)
     ws.freeze_panes = "A2"
-    ws.row_dimensions[1].height = 32
+    ws.row_dimensions[1].height = height
+    head = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    edge = Border(top=_THIN, bottom=_THIN, left=_THIN, right=_THIN) if border else None
+    ws.append([_styled(ws, label, font=Font(bold=True), fill=_HEAD_FILL, alignment=head, border=edge)
+               for label in labels])
+
+
+class _Row:
+    """Cells of one row styled like a template: each style is registered in the workbook once,
+    then copied (a write-only sheet streams its rows: memory stays flat however many there are)."""
+
+    def __init__(self, ws, styles: list[dict]) -> None:
+        self.ws = ws
+        self.templates = [_styled(ws, None, **style)._style for style in styles]
+
+    def __call__(self, values: list) -> list[WriteOnlyCell]:
+        out = []
+        for value, style in zip(values, self.templates):
+            cell = WriteOnlyCell(self.ws, value=value)
+            cell._style = copy(style)
+            out.append(cell)
+        return out
 
 
 def render_xlsx(data: DigestData) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = t("digest.sheet_tasks")
-    _header(ws, HEADERS, [w for _, w in _COLUMNS])
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(t("digest.sheet_tasks"))
+    _header(ws, [t(f"digest.{k}") for k in HEADERS], [w for _, w in _COLUMNS], height=32)
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
+    formats = {"col_deadline": "DD/MM/YYYY", "col_last_report_at": "DD/MM/YYYY HH:MM"}
+    row_of = _Row(ws, [dict(alignment=wrap if key in _WRAP else top, number_format=formats.get(key))
+                       for key, _ in _COLUMNS])
     tz = data.now.tzinfo
+    last = get_column_letter(len(_COLUMNS))
+    ws.auto_filter.ref = f"A1:{last}{max(1, len(data.rows) + 1)}"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     for n, row in enumerate(data.rows, start=1):
         report = row.last_report
-        ws.append([
+        ws.append(row_of([
             n,
             row.notice_number,
             row.ref,
@@ -84,62 +125,30 @@ def render_xlsx(data: DigestData) -> bytes:
             progress_label(row.progress),
             _clean(report.text) if report else "",
             report.at.astimezone(tz).replace(tzinfo=None) if report else None,
-        ])
-    if data.rows:
-        # style the first data row, then copy its style array to the others (fast)
-        templates = []
-        for col, (key, _) in enumerate(_COLUMNS, start=1):
-            cell = ws.cell(row=2, column=col)
-            cell.alignment = wrap if key in _WRAP else top
-            fmt = {"col_deadline": "DD/MM/YYYY", "col_last_report_at": "DD/MM/YYYY HH:MM"}.get(key)
-            if fmt:
-                cell.number_format = fmt
-            templates.append(cell._style)
-        for cells in ws.iter_rows(min_row=3, max_row=len(data.rows) + 1, max_col=len(_COLUMNS)):
-            for cell, style in zip(cells, templates):
-                cell._style = copy(style)
-    last = get_column_letter(len(_COLUMNS))
-    ws.auto_filter.ref = f"A1:{last}{max(1, len(data.rows) + 1)}"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ]))
 
     summary = wb.create_sheet(t("digest.sheet_agencies"))
-    summary.append(
-        [t("digest.col_stt"), t("digest.col_agency"), t("digest.col_total")]
-        + [category_label(c) for c in CATEGORY_ORDER]
-        + [t("digest.col_rate")]
-    )
     widths = [6, 40, 9] + [16] * len(CATEGORY_ORDER) + [14]
-    for i, width in enumerate(widths, start=1):
-        summary.column_dimensions[get_column_letter(i)].width = width
-        cell = summary.cell(row=1, column=i)
-        cell.font = Font(bold=True)
-        cell.fill = _HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    summary.row_dimensions[1].height = 45
-    summary.freeze_panes = "A2"
+    _header(summary, [t("digest.col_stt"), t("digest.col_agency"), t("digest.col_total")]
+            + [category_label(c) for c in CATEGORY_ORDER] + [t("digest.col_rate")], widths, height=45,
+            border=False)
+    summary.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{max(1, len(data.agencies) + 1)}"
+    plain = [{}] * len(widths)
+    agency_row = _Row(summary, [{}, dict(alignment=wrap)] + plain[2:-1] + [dict(number_format="0.0%")])
     for n, (name, s) in enumerate(data.agencies, start=1):
-        summary.append(
+        summary.append(agency_row(
             [n, name, s.total] + [s.counts[c] for c in CATEGORY_ORDER]
             + [s.completion_rate if s.completion_rate is not None else None]
-        )
-        summary.cell(row=n + 1, column=len(widths)).number_format = "0.0%"
-        summary.cell(row=n + 1, column=2).alignment = wrap
+        ))
     s = data.summary
-    summary.append(
+    bold = Font(bold=True)
+    total_row = _Row(summary, [dict(font=bold)] * (len(widths) - 1) + [dict(font=bold, number_format="0.0%")])
+    summary.append(total_row(
         ["", t("digest.total_lead"), s.total] + [s.counts[c] for c in CATEGORY_ORDER]
         + [s.completion_rate]
-    )
-    total_row = summary.max_row
-    for cell in summary[total_row]:
-        cell.font = Font(bold=True)
-    summary.cell(row=total_row, column=len(widths)).number_format = "0.0%"
+    ))
     if s.standing:
         summary.append(["", t("standing.sheet_total"), s.standing])
-    summary.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{max(1, len(data.agencies) + 1)}"
 
     out = io.BytesIO()
     wb.save(out)
