@@ -128,6 +128,14 @@ _ASSESSMENT = kw(r"danh gia|ket qua|tinh hinh|han che|ton tai|nhan xet|uu diem|k
 _TASKISH = kw(r"nhiem vu|giai phap|chi dao|de nghi|to chuc thuc hien|yeu cau|phuong huong|ke hoach|trong tam")
 # a time that is a goal or a plan, not a deadline of the items below ("phấn đấu", "các năm tiếp theo")
 _GOAL = kw(r"phan dau|muc tieu|cac nam tiep theo|cac thang tiep theo|theo ke hoach|du kien")
+_FOR = kw(r"doi voi\s+", bounded=False)
+# words after which a line goes on (a wrapped line, not a heading)
+_OPEN_ENDED = {"voi", "cua", "va", "cac", "cho", "tai", "theo", "ve", "the", "nhu", "la", "de", "o", "trong",
+               "hoac", "nhung", "mot", "ngay", "thang", "nam"}
+# parties written in lower case in a sentence: "đơn vị tư vấn lập quy hoạch", "nhà đầu tư"
+_LOWER_PARTY = kw(r"don vi tu van|nha dau tu|chu dau tu|doanh nghiep")
+# "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường, đặc khu": the parties of the items below
+_DUTY_OF = kw(r"(?:trach nhiem|nhiem vu) (?:cua|thuoc)\s+", bounded=False)
 _TASKISH_GIAO = re.compile(r"(?<![a-z0-9*])gia[o*](?![a-z0-9*])")
 
 _GIAO_RX = (r"(?<![a-z0-9*])gia[o*](?:\s+cho)?(?![a-z0-9*])"
@@ -142,7 +150,7 @@ _PHU_HOP = re.compile(r"ph[u*]{1,2} h[o*]p v[o*]i (?:quy|yeu cau|thuc te|tinh hi
 _LEAD_WORDS = re.compile("(?:" + _GIAO_RX + "|" + kw(r"de nghi|yeu cau|dong thoi|va").pattern + r")\s+")
 _TOPIC = kw(r"(?:ve|doi voi)\s+[^:;.]{1,120}:\s*", bounded=False)
 _AUDIENCE = re.compile(kw(r"yeu cau|de nghi|chi dao").pattern + "|" + _GIAO_RX)
-_SEP = re.compile(r"\s*[,;&]\s*(?:(?:va|cung|voi)(?![a-z0-9*])\s*)?|\s+(?:va|cung|voi|hoac)\s+")
+_SEP = re.compile(r"\s*[,;&]\s*(?:(?:va|cung|voi)(?![a-z0-9*])\s*)?|(?:\s+|(?<=\s))(?:va|cung|voi|hoac)\s+")
 _HARD_STOP = re.compile(r"[.;:(\n]|\s-\s|\s–\s")
 _AGENCYISH = re.compile(
     r"(?:s[o*]|ban|ubnd|[uo*]y ban|c[o*]ng an|b[o*] ch[i*] huy|bch|v[a*]n ph[o*]ng|vp|thanh tra|chi c[u*]c|c[u*]c|"
@@ -150,7 +158,13 @@ _AGENCYISH = re.compile(
     r"m[a*]t tr[a*]n|vi[e*]n|trung t[a*]m|b[e*]nh vi[e*]n|c[o*]ng ty|bhxh|b[a*]o hi[e*]m|qu[y*](?! (?:d[i*]nh|ch[e*]|ho[a*]ch|tr[i*]nh|m[o*]|t[a*]c|ph[a*]m|chu[a*]n|lu[a*]t|[u*][o*]c|n[a*]p|tr[a*]ch))|chi nh[a*]nh|"
     r"hdnd|h[o*]i d[o*]ng|t[o*]a [a*]n|tand|vksnd|t[i*]nh [u*]y|huy[e*]n [u*]y|th[a*]nh [u*]y|ph[o*]ng|"
     r"t[o*]ng c[u*]c|ubmttq|mttq|dang [u*]y|d[a*]ng [u*]y|(?:c[a*]c )?t[o*] d[a*]n ph[o*]|(?:c[a*]c )?th[o*]n|"
-    r"(?:c[a*]c )?khu ph[o*])(?![a-z0-9*])")
+    r"(?:c[a*]c )?khu ph[o*]|nh[a*] d[a*]u t[u*]|ch[u*] d[a*]u t[u*]|t[a*]p do[a*]n|t[o*]ng c[o*]ng ty|"
+    r"doanh nghi[e*]p|d[o*]n v[i*] t[u*] v[a*]n)(?![a-z0-9*])")
+# an investor named by its project: "Nhà đầu tư của 02 dự án đường bộ cao tốc Tân Phú – Bảo Lộc và Bảo Lộc
+# – Liên Khương", "Nhà đầu tư 02 dự án", "Chủ đầu tư Dự án cao tốc Tân Phú - Bảo Lộc"
+_ROLE_PARTY = re.compile(r"(?:nh[a*]|ch[u*]) d[a*]u t[u*](?![a-z0-9*])")
+_ROLE_PROJECT = re.compile(r"\s+(?:c[u*]a\s+)?(?:c[a*]c\s+)?(?:\d{1,3}\s+)?(?:d[u*] [a*]n|tuy[e*]n)(?![a-z0-9*])")
+_ROLE_WORDS = re.compile(r"\s+(?:d[u*][o*]ng b[o*]|cao t[o*]c|d[u*][o*]ng|tuy[e*]n|khu|c[u*]m|nh[a*] m[a*]y)(?![a-z0-9*])")
 _PREFIX = r"(?:(?:thu truong|nguoi dung dau|lanh dao|giam doc|chu tich|tap the lanh dao)\s+)?"
 _ONTERR = r"(?:\s+(?:thuoc tinh|thuoc thanh pho|cua tinh|tren dia ban(?:\s+(?:tinh|thanh pho|toan tinh))?))?"
 _UB = r"(?:uy ban nhan dan|ubnd)"
@@ -158,6 +172,7 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (kw(_PREFIX + r"cac (?:so,? (?:ban,? )?nganh|co quan(?:,? don vi)?|don vi|dia phuong|"
         r"co quan,? don vi,? dia phuong|so,? (?:ban,? )?nganh,? dia phuong)(?: co)? lien quan" + _ONTERR), "lien-quan"),
     (kw(r"(?:co quan|don vi)(?:,? (?:don vi|dia phuong))* (?:co )?lien quan"), "lien-quan"),
+    (kw(r"(?:" + _UB + r" )?(?:cac )?dia phuong (?:co )?lien quan"), "lien-quan"),
     (kw(_PREFIX + r"cac (?:so|co quan),? (?:ban,? )?(?:nganh|don vi)(?:,? (?:hoi,? )?doan the)?(?:,? (?:cac )?"
         r"(?:hoi,? )?doan the)?,? (?:va )?" + _PREFIX + r"(?:cac )?(?:dia phuong|" + _UB +
         r" cac huyen(?:,? (?:thi xa|tx|thanh pho|tp))*|" + _UB + r" cac xa(?:,? (?:phuong|thi tran|dac khu))*)" + _ONTERR),
@@ -167,12 +182,22 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (kw(_PREFIX + r"cac co quan (?:trung uong|tu)" + _ONTERR), "trung-uong"),
     (kw(_PREFIX + r"cac so,? (?:ban,? )?nganh" + _ONTERR), "so-ban-nganh"),
     (kw(_PREFIX + r"cac co quan,? don vi" + _ONTERR), "all"),
+    (kw(r"cac don vi(?! (?:co )?lien quan)" + _ONTERR), "lien-quan"),
     (kw(_PREFIX + _UB + r" cac huyen(?:,? (?:thi xa|tx|thanh pho|tp))*" + _ONTERR), "huyen"),
     (kw(_PREFIX + r"cac huyen(?:,? (?:thi xa|tx|thanh pho|tp))+" + _ONTERR), "huyen"),
     (kw(_PREFIX + _UB + r" cac (?:xa|phuong)(?:,? (?:xa|phuong|thi tran|dac khu))*" + _ONTERR), "xa"),
     (kw(_PREFIX + r"cac xa,? phuong(?:,? (?:thi tran|dac khu))*" + _ONTERR), "xa"),
     (kw(_PREFIX + r"cac dia phuong" + _ONTERR), "dia-phuong"),
+    (kw(r"dia phuong(?! (?:va|hoac) (?:cac )?(?:so|co quan|don vi))" + _ONTERR), "dia-phuong"),
 ]
+# "UBND các xã: Đức Trọng, Hiệp Thạnh, Đinh Văn Lâm Hà", "các sở: Nông nghiệp và Môi trường, Tài chính":
+# a named list, one agency each
+_NAMED_LIST = kw(r"(?P<ub>(?:uy ban nhan dan|ubnd)\s+)?cac\s+(?P<unit>xa|phuong|huyen|thi xa|thi tran|so|ban)\s*:\s*",
+                 bounded=False)
+_UNIT_WORD = {"xa": "xã", "phuong": "phường", "huyen": "huyện", "thi xa": "thị xã", "thi tran": "thị trấn",
+              "so": "Sở", "ban": "Ban"}
+# a group followed by "liên quan" is only the related ones: "các sở, ngành và UBND các xã liên quan"
+_THEN_RELATED = kw(r"\s*(?:co )?lien quan", bounded=False)
 # words that narrow a group to some of its members ("UBND các xã vùng đồng bào dân tộc thiểu số",
 # "UBND các xã, phường có dự án"): such an addressee is not the whole group
 _SUBSET = re.compile(r"\s*(?:vung|co(?! trach nhiem| lien quan| y kien)|thuoc|ven|bien gioi|mien nui|noi|khu vuc|"
@@ -338,6 +363,19 @@ class _Parser:
         self.prev_blank = True
         self.prev_heading = False
         self.prev_marker = False
+        self.median: int | None = None
+
+    def _short_heading(self, line: str) -> bool:
+        """A line without final punctuation, clearly shorter than the text's lines (a paragraph of its
+        own, not a line wrapped at the page's width) and not ending on a word that needs more
+        ("... phối hợp với"): "5. Về xây dựng chính quyền điện tử, chính quyền số"."""
+        if self.median is None:
+            lengths = sorted(len(ln.strip()) for ln in self.lines if len(ln.strip()) > 20)
+            self.median = lengths[len(lengths) // 2] if lengths else 0
+        s = line.rstrip()
+        last = fold_str(s.split()[-1]) if s.split() else ""
+        return (len(s.split()) <= 16 and len(s) < 0.7 * self.median and not s.endswith((",", "-", "–"))
+                and last not in _OPEN_ENDED)
 
     @staticmethod
     def _marker_with_capital(line: str) -> bool:
@@ -487,7 +525,8 @@ class _Parser:
                 self.last_num = n
                 self.section_nums += 1
                 # "1. Về phát triển du lịch" with "a) ..." below: a heading
-                return not _ends_sentence(line) and (_mostly_upper(line) or len(line.split()) <= 10)
+                return not _ends_sentence(line) and (_mostly_upper(line) or len(line.split()) <= 10
+                                                     or self._short_heading(line))
         if self._garbled_number(line):
             return False
         m = _LETTER_RE.match(line)
@@ -783,8 +822,93 @@ class _Reader:
         for pat, gid in _GROUP_PATTERNS:
             m = pat.match(f.text, pos)
             if m:
-                return m.end(), gid
+                if gid == "all" and _THEN_RELATED.match(f.text, m.end()):
+                    continue
+                end = m.end()
+                if gid != "lien-quan":
+                    rel = _THEN_RELATED.match(f.text, end)
+                    if rel:  # "UBND các xã liên quan": the related ones, as written
+                        return rel.end(), "lien-quan"
+                return end, gid
         return None
+
+    def _named_list(self, f: Folded, pos: int, end: int, warnings: list[str]) -> tuple[list[dict], int] | None:
+        """"UBND các xã: Đức Trọng, Hiệp Thạnh, Đinh Văn Lâm Hà" from folded ``pos``: one agency per name
+        (resolved, else kept as written with its unit: "UBND xã Đức Trọng"); None if no such list."""
+        m = _NAMED_LIST.match(f.text, pos, end)
+        if not m or m.end() >= len(f.text) or not f.original[f.start(m.end())].isupper():
+            return None
+        unit = " ".join(m.group("unit").split())
+        head = ("UBND " if m.group("ub") else "") + _UNIT_WORD[unit]
+        local = unit not in ("so", "ban")
+        s = f.text
+        out: list[dict] = []
+        k = m.end()
+        while k < end:
+            stop = self._hard_stop(f, k, end)
+            seg_end = stop
+            for pat in (re.compile(r","), _STOP_WORDS, _STOP_EXACT, re.compile(r"\s(?:va|hoac)\s+(?=\S)")):
+                for mm in pat.finditer(s, k + 1, seg_end):
+                    ch = f.original[f.start(mm.start())] if mm.group()[:1].isalpha() else ""
+                    if ch.isupper():
+                        continue  # "Đức Trọng" is a name, not "trong"
+                    seg_end = mm.start()
+                    break
+            if local:  # names of places are capitalised: a lower-case word ends the list
+                for w in re.finditer(r"\S+", s[k:seg_end]):
+                    ch = f.original[f.start(k + w.start())]
+                    if ch.isalpha() and not ch.isupper():
+                        seg_end = k + w.start()
+                        break
+            name = " ".join(f.span(k, seg_end).split()).strip(" ,;:-–")
+            if not name:
+                break
+            written = f"{head} {name}"
+            r = self._safe_resolve(written)
+            ag = getattr(r, "agency", None) if r is not None else None
+            if ag is not None and getattr(r, "sure", False) and not getattr(r, "rest", ""):
+                out.append({"name": ag.name, "agency_id": ag.id, "group": None, "as_written": written})
+            else:
+                warnings.append(_w("unresolved", name=written))
+                out.append({"name": written, "agency_id": None, "group": None, "as_written": written})
+            k = seg_end
+            sep = re.match(r"\s*,\s*|\s+(?:va|hoac)\s+", s[k:end])
+            if not sep:
+                break
+            nxt = k + sep.end()
+            if nxt >= end or not f.original[f.start(nxt)].isupper():
+                break  # "... Đinh Văn Lâm Hà và đơn vị tư vấn": the list ends, another party follows
+            k = nxt
+        return (out, k) if out else None
+
+    def _role_party_end(self, f: Folded, pos: int, end: int) -> int | None:
+        """Where "Nhà đầu tư [của] [02] dự án <name>" ends, from folded ``pos``; None if not such a party."""
+        s = f.text
+        m = _ROLE_PARTY.match(s, pos, end)
+        if not m:
+            return None
+        k = m.end()
+        pj = _ROLE_PROJECT.match(s, k, end)
+        if not pj:
+            return k
+        k = pj.end()
+        while k < end:
+            w = _ROLE_WORDS.match(s, k, end)
+            if w:
+                k = w.end()
+                continue
+            nxt = re.match(r"\s*(?:[-–]\s*|(?:va|hoac)\s+)?(?=\S)", s[k:end])
+            j = k + (nxt.end() if nxt else 0)
+            if j < end and f.original[f.start(j)].isupper():
+                wm = re.match(r"\S+", s[j:end])
+                k = j + wm.end()
+                continue
+            if j < end and s[j].isdigit() and k > pj.end():
+                wm = re.match(r"\d+", s[j:end])
+                k = j + wm.end()
+                continue
+            break
+        return k
 
     def _group_agency(self, as_written: str, gid: str) -> dict:
         group = gid
@@ -822,6 +946,18 @@ class _Reader:
                 pos += 1
             if pos >= end:
                 break
+            nl = self._named_list(f, pos, end, warnings)
+            if nl is not None:
+                out.extend(nl[0])
+                pos = nl[1]
+                continue
+            rp = self._role_party_end(f, pos, end)
+            if rp is not None:
+                written = " ".join(f.span(pos, rp).split()).strip(" ,;:-–")
+                if written:
+                    out.append({"name": written, "agency_id": None, "group": None, "as_written": written})
+                    pos = rp
+                    continue
             g = self._group_at(f, pos)
             if g and g[0] <= end:
                 a, b = pos, g[0]
@@ -857,6 +993,11 @@ class _Reader:
                 used = used.rstrip(" ,;:-–")
                 # folded length of the used part
                 nxt = self._advance(f, pos, stop, used)
+                if agency is not None:
+                    unit = re.match(r"\s*(?:thuoc |cua )?(tinh|thanh pho)(?![a-z0-9*])", s[nxt:stop])
+                    if unit and fold_str(agency.name).endswith(unit.group(1)):
+                        nxt += unit.end()
+                        used = " ".join(f.span(pos, nxt).split())
                 if agency is not None:
                     out.append({"name": agency.name, "agency_id": agency.id, "group": None, "as_written": used})
                     note = getattr(m, "note", None)
@@ -919,7 +1060,7 @@ class _Reader:
         """An unknown name starts with a capital ("Phòng Tài chính"), not "phòng, chống dịch"; a notice
         written all in lower case, and "các ..." (the "các thôn, tổ dân phố"), are let through."""
         ch = f.original[f.start(pos)] if pos < len(f.text) else ""
-        if not ch.isalpha() or ch.isupper() or f.text.startswith("cac", pos):
+        if not ch.isalpha() or ch.isupper() or f.text.startswith("cac", pos) or _LOWER_PARTY.match(f.text, pos):
             return True
         if self._lowercase is None:
             letters = [c for c in self.text if c.isalpha()]
@@ -958,6 +1099,12 @@ class _Reader:
                         continue
                 piece_end = mm.start()
                 break
+        # a numbered unit: "Ban Quản lý dự án đầu tư xây dựng số 1" (the name runs on to its number)
+        nm = re.match(r"(?P<mid>[^,;:.()\n]{0,60}?)(?<![a-z0-9*])s[o*] (?P<n>\d{1,3})(?![\d/.,]\d|[\d/])", s[piece_end:stop])
+        if nm and len(nm.group("mid").split()) <= 6 and not _ASSIGNS.search(nm.group("mid")) \
+                and not _STOP_EXACT.search(nm.group("mid")) and not _COMMA_VA.search(nm.group("mid")) \
+                and head is not None:
+            return piece_end + nm.end()
         # a name running on to the province's name: "... thông minh tỉnh" (not "... của tỉnh")
         tm = None
         for m in _UNIT_SUFFIX.finditer(s[:stop]):
@@ -1017,7 +1164,68 @@ class _Reader:
 
     # ------------------------------------------------------------ assignees
 
-    def _assignees(self, text: str, warnings: list[str]) -> tuple[list[dict], list[dict], bool]:
+    def _addressee(self, f: Folded, warnings: list[str], *, bare: bool) -> list[dict]:
+        """The party an item or heading is addressed to: "UBND xã Bảo Lâm 2: Rà soát ...", "Đối với Nhà
+        đầu tư Dự án X: Khẩn trương ...", "Nhà đầu tư của 02 dự án ...:" and, for a heading (``bare``), a
+        name alone ("a) Trung tâm Phát triển quỹ đất tỉnh" above its dashes). The whole name before the
+        colon is the party: resolved when the directory knows it, else kept as written."""
+        s = f.text
+        p = len(s) - len(s.lstrip())
+        dv = _FOR.match(s, p)
+        if dv:
+            p = dv.end()
+        if not (_AGENCYISH.match(s, p) or _ROLE_PARTY.match(s, p)):
+            return []
+        stops = [k for k in (s.find(c, p) for c in ".;\n") if k != -1]
+        colon = s.find(":", p)
+        if colon != -1 and (not stops or colon < min(stops)):
+            seg_end = colon
+        elif bare and not stops and colon == -1:
+            seg_end = len(s.rstrip(" ."))
+        else:
+            return []
+        seg = s[p:seg_end]
+        if not seg.strip() or len(seg.split()) > 25 or _GIAO.search(seg) or _ASSIGNS_STRONG.search(seg) or \
+                _STOP_EXACT.search(seg):
+            return []
+        tmp: list[str] = []
+        names, e = self._names(f, p, seg_end, tmp, require_first=True)
+        if names:
+            if s[e:seg_end].strip(" ,"):
+                return []  # "Sở Y tế tổ chức thực hiện:": a clause, its subject is read as such
+            warnings.extend(tmp)
+            return names
+        if _STOP_WORDS.search(seg) or _QUAL_VERBS.search(seg):
+            return []
+        written = " ".join(f.span(p, seg_end).split()).strip(" ,-–")
+        m = self._safe_resolve(written)
+        ag = getattr(m, "agency", None) if m is not None else None
+        if ag is not None and getattr(m, "sure", False) and not getattr(m, "rest", ""):
+            return [{"name": ag.name, "agency_id": ag.id, "group": None, "as_written": written}]
+        warnings.append(_w("unresolved", name=written))
+        return [{"name": written, "agency_id": None, "group": None, "as_written": written}]
+
+    @staticmethod
+    def _merge_all(agencies: list[dict]) -> list[dict]:
+        """"Các sở, ban, ngành thuộc tỉnh, Công an tỉnh, ..., UBND các xã, phường": the departments and the
+        localities named in one list are every agency ("all")."""
+        kinds = [a.get("group") for a in agencies]
+        if "so-ban-nganh" not in kinds or not any(k in ("xa", "huyen", "dia-phuong") for k in kinds):
+            return agencies
+        parts = [a for a in agencies if a.get("group") in ("so-ban-nganh", "xa", "huyen", "dia-phuong")]
+        merged = {"name": _GROUP_LABELS["all"], "agency_id": None, "group": "all",
+                  "as_written": "; ".join(a["as_written"] for a in parts)}
+        out: list[dict] = []
+        for a in agencies:
+            if a in parts:
+                if a is parts[0]:
+                    out.append(merged)
+                continue
+            out.append(a)
+        return out
+
+    def _assignees(self, text: str, warnings: list[str], *, heading: bool = False
+                   ) -> tuple[list[dict], list[dict], bool]:
         """(leads, coordinators, chu_tri_without_subject) written in one item's own text."""
         f = fold(text)
         s = f.text
@@ -1053,7 +1261,14 @@ class _Reader:
                 leads = names
             if leads:
                 break
-        # 3. the subject of the first clause
+        # 3. the party the item is addressed to ("UBND xã X: ...", "Đối với Nhà đầu tư ...: ...")
+        if not leads:
+            leads = self._addressee(f, warnings, bare=heading)
+        if not leads and heading:
+            dm = _DUTY_OF.match(s, len(s) - len(s.lstrip()))
+            if dm:
+                leads, _ = self._names(f, dm.end(), n, warnings, require_first=True)
+        # 4. the subject of the first clause
         if not leads:
             p = len(s) - len(s.lstrip())
             tm = _TOPIC.match(s, p)
@@ -1090,10 +1305,11 @@ class _Reader:
                 if not any(_same(a, b) for b in coords + leads):
                     coords.append(a)
         unique: list[dict] = []
-        for a in leads:
+        for a in self._merge_all(leads):
             if not any(_same(a, b) for b in unique):
                 unique.append(a)
         leads = unique
+        coords = self._merge_all(coords)
         if len(leads) > 1:
             warnings.append(_w("several_leads", names=", ".join(a["name"] for a in leads), lead=leads[0]["name"]))
             extra = [a for a in leads[1:] if not any(_same(a, b) for b in coords)]
@@ -1445,6 +1661,7 @@ class _Reader:
     def _walk(self, node: _Node, items: list[dict], skipped: list[dict], audience: list[dict],
               inherited: dict | None, skip_reason: str | None) -> None:
         first_item = len(items)
+        above: list[dict] | None = None  # the lead of the lettered/dash item above
         for c in node.children:
             reason = skip_reason
             if c.kind == "para" and not self._para_is_task(c):
@@ -1493,7 +1710,9 @@ class _Reader:
                 skipped.append({"ref": c.ref, "text": own_text, "reason": "not_task"})
                 self.warnings.append(_w("not_task", ref=c.ref, start=" ".join(own_text.split()[:4])))
                 continue
-            items.append(self._item(c, own_text, inherited, audience))
+            items.append(self._item(c, own_text, inherited, audience, above))
+            if c.kind in ("letter", "dash"):
+                above = items[-1]["lead"] if items[-1]["lead"] and items[-1]["lead"] is not audience else None
 
     def _para_note(self, para: _Node, siblings: list[dict], skipped: list[dict]) -> None:
         """A paragraph after sub-items that assigns nothing: its deadline or recurrence goes to the
@@ -1562,7 +1781,7 @@ class _Reader:
         """What a header item passes to its sub-items: lead, coordinators, deadline, recurring."""
         warnings: list[str] = []
         text = node.atext
-        leads, coords, _ = self._assignees(text, warnings) if text else ([], [], False)
+        leads, coords, _ = self._assignees(text, warnings, heading=True) if text else ([], [], False)
         found = dl.find_deadlines(text, issued_on=self.issued) if text else []
         rec = dl.find_recurring(text) if text else []
         ctx = dict(inherited or {})
@@ -1594,7 +1813,8 @@ class _Reader:
         start = max(body.rfind(". ", 0, at), body.rfind("\n", 0, at), body.rfind("; ", 0, at)) + 1
         return not _GOAL.search(fold_str(body[start:]))
 
-    def _item(self, node: _Node, text: str, inherited: dict | None, audience: list[dict]) -> dict:
+    def _item(self, node: _Node, text: str, inherited: dict | None, audience: list[dict],
+              above: list[dict] | None = None) -> dict:
         warnings: list[str] = []
         atext = node.atext if text == node.text else text
         leads, coords, _orphan = self._assignees(atext, warnings)
@@ -1605,6 +1825,10 @@ class _Reader:
             for w in inherited.get("warnings", []):
                 if w not in warnings:
                     warnings.append(w)
+        if not leads and above and node.kind in ("letter", "dash"):
+            # "a) Yêu cầu Nhà đầu tư lập hồ sơ ...; b) Hồ sơ ... phải đảm bảo ...": the same party goes on
+            leads = [dict(a) for a in above]
+            warnings.append(_w("real.lead_from_above", ref=node.ref, name=leads[0]["name"]))
         if not leads and audience:
             leads = [dict(a) for a in audience]
         if not leads:
