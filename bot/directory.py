@@ -69,6 +69,15 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _KINDS = ", ".join(k.value for k in AgencyKind)
 
 
+#: Head words of different levels that a spelling distance must never bridge: a ministry ("Bộ Tài
+#: chính") is never the province's department ("Sở Tài chính"), nor the other way round.
+_LEVEL_HEADS = {"bo": "so", "so": "bo"}
+
+
+def _head_clash(first: str, key_first: list[str]) -> bool:
+    return bool(key_first) and _LEVEL_HEADS.get(first) == key_first[0]
+
+
 class DirectoryError(Exception):
     """A problem in a directory file; the message is one line naming the file and key."""
 
@@ -855,7 +864,8 @@ class Directory:
                     if fin not in scores or sc > scores[fin][0]:
                         scores[fin] = (sc, k, n)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
-        ranked = [(fid, v) for fid, v in ranked if v[0] >= CANDIDATE_SCORE]
+        ranked = [(fid, v) for fid, v in ranked if v[0] >= CANDIDATE_SCORE
+                  and not _head_clash(toks[0], self._fuzzy_keys[v[1]].split()[:1])]
         # a best guess whose words disagree in their consonants is a different phrase
         # ("chu tai chinh" is "tự chủ tài chính", not "Sở Tài chính")
         while ranked and not (

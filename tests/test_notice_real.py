@@ -76,6 +76,20 @@ def test_real_documents_mean():
     assert sum(scores) / len(scores) >= MEAN_FLOOR, [round(s, 3) for s in scores]
 
 
+STYLES = Path(__file__).parent / "data" / "notices" / "styles"
+STYLE_CASES = sorted(p.name.replace(".expected.json", "") for p in STYLES.glob("*.expected.json"))
+
+
+@pytest.mark.parametrize("case", STYLE_CASES)
+def test_own_notices_in_the_real_styles(case):
+    """Notices we wrote in the styles of the real ones (new text, same habits): the rules generalise."""
+    path = STYLES / f"{case}.txt"
+    exp = json.loads((STYLES / f"{case}.expected.json").read_text(encoding="utf-8"))
+    got = read_notice_file(path.read_bytes(), path.name, Directory.load(None))
+    total, parts = score_reading(got, exp)
+    assert total >= 0.97, (round(total, 3), parts)
+
+
 def test_the_scorer_can_fail():
     """The in-process scorer gives less than 1 to a reading that drops items and deadlines."""
     exp = json.loads((REAL / f"{CASES[0]}.expected.json").read_text(encoding="utf-8"))

@@ -129,6 +129,11 @@ _TASKISH = kw(r"nhiem vu|giai phap|chi dao|de nghi|to chuc thuc hien|yeu cau|phu
 # a time that is a goal or a plan, not a deadline of the items below ("phấn đấu", "các năm tiếp theo")
 _GOAL = kw(r"phan dau|muc tieu|cac nam tiep theo|cac thang tiep theo|theo ke hoach|du kien")
 _FOR = kw(r"doi voi\s+", bounded=False)
+_OPENER = kw(r"(?:y kien )?(?:chi dao|ket luan|yeu cau|de nghi)(?: nhu sau| cu the nhu sau| sau day)?\s*:\s*$", bounded=False)
+_TO = kw(r"\s*kinh gui\s*:?", bounded=False)
+# a directive's last words to everyone, not a task: "Yêu cầu các cơ quan, đơn vị nghiêm túc triển khai thực hiện./."
+_EXHORTATION = kw(r"(?:nghiem tuc |khan truong |to chuc )?(?:trien khai )?thuc hien(?: nghiem tuc)?\s*[./]*\s*$",
+                  bounded=False)
 # words after which a line goes on (a wrapped line, not a heading)
 _OPEN_ENDED = {"voi", "cua", "va", "cac", "cho", "tai", "theo", "ve", "the", "nhu", "la", "de", "o", "trong",
                "hoac", "nhung", "mot", "ngay", "thang", "nam"}
@@ -159,7 +164,10 @@ _AGENCYISH = re.compile(
     r"hdnd|h[o*]i d[o*]ng|t[o*]a [a*]n|tand|vksnd|t[i*]nh [u*]y|huy[e*]n [u*]y|th[a*]nh [u*]y|ph[o*]ng|"
     r"t[o*]ng c[u*]c|ubmttq|mttq|dang [u*]y|d[a*]ng [u*]y|(?:c[a*]c )?t[o*] d[a*]n ph[o*]|(?:c[a*]c )?th[o*]n|"
     r"(?:c[a*]c )?khu ph[o*]|nh[a*] d[a*]u t[u*]|ch[u*] d[a*]u t[u*]|t[a*]p do[a*]n|t[o*]ng c[o*]ng ty|"
-    r"doanh nghi[e*]p|d[o*]n v[i*] t[u*] v[a*]n)(?![a-z0-9*])")
+    r"doanh nghi[e*]p|d[o*]n v[i*] t[u*] v[a*]n|"
+    # a ministry ("Bộ Tài chính", "Bộ Xây dựng"): kept as written, never the province's Sở
+    r"b[o*](?= (?:t[a*]i|x[a*]y|c[o*]ng|n[o*]i|ng[o*][a*]i|gi[a*]o|y|t[u*]|k[e*]|n[o*]ng|qu[o*]c|v[a*]n|khoa|"
+    r"l[a*]o|th[o*]ng|d[a*]n|ch[i*]nh|ph[o*]ng|giao)))(?![a-z0-9*])")
 # an investor named by its project: "Nhà đầu tư của 02 dự án đường bộ cao tốc Tân Phú – Bảo Lộc và Bảo Lộc
 # – Liên Khương", "Nhà đầu tư 02 dự án", "Chủ đầu tư Dự án cao tốc Tân Phú - Bảo Lộc"
 _ROLE_PARTY = re.compile(r"(?:nh[a*]|ch[u*]) d[a*]u t[u*](?![a-z0-9*])")
@@ -346,7 +354,7 @@ def _mostly_upper(line: str) -> bool:
 
 
 class _Parser:
-    def __init__(self, lines: list[str], allow_top_dashes: bool) -> None:
+    def __init__(self, lines: list[str], allow_top_dashes: bool, paragraphs: bool = False) -> None:
         self.root = _Node("top", "")
         self.preamble: list[str] = []
         self.lines = lines
@@ -364,6 +372,26 @@ class _Parser:
         self.prev_heading = False
         self.prev_marker = False
         self.median: int | None = None
+        # a directive written in plain paragraphs ("Giao Sở X ...", "Đề nghị Y ..."): after the opening
+        # ("... có ý kiến chỉ đạo như sau:"), each paragraph is an item
+        self.paragraphs = paragraphs
+        self.opened = False
+        indents = [len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()]
+        self.base_indent = min(indents) if indents else 0
+        self.indented = sum(1 for k in indents if k >= self.base_indent + 3) >= 2
+
+    def _paragraph_start(self, raw: str, line: str) -> bool:
+        """In a directive of plain paragraphs: a line after the opening that starts a paragraph (after a
+        sentence's end, and indented when the text shows paragraphs by indenting)."""
+        if not self.opened or not line[:1].isupper():
+            return False
+        if self.prev_line is None:
+            return True
+        if not (_ends_sentence(self.prev_line) or self.prev_blank):
+            return False
+        if self.indented:
+            return len(raw) - len(raw.lstrip()) >= self.base_indent + 3 or self.prev_blank
+        return True
 
     def _short_heading(self, line: str) -> bool:
         """A line without final punctuation, clearly shorter than the text's lines (a paragraph of its
@@ -406,7 +434,19 @@ class _Parser:
                 boundary = True
             heading = self._try_marker(line, boundary)
             self.prev_marker = heading is not None
-            if heading is None:  # a continuation line
+            if heading is None and self.paragraphs and self.current is None and not self.preamble \
+                    and _GIAO.match(fold_str(line)):
+                self.opened = True  # the body starts with its first task ("Giao Sở X ...")
+            if heading is None and self.paragraphs and self._paragraph_start(raw, line):
+                node = _Node("para", "", [line])
+                self._attach(node, self.root)
+                heading = False
+            elif heading is None and self.paragraphs and self.current is None and line.rstrip().endswith(":") \
+                    and _OPENER.search(fold_str(" ".join(self.preamble[-3:] + [line]))):
+                self.preamble.append(line)
+                self.opened = True
+                heading = False
+            elif heading is None:  # a continuation line
                 if self.current is None:
                     self.preamble.append(line)
                 elif self._new_paragraph(line):
@@ -720,8 +760,18 @@ class _Reader:
         return i
 
     def _body_start_without_kind(self, lines: list[str]) -> int:
+        seen_number = seen_date = False
         for i, ln in enumerate(lines[:40]):
-            if _NUMBER.search(fold_str(ln)) or dl.find_dates(ln):
+            f = " ".join(fold_str(ln).split())
+            if any(p.search(f) for p in _MOTTO):
+                continue
+            number, date = bool(_NUMBER.search(fold_str(ln))), bool(dl.find_dates(ln))
+            if (number and not seen_number) or (date and not seen_date):
+                # the header's number and date ("Số: 9387/UBND-KT   Lào Cai, ngày 15 tháng 9 năm 2026");
+                # dates further down are the body's ("Thực hiện Kế hoạch số 77/KH-BYT ngày 20/10/2026 ...")
+                seen_number, seen_date = seen_number or number, seen_date or date
+                continue
+            if (number or date) and not (seen_number and seen_date):
                 continue
             if len(ln.strip()) > 60 and not _mostly_upper(ln):
                 return i
@@ -1339,8 +1389,10 @@ class _Reader:
             self.warnings.append(_w("no_number"))
         if self.issued is None:
             self.warnings.append(_w("no_date"))
+        body, recipients = self._recipients(body)
         has_numbers = any(_NUM_RE.match(ln) for ln in body)
-        parser = _Parser(body, allow_top_dashes=not has_numbers)
+        parser = _Parser(body, allow_top_dashes=not has_numbers, paragraphs=not has_numbers and not any(
+            _LETTER_RE.match(ln) or _ROMAN_RE.match(ln) for ln in body))
         root = parser.run()
         preamble = " ".join(" ".join(parser.preamble).split())
         if preamble:
@@ -1387,7 +1439,39 @@ class _Reader:
             items.extend(rows)
         if not items:
             self.warnings.append(_w("no_items"))
+        skipped[:0] = [{"ref": "", "text": r, "reason": "recipients"} for r in recipients]
         return {"notice": dict(self.notice), "items": items, "skipped": skipped, "warnings": self.warnings}
+
+    @staticmethod
+    def _recipients(body: list[str]) -> tuple[list[str], list[str]]:
+        """Cut a letter's addressees out of the body: "Kính gửi: - Sở A; - Sở B." (on one line or one a
+        line) are recipients, not tasks."""
+        out: list[str] = []
+        recipients: list[str] = []
+        i = 0
+        while i < len(body):
+            m = _TO.match(fold_str(body[i]))
+            if not m:
+                out.append(body[i])
+                i += 1
+                continue
+            rest = body[i].strip()[len(body[i].strip()) - len(fold_str(body[i]).strip()[m.end():].strip()):].strip()
+            if rest:
+                recipients.extend(x.strip(" -–;.") for x in re.split(r";\s*|\s+-\s+", rest) if x.strip(" -–;."))
+            i += 1
+            while i < len(body):
+                ln = body[i].strip()
+                if not ln:
+                    i += 1
+                    continue
+                if _DASH_RE.match(ln) and len(ln) <= 120 or (ln.endswith((";", ".")) and len(ln) <= 80
+                                                            and not recipients[-1:] == [] and not rest):
+                    recipients.append(ln.lstrip("-–—•+* ").rstrip(" ;."))
+                    i += 1
+                    continue
+                break
+            out.append("")
+        return out, recipients
 
     # ------------------------------------------------------------ tables of tasks
 
@@ -1655,7 +1739,9 @@ class _Reader:
         if node.para_task is None:
             text = node.atext
             leads = self._assignees(text, [])[0] if text else []
-            node.para_task = bool(leads) and not _NOT_TASK.match(fold_str(text))
+            closing = _EXHORTATION.search(fold_str(text)) and len(text.split()) <= 25 and \
+                not dl.find_deadlines(text, issued_on=self.issued)
+            node.para_task = bool(leads) and not _NOT_TASK.match(fold_str(text)) and not closing
         return node.para_task
 
     def _walk(self, node: _Node, items: list[dict], skipped: list[dict], audience: list[dict],
@@ -1675,6 +1761,12 @@ class _Reader:
                 heading = fold_str(c.lines[0] if c.lines else "")
                 if _ASSESSMENT.search(heading) and not _TASKISH.search(heading) and not _TASKISH_GIAO.search(heading):
                     reason = "assessment"
+                    if self._assigns_below(c):
+                        # a heading read as an assessment ("ĐÁNH GIÁ", "HẠN CHẾ" ...) over items that assign
+                        # ("Giao Sở X ...", "... chủ trì"): perhaps a garbled title; the items stay tasks
+                        reason = None
+                        self.warnings.append(_w("real.heading_doubt", ref=c.ref,
+                                                heading=" ".join((c.lines[0] if c.lines else "").split()[:8])))
             if c.gap_from is not None:
                 self.warnings.append(_w("numbering_gap", previous=c.gap_from, ref=c.ref))
             own_text = c.text
@@ -1713,6 +1805,16 @@ class _Reader:
             items.append(self._item(c, own_text, inherited, audience, above))
             if c.kind in ("letter", "dash"):
                 above = items[-1]["lead"] if items[-1]["lead"] and items[-1]["lead"] is not audience else None
+
+    def _assigns_below(self, node: _Node) -> bool:
+        """Whether items below a section assign work: "Giao X", "X chủ trì", "đề nghị X", "phối hợp với"."""
+        for c in node.children:
+            if c.kind == "para":
+                continue
+            f = fold_str(c.text)
+            if _GIAO.search(f) or _ASSIGNS_STRONG.search(f) or self._assigns_below(c):
+                return True
+        return False
 
     def _para_note(self, para: _Node, siblings: list[dict], skipped: list[dict]) -> None:
         """A paragraph after sub-items that assigns nothing: its deadline or recurrence goes to the
