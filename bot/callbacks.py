@@ -13,6 +13,7 @@ pressed, where, and that the message it was pressed on is the one the data names
     ex:<assignment>:<n>:<ok|no>         the office decides extension request n
     pub:<notice> / pv:<notice>          publish / refresh a draft's preview
     xl:<notice>                         the draft as an Excel sheet
+    am:<notice>:<ok|no>                 apply (or not) the changes a sheet makes to a published notice
 """
 
 from __future__ import annotations
@@ -80,8 +81,16 @@ class Sheet:
     notice: str
 
 
-Callback = Union[Status, Correct, Confirm, Extension, Publish, Preview, Sheet]
-KINDS: dict[str, type] = {k.prefix: k for k in (Status, Correct, Confirm, Extension, Publish, Preview, Sheet)}
+@dataclasses.dataclass(frozen=True)
+class Amend:
+    prefix: ClassVar[str] = "am"
+    choices: ClassVar[tuple[str, ...]] = ("ok", "no")
+    notice: str
+    decision: str
+
+
+Callback = Union[Status, Correct, Confirm, Extension, Publish, Preview, Sheet, Amend]
+KINDS: dict[str, type] = {k.prefix: k for k in (Status, Correct, Confirm, Extension, Publish, Preview, Sheet, Amend)}
 
 
 def pattern(kind: type) -> str:

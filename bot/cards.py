@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from bot.callbacks import Confirm, Correct, Extension, Preview, Publish, Sheet, Status, pack
+from bot.callbacks import Amend, Confirm, Correct, Extension, Preview, Publish, Sheet, Status, pack
 from bot.calendar import WorkingCalendar
 from bot.directory import Directory
 from bot.messages import fmt_date, short_text
@@ -132,6 +132,8 @@ def preview(notice: Notice, tasks: Sequence[Task], cal: WorkingCalendar) -> tupl
         buttons = [[(t("notice.button_publish"), pack(Publish(notice.id))),
                     (t("notice.button_refresh"), pack(Preview(notice.id)))],
                    [(t("sheet.button_excel"), pack(Sheet(notice.id)))]]
+    else:  # a published notice is amended through its sheet too
+        buttons = [[(t("sheet.button_excel"), pack(Sheet(notice.id)))]]
     return "\n\n".join(blocks), buttons
 
 
@@ -267,3 +269,67 @@ def mytasks(agency: str, open_assignments: Sequence[Assignment], tasks: dict[str
                        deadline=deadline_text(a.deadline, cal) if a.deadline else (a.recurring or fmt_date(None)),
                        status=assignment_status(a, today, cal), text=short_text(task.text, 160)))
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ amendments of a published notice (issue 10)
+
+_AMEND_FIELDS = {"ref": "amend.field_ref", "text": "amend.field_text", "lead": "amend.field_lead",
+                 "coordinate": "amend.field_coordinate", "deadline": "amend.field_deadline",
+                 "recurring": "amend.field_recurring"}
+
+
+def _amended_value(field: str, value) -> str:
+    if value in (None, "", []):
+        return "—"
+    if field == "deadline":
+        return fmt_date(dt.date.fromisoformat(value))
+    if isinstance(value, list):
+        return ", ".join(value[:MAX_NAMES]) + (t("task.card_more_names", count=len(value) - MAX_NAMES)
+                                               if len(value) > MAX_NAMES else "")
+    return str(value)
+
+
+def amendment_message(a: Assignment, task: Task, notice: Notice, entry: dict, kind: str) -> str:
+    """What an agency is told when the office amends a task it has (changed, or cancelled for it)."""
+    where = dict(code=task.code, number=notice.number or "", ref=task.ref)
+    if kind == "cancelled":
+        key = "amend.cancelled_task" if entry.get("kind") == "removed" else "amend.cancelled_agency"
+        return t(key, **where)
+    lines = [t("amend.changed_head", role=role_label(a.role), **where)]
+    for field, (old, new) in entry.get("changes", {}).items():
+        label = t(_AMEND_FIELDS[field]) if field in _AMEND_FIELDS else field
+        if field == "text":
+            lines.append(t("amend.changed_text", field=label, text=short_text(str(new or ""), 2500)))
+        else:
+            lines.append(t("amend.changed_line", field=label, old=short_text(_amended_value(field, old), 600),
+                           new=short_text(_amended_value(field, new), 600)))
+    lines.append(t("amend.changed_footer"))
+    text = "\n".join(lines)
+    return text if len(text) <= CARD_LIMIT else text[:CARD_LIMIT - 1] + "…"
+
+
+def amendment_summary(notice: Notice, added: int, changed: int, removed: int, told: int) -> str:
+    return t("amend.summary", number=notice.number or "", added=added, changed=changed, removed=removed, told=told)
+
+
+def amendment_confirm(notice: Notice, result) -> tuple[str, Buttons]:
+    """What a sheet would change in a published notice, with the buttons to apply it or not."""
+    labels = {"ref": "amend.field_ref", "text": "amend.field_text", "lead": "amend.field_lead",
+              "coordinate": "amend.field_coordinate", "deadline": "amend.field_deadline",
+              "recurring": "amend.field_recurring"}
+    lines = []
+    for c in result.changes[:60]:
+        code = c.task.code or "+"
+        if c.kind == "added":
+            lines.append(t("amend.confirm_line_added", code=code, ref=c.task.ref, text=short_text(c.task.text, 120)))
+        elif c.kind == "changed":
+            lines.append(t("amend.confirm_line_changed", code=code, ref=c.task.ref,
+                           fields=", ".join(t(labels[f]) for f in c.fields if f in labels)))
+        else:
+            lines.append(t("amend.confirm_line_removed", code=code, ref=c.task.ref))
+    if len(result.changes) > 60:
+        lines.append("…")
+    text = t("amend.confirm", number=notice.number or notice.id, added=result.count("added"),
+             changed=result.count("changed"), removed=result.count("removed"), details=Raw("\n".join(lines)))
+    return text, [[(t("amend.button_apply"), pack(Amend(notice.id, "ok"))),
+                   (t("amend.button_cancel"), pack(Amend(notice.id, "no")))]]

@@ -122,6 +122,9 @@ class Task:
     recurring: str | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
     dropped: bool = False
+    # Amendments after publishing, oldest first: {"at", "by", "kind", "changes": {field: [old, new]},
+    # "tell": [[assignment id, "changed" | "cancelled"], ...]} (bot/amend.py)
+    history: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass

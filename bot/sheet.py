@@ -519,6 +519,38 @@ def apply_row(task: Task, row: SheetRow, directory: Directory) -> list[str]:
     return changed
 
 
+def changed_fields(before: Task, after: Task) -> list[str]:
+    """The fields a chat command changed (in FIELDS order)."""
+    out = []
+    for field in FIELDS:
+        a, b = getattr(before, field), getattr(after, field)
+        if field in ("lead", "coordinate"):
+            same = _same_refs(a, b)
+        elif field == "text":
+            same = " ".join(a.split()) == " ".join(b.split())
+        else:
+            same = (a or None) == (b or None)
+        if not same:
+            out.append(field)
+    return out
+
+
+def single(tasks: Sequence[Task], before: Task | None, after: Task) -> SheetDiff:
+    """The diff of one task changed (or added, or removed) by a chat command."""
+    out = [after if t.id == after.id else t for t in tasks]
+    if before is None:
+        out.append(after)
+        change = Change("added", after, None, list(FIELDS))
+    elif after.dropped and not before.dropped:
+        change = Change("removed", after, before)
+    elif before.dropped and not after.dropped:
+        change = Change("added", after, before, changed_fields(before, after))
+    else:
+        fields = changed_fields(before, after)
+        return SheetDiff(out, [Change("changed", after, before, fields)] if fields else [], {})
+    return SheetDiff(out, [change], {})
+
+
 def diff(sheet: Sheet, notice: Notice | None, tasks: Sequence[Task], directory: Directory, *,
          new_task_id: Callable[[], str]) -> SheetDiff:
     """What the sheet makes of the notice's tasks. Raises :class:`SheetError` for a code of another notice."""

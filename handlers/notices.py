@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 import logging
+import re
 import time
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot import callbacks, cards, sheet, texts, workflow
+from bot import amend, callbacks, cards, sheet, texts, workflow
 from bot.messages import split_message
 from bot.importing import new_assignment_id, new_task_id, read_any, store_draft
-from bot.models import Assignment
+from bot.models import Assignment, Task
 from handlers.common import command, calendar_of, is_admin, keyboard, pressed, refuse, reply, services
 
 log = logging.getLogger("dondoc.notices")
@@ -219,7 +221,7 @@ async def on_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: 
         if notice is None:
             await _sheet_new_notice(update, context, parsed, data, name)
         elif notice.state == "published":
-            await reply(update, texts.t("notice.already_published", number=notice.number or ""))
+            await _sheet_published(update, context, parsed, notice, file_id, data)
         else:
             await _sheet_draft(update, context, parsed, notice)
     except sheet.SheetError as exc:
@@ -263,26 +265,262 @@ async def _sheet_draft(update, context, parsed: sheet.Sheet, notice) -> None:
         if other is not None and other.id != notice.id:
             await reply(update, texts.t("sheet.number_exists", number=str(result.head["number"])))
             return
+    await apply_changes(update, context, notice, result)
+
+
+async def apply_changes(update: Update, context: ContextTypes.DEFAULT_TYPE, notice, result: sheet.SheetDiff) -> bool:
+    """Store what the clerk changed (a sheet or a command). A draft: the preview comes again.
+    A published notice: new tasks are sent, the agencies concerned told, removed ones cancelled.
+    Returns False (after saying why) when nothing was stored."""
+    svc = services(context)
     for field, value in result.head.items():
         setattr(notice, field, value)
-    await svc.store.run(svc.store.notices.save_tasks, notice, result.tasks)
-    log.info("draft %s rewritten from a sheet (+%d ~%d -%d) by user %s", notice.id, result.count("added"),
-             result.count("changed"), result.count("removed"), update.effective_user.id)
-    await reply(update, texts.t("sheet.received", number=notice.number or notice.id, added=result.count("added"),
-                                changed=result.count("changed"), removed=result.count("removed")))
-    await send_preview(update, context, notice.id)
+    who = update.effective_user.id
+    if notice.state != "published":
+        await svc.store.run(svc.store.notices.save_tasks, notice, result.tasks)
+        log.info("draft %s changed (+%d ~%d -%d) by user %s", notice.id, result.count("added"),
+                 result.count("changed"), result.count("removed"), who)
+        return True
+    now = svc.now()
+    plan = amend.amend(result.changes, result.tasks, svc.store.notices.assignments(notice_id=notice.id),
+                       svc.directory, now=now, by=who, new_id=new_assignment_id)
+    if plan.unassigned:
+        await reply(update, texts.t("amend.blocked", codes=", ".join(t.code or t.ref for t in plan.unassigned)))
+        return False
+    await svc.store.run(lambda: svc.store.notices.save_tasks(
+        notice, plan.tasks, new_assignments=plan.new_assignments, changed_assignments=plan.changed_assignments))
+    log.info("published notice %s amended (+%d ~%d -%d, %d new assignments, %d to tell) by user %s", notice.id,
+             result.count("added"), result.count("changed"), result.count("removed"), len(plan.new_assignments),
+             len(plan.tells), who)
+    told = await send_owed(context, notice.id)
+    await reply(update, texts.t("amend.summary", number=notice.number or "", added=result.count("added"),
+                                changed=result.count("changed"), removed=result.count("removed"), told=told))
+    if plan.new_assignments or any(not a.closed and a.sent_at is None for a in plan.changed_assignments):
+        context.application.create_task(deliver_notice(context, notice.id, update.effective_chat.id), update=update)
+    return True
+
+
+async def send_owed(context: ContextTypes.DEFAULT_TYPE, notice_id: str | None = None) -> int:
+    """Send the amendment messages the tasks' histories owe and the sent-log has not seen; each once."""
+    svc = services(context)
+    notices = [svc.store.notices.notice(notice_id)] if notice_id else svc.store.notices.all_notices()
+    lock = svc.extra.setdefault("delivery_lock", asyncio.Lock())
+    sent = 0
+    for notice in notices:
+        if notice is None or notice.state != "published":
+            continue
+        tasks = {t.id: t for t in svc.store.notices.tasks(notice.id)}
+        for tell in amend.owed(tasks.values()):
+            key = amend.sent_key(tell)
+            async with lock:
+                if svc.store.sentlog.was_sent(key):
+                    continue
+                a = svc.store.notices.assignment(tell.assignment_id)
+                task = tasks.get(tell.task_id)
+                if a is None or task is None:
+                    continue
+                chats = [c.chat_id for c in svc.store.registry.chats_of(a.agency_id)]
+                if not chats:
+                    await svc.store.run(svc.store.sentlog.mark_sent, key, svc.now(), {"skipped": "no group"})
+                    continue
+                chat_id = a.chat_id if a.chat_id in chats else chats[0]
+                text = cards.amendment_message(a, task, notice, task.history[tell.entry], tell.kind)
+                try:
+                    await context.bot.send_message(
+                        chat_id, text, reply_to_message_id=a.message_id if chat_id == a.chat_id else None,
+                        allow_sending_without_reply=True)
+                except TelegramError as exc:
+                    log.warning("amendment of %s not sent to chat %s: %s", task.code, chat_id, exc.message)
+                    continue
+                await svc.store.run(svc.store.sentlog.mark_sent, key, svc.now(), {"chat": chat_id})
+                sent += 1
+    return sent
+
+
+async def _sheet_published(update, context, parsed: sheet.Sheet, notice, file_id: str, data: bytes) -> None:
+    """A sheet of a published notice: say what it changes and wait for the admin's go."""
+    svc = services(context)
+    result = sheet.diff(parsed, notice, svc.store.notices.tasks(notice.id), svc.directory,
+                        new_task_id=lambda: new_task_id(notice.id))
+    context.user_data["draft"] = notice.id
+    if result.empty:
+        await reply(update, texts.t("sheet.unchanged", number=notice.number or notice.id))
+        return
+    context.user_data["amend"] = {"notice": notice.id, "file_id": file_id, "sha": workflow.sha256(data)}
+    text, buttons = cards.amendment_confirm(notice, result)
+    for i, part in enumerate(parts := split_message(text)):
+        await context.bot.send_message(update.effective_chat.id, part,
+                                       reply_markup=keyboard(buttons) if i == len(parts) - 1 else None)
+
+
+async def on_amend_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """am:<notice>:ok|no under the list of changes a sheet makes to a published notice."""
+    query = update.callback_query
+    if query.message is None or query.message.chat.type != "private":
+        await query.answer(texts.t("notice.private_only"), show_alert=True)
+        return
+    if not is_admin(context, update):
+        await query.answer(texts.t("common.not_allowed"), show_alert=True)
+        return
+    data = await pressed(update, callbacks.Amend)
+    if data is None:
+        return
+    notice = await _button_notice(update, context, data.notice)
+    if notice is None:
+        return
+    pending = context.user_data.get("amend")
+    if not pending or pending.get("notice") != notice.id:
+        await query.answer(texts.t("amend.expired"), show_alert=True)
+        return
+    if data.decision == "no":
+        context.user_data.pop("amend", None)
+        await query.answer(texts.t("amend.cancelled"))
+        await query.edit_message_reply_markup(None)
+        return
+    await query.answer()
+    tg_file = await context.bot.get_file(pending["file_id"])
+    data = bytes(await tg_file.download_as_bytearray())
+    if workflow.sha256(data) != pending["sha"]:
+        await reply(update, texts.t("amend.expired"))
+        return
+    svc = services(context)
+    try:
+        parsed = await asyncio.to_thread(sheet.read_sheet, data)
+        result = sheet.diff(parsed, notice, svc.store.notices.tasks(notice.id), svc.directory,
+                            new_task_id=lambda: new_task_id(notice.id))
+    except sheet.SheetError as exc:
+        await reply(update, sheet_refusal(exc))
+        return
+    context.user_data.pop("amend", None)
+    await query.edit_message_reply_markup(None)
+    if result.empty:
+        await reply(update, texts.t("sheet.unchanged", number=notice.number or notice.id))
+        return
+    await apply_changes(update, context, notice, result)
+
+
+# ------------------------------------------------------------------ quick fixes in chat
+
+async def cmd_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/text NV12 <new text>: rewrite a task's text (a draft, or a published notice: agencies told)."""
+    if not await _edit_allowed(update, context):
+        return
+    args = context.args or []
+    message = update.effective_message.text or ""
+    new_text = message.split(None, 2)[2].strip() if len(message.split(None, 2)) == 3 else ""
+    if not args or not new_text:
+        example = _current_code(context)
+        await reply(update, texts.t("amend.text_usage", code=example))
+        return
+    task, notice, error = _draft_task(context, args[0])
+    if error:
+        await reply(update, texts.t(error, code=args[0], number=notice.number if notice else ""))
+        return
+    after = dataclasses.replace(task, text=new_text[:sheet._CELL_MAX])
+    await _commit_one(update, context, notice, task, after)
+
+
+def _current_code(context) -> str:
+    notice_id = _current_draft(context)
+    tasks = services(context).store.notices.tasks(notice_id) if notice_id else []
+    live = [t.code for t in tasks if not t.dropped]
+    return live[0] if live else "NV12"
+
+
+# An item number as notices write them: 10, 8.1, II.3, 3b, a
+_REF_RE = re.compile(r"^(?:\d+|[IVXLC]+|[a-zđ])(?:[.\-/](?:\d+|[a-zđ]))*[a-zđ]?$", re.IGNORECASE)
+
+
+async def cmd_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/add <mục> <chủ trì> | <nội dung> | <hạn>: a task the reader missed."""
+    if not await _edit_allowed(update, context):
+        return
+    svc = services(context)
+    message = update.effective_message.text or ""
+    body = message.split(None, 1)[1] if len(message.split(None, 1)) == 2 else ""
+    parts = [p.strip() for p in body.split("|")]
+    head = parts[0].split(None, 1) if parts else []
+    if len(parts) not in (2, 3) or len(head) != 2 or not parts[1] or not _REF_RE.match(head[0].rstrip(").")):
+        await reply(update, texts.t("amend.add_usage"))
+        return
+    notice_id = _current_draft(context)
+    notice = svc.store.notices.notice(notice_id) if notice_id else None
+    if notice is None:
+        await reply(update, texts.t("amend.add_no_notice"))
+        return
+    ref, lead_name = head[0].rstrip(").")[:20], head[1]
+    task = Task(id=new_task_id(notice.id), notice_id=notice.id, code="", ref=ref, text=parts[1][:sheet._CELL_MAX])
+    try:
+        workflow.set_lead(task, lead_name, svc.directory)
+        if len(parts) == 3 and parts[2]:
+            workflow.set_deadline(task, parts[2], default_year=notice.issued_on.year if notice.issued_on else None)
+    except workflow.EditError as exc:
+        await reply(update, texts.t(exc.key, **exc.values))
+        return
+    tasks = svc.store.notices.tasks(notice.id)
+    result = sheet.single(tasks, None, task)
+    result.tasks = _in_place(result.tasks[:-1], task)
+    if await _commit(update, context, notice, result):
+        stored = next(t for t in svc.store.notices.tasks(notice.id) if t.id == task.id)
+        await reply(update, texts.t("amend.added_new", code=stored.code, ref=stored.ref))
+        await _after_edit(update, context, notice)
+
+
+def _natural(ref: str) -> list:
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in re.findall(r"\d+|[^\W\d_]+", ref)]
+
+
+def _in_place(tasks: list, new) -> list:
+    """The new task after the last task whose item number comes before its own (else at the end)."""
+    key = _natural(new.ref)
+    at = len(tasks)
+    for i, t in enumerate(tasks):
+        if not t.dropped and _natural(t.ref) <= key:
+            at = i + 1
+    return [*tasks[:at], new, *tasks[at:]]
+
+
+async def _edit_allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    if not is_admin(context, update):
+        await refuse(update)
+        return False
+    if update.effective_chat.type != "private":  # drafts are not shown in groups
+        await reply(update, texts.t("notice.private_only"))
+        return False
+    return True
+
+
+async def _commit_one(update, context, notice, before, after) -> None:
+    svc = services(context)
+    result = sheet.single(svc.store.notices.tasks(notice.id), before, after)
+    if not result.changes:
+        await reply(update, texts.t("notice.edited", code=after.code))
+        await _after_edit(update, context, notice)
+        return
+    if await _commit(update, context, notice, result):
+        log.info("task %s edited by user %s", after.code, update.effective_user.id)
+        if notice.state != "published":
+            await reply(update, texts.t("notice.edited", code=after.code))
+        await _after_edit(update, context, notice)
+
+
+async def _commit(update, context, notice, result) -> bool:
+    return await apply_changes(update, context, notice, result)
+
+
+async def _after_edit(update, context, notice) -> None:
+    context.user_data["draft"] = notice.id
+    if notice.state != "published":
+        await send_preview(update, context, notice.id)
 
 
 def _draft_task(context: ContextTypes.DEFAULT_TYPE, code: str):
-    """The task with this code if its notice is still a draft; (task, notice, error key)."""
+    """The task with this code and its notice (a draft, or published: the edit amends it); (task, notice, error key)."""
     svc = services(context)
     task = svc.store.notices.task_by_code(workflow.normalise_code(code))
     if task is None:
         return None, None, "notice.unknown_task"
-    notice = svc.store.notices.notice(task.notice_id)
-    if notice.state == "published":
-        return task, notice, "notice.already_published"
-    return task, notice, None
+    return task, svc.store.notices.notice(task.notice_id), None
 
 
 EDITS = {
@@ -295,7 +533,7 @@ EDITS = {
 
 
 async def cmd_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/lead, /coord, /deadline, /drop, /restore NVxx ... on a draft notice."""
+    """/lead, /coord, /deadline, /drop, /restore NVxx ... on a draft (or a published notice: an amendment)."""
     if not is_admin(context, update):
         await refuse(update)
         return
@@ -314,6 +552,7 @@ async def cmd_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     value = " ".join(args[1:])
+    before = copy.deepcopy(task)
     try:
         if name == "lead":
             workflow.set_lead(task, value, svc.directory)
@@ -326,11 +565,7 @@ async def cmd_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except workflow.EditError as exc:
         await reply(update, texts.t(exc.key, **exc.values))
         return
-    await svc.store.run(svc.store.notices.update_task, task)
-    log.info("task %s edited (%s) by user %s", task.code, name, update.effective_user.id)
-    await reply(update, texts.t("notice.edited", code=task.code))
-    context.user_data["draft"] = notice.id
-    await send_preview(update, context, notice.id)
+    await _commit_one(update, context, notice, before, task)
 
 
 async def cmd_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -351,17 +586,19 @@ async def cmd_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_preview(update, context, notice_id)
 
 
-async def _button_notice(update: Update, context: ContextTypes.DEFAULT_TYPE):
+async def _button_notice(update: Update, context: ContextTypes.DEFAULT_TYPE, notice_id: str | None = None):
     """The notice a preview button (pub:<id>, pv:<id>) is about, if an admin pressed it; else None
     after telling the presser why."""
     query = update.callback_query
     if not is_admin(context, update):
         await query.answer(texts.t("common.not_allowed"), show_alert=True)
         return None
-    data = await pressed(update, (callbacks.Publish, callbacks.Preview, callbacks.Sheet))
-    if data is None:
-        return None
-    notice = services(context).store.notices.notice(data.notice)
+    if notice_id is None:
+        data = await pressed(update, (callbacks.Publish, callbacks.Preview, callbacks.Sheet))
+        if data is None:
+            return None
+        notice_id = data.notice
+    notice = services(context).store.notices.notice(notice_id)
     if notice is None:
         await query.answer(texts.t("progress.forged"), show_alert=True)
     return notice
@@ -541,6 +778,22 @@ async def _resume_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             "notice.resumed", sent=result["sent"], waiting=result["waiting"], failed=result["failed"]))
 
 
+async def resume_amendments(application: Application) -> None:
+    """At start: amendment messages owed (stored, not sent before a stop) go out once the bot runs."""
+    svc = application.bot_data["services"]
+    for notice in svc.store.notices.all_notices():
+        if notice.state == "published" and any(
+                not svc.store.sentlog.was_sent(amend.sent_key(t))
+                for t in amend.owed(svc.store.notices.tasks(notice.id))):
+            application.job_queue.run_once(_resume_amendments_job, when=0.5, name="resume-amendments")
+            return
+
+
+async def _resume_amendments_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    sent = await send_owed(context)
+    log.info("resumed amendment messages at start: %d sent", sent)
+
+
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     # Reading (OCR above all) takes seconds to minutes: not blocking, the bot keeps answering others.
@@ -550,8 +803,12 @@ def register(application: Application) -> None:
         application.add_handler(command(name, cmd_edit))
     application.add_handler(command("preview", cmd_preview))
     application.add_handler(command("table", cmd_table))
+    application.add_handler(command("text", cmd_text))
+    application.add_handler(command("add", cmd_add))
+    application.add_handler(CallbackQueryHandler(on_amend_button, pattern=callbacks.pattern(callbacks.Amend)))
     application.add_handler(CallbackQueryHandler(on_excel_button, pattern=callbacks.pattern(callbacks.Sheet)))
     application.add_handler(CallbackQueryHandler(on_publish_button, pattern=callbacks.pattern(callbacks.Publish)))
     application.add_handler(CallbackQueryHandler(on_preview_button, pattern=callbacks.pattern(callbacks.Preview)))
     application.bot_data.setdefault("on_binding_change", []).append(on_binding_change)
     application.bot_data.setdefault("post_init_hooks", []).append(resume_deliveries)
+    application.bot_data["post_init_hooks"].append(resume_amendments)
