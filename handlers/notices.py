@@ -260,12 +260,10 @@ async def _sheet_draft(update, context, parsed: sheet.Sheet, notice) -> None:
         await reply(update, texts.t("sheet.unchanged", number=notice.number or notice.id))
         await send_preview(update, context, notice.id)
         return
-    if "number" in result.head:
-        other = svc.store.notices.find_notice_by_number(str(result.head["number"]))
-        if other is not None and other.id != notice.id:
-            await reply(update, texts.t("sheet.number_exists", number=str(result.head["number"])))
-            return
-    await apply_changes(update, context, notice, result)
+    if await apply_changes(update, context, notice, result):
+        await reply(update, texts.t("sheet.received", number=notice.number or notice.id, added=result.count("added"),
+                                    changed=result.count("changed"), removed=result.count("removed")))
+        await send_preview(update, context, notice.id)
 
 
 async def apply_changes(update: Update, context: ContextTypes.DEFAULT_TYPE, notice, result: sheet.SheetDiff) -> bool:
@@ -273,6 +271,11 @@ async def apply_changes(update: Update, context: ContextTypes.DEFAULT_TYPE, noti
     A published notice: new tasks are sent, the agencies concerned told, removed ones cancelled.
     Returns False (after saying why) when nothing was stored."""
     svc = services(context)
+    if "number" in result.head:
+        other = svc.store.notices.find_notice_by_number(str(result.head["number"]))
+        if other is not None and other.id != notice.id:
+            await reply(update, texts.t("sheet.number_exists", number=str(result.head["number"])))
+            return False
     for field, value in result.head.items():
         setattr(notice, field, value)
     who = update.effective_user.id
