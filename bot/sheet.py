@@ -346,12 +346,21 @@ def _find_header(ws, aliases: dict[str, str]) -> tuple[int, dict[int, str]] | No
     return None
 
 
-def read_sheet(data: bytes) -> Sheet:
+def read_sheet(data: bytes, name: str = "") -> Sheet:
     """The clerk's workbook → header fields and rows, or :class:`SheetError` naming each bad row."""
     if len(data) > MAX_BYTES:
         raise SheetError([("sheet.too_big", {"size": str(MAX_BYTES // (1024 * 1024))})])
     from openpyxl import load_workbook
 
+    from bot.uploads import ZipLimit, check_zip
+
+    try:
+        check_zip(data)  # before anything is expanded: no zip bomb, no entity expansion
+    except ZipLimit as exc:
+        raise SheetError([(f"upload_limits.{exc.reason}", {"name": f"«{name or 'xlsx'}»", "member": exc.member, "size": exc.size_mb,
+                                                            "limit": exc.limit_mb})]) from None
+    except Exception:  # not a zip at all
+        raise SheetError([("sheet.not_xlsx", {})]) from None
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # a zip that is no workbook, an .xls renamed, a damaged file: one line

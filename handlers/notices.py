@@ -115,6 +115,8 @@ def sheet_kind(name: str, mime: str | None) -> str | None:
 def sheet_refusal(exc: sheet.SheetError) -> str:
     """One line for one problem; a title and one line each for several (at most ten shown)."""
     lines = [texts.t(key, **values) for key, values in exc.errors]
+    if exc.errors[0][0].startswith("upload_limits."):
+        return "❌ " + lines[0]
     if len(lines) == 1 or exc.errors[0][0] in _FILE_LEVEL:
         first = lines[0]
         return first if exc.errors[0][0] in _FILE_LEVEL else texts.t("sheet.refused", error=texts.Raw(first))
@@ -207,7 +209,7 @@ async def on_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: 
     tg_file = await context.bot.get_file(file_id)
     data = bytes(await tg_file.download_as_bytearray())
     try:
-        parsed = await asyncio.to_thread(sheet.read_sheet, data)
+        parsed = await asyncio.to_thread(sheet.read_sheet, data, name)
     except sheet.SheetError as exc:
         log.info("sheet refused: %s", exc)
         await reply(update, sheet_refusal(exc))
@@ -427,7 +429,7 @@ def _current_code(context) -> str:
     notice_id = _current_draft(context)
     tasks = services(context).store.notices.tasks(notice_id) if notice_id else []
     live = [t.code for t in tasks if not t.dropped]
-    return live[0] if live else "NV12"
+    return live[0] if live else "NV0"
 
 
 # An item number as notices write them: 10, 8.1, II.3, 3b, a

@@ -312,3 +312,20 @@ def dataclasses_replace(task: Task, **kw) -> Task:
     import dataclasses
 
     return dataclasses.replace(task, **kw)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_expanded():
+    import zipfile
+
+    notice, tasks = make_notice()
+    good = sheet.write_sheet(notice, tasks)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"</sheetData>" + b" " * (8 * 1024 * 1024))
+            dst.writestr(info, data)
+    with pytest.raises(sheet.SheetError) as err:
+        sheet.read_sheet(out.getvalue())
+    assert err.value.errors[0][0].startswith("upload_limits.")
