@@ -67,6 +67,13 @@ def _wanted(task: Task, directory: Directory) -> dict[str, Role]:
     return out
 
 
+def _standing(task: Task, agency_id: str) -> bool:
+    """As :func:`bot.workflow.plan_assignments` decides it: reached only through a group, no deadline."""
+    named = {r["agency_id"] for r in (*task.lead, *task.coordinate) if r.get("agency_id")}
+    collective = task.deadline is None and any(r.get("group") for r in (*task.lead, *task.coordinate))
+    return collective and agency_id not in named
+
+
 def amend(changes: Sequence[Change], tasks: Sequence[Task], assignments: Iterable[Assignment],
           directory: Directory, *, now: dt.datetime, by: int, new_id: Callable[[], str]) -> Amendment:
     by_task: dict[str, list[Assignment]] = {}
@@ -102,7 +109,6 @@ def amend(changes: Sequence[Change], tasks: Sequence[Task], assignments: Iterabl
         if not any(role == Role.LEAD for role in wanted.values()):
             unassigned.append(task)
             continue
-        have = {a.agency_id: a for a in mine}
         for a in mine:
             if a.completed_at is not None:
                 continue  # confirmed work stays as it was
@@ -115,6 +121,7 @@ def amend(changes: Sequence[Change], tasks: Sequence[Task], assignments: Iterabl
             if a.closed:  # back on the task: a fresh card
                 a.closed, a.sent_at, a.chat_id, a.message_id = False, None, None, None
                 a.role, a.deadline, a.original_deadline, a.recurring = role, task.deadline, task.deadline, task.recurring
+                a.standing = _standing(task, a.agency_id)
                 changed[a.id] = a
                 continue
             touched = False
@@ -132,11 +139,12 @@ def amend(changes: Sequence[Change], tasks: Sequence[Task], assignments: Iterabl
                 tell(a, TELL_CHANGED)
             elif touched:
                 changed[a.id] = a
-        for agency_id, role in wanted.items():
-            if agency_id not in have:
-                new.append(Assignment(id=new_id(), task_id=task.id, notice_id=task.notice_id, agency_id=agency_id,
-                                      role=role, deadline=task.deadline, original_deadline=task.deadline,
-                                      recurring=task.recurring))
+        for a in mine:  # a standing duty (whole group, no deadline) follows the task as it is now
+            if not a.closed and a.completed_at is None and a.standing != _standing(task, a.agency_id):
+                a.standing = _standing(task, a.agency_id)
+                changed.setdefault(a.id, a)
+        # Agencies new to the task: assignments made exactly as at publishing.
+        new += workflow.plan_assignments([task], directory, existing=mine, new_id=new_id).assignments
     return Amendment(list(out_tasks.values()), new, list(changed.values()), tells, unassigned)
 
 
