@@ -238,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         notices_cli.register(notice_sub, parent)
+    from bot.ops import cli as ops_cli
+
+    ops_cli.register(sub, parent)
     try:
         from bot import demo
     except ImportError:
