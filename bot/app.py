@@ -51,7 +51,7 @@ def _commands(keys: list[str]) -> list[BotCommand]:
 
 PRIVATE_COMMANDS = ["start", "help", "mytasks"]
 GROUP_COMMANDS = ["help", "mytasks", "report", "register"]
-ADMIN_COMMANDS = ["help", "invite", "agencies", "status", "digest", "table"]
+ADMIN_COMMANDS = ["help", "invite", "agencies", "status", "digest", "table", "ping"]
 LEADER_COMMANDS = ["help", "status", "digest"]
 
 
