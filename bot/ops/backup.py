@@ -319,14 +319,22 @@ def restore_backup(path: Path, data_folder: Path, *, force: bool = False,
 
 
 def _check_opens(folder: Path) -> None:
-    """The restored files must open as a store (parse, schema this version reads)."""
+    """The restored files must open as a store (parse, schema this version reads).
+
+    Opened on a throwaway copy: opening may migrate or compact files, and the restored folder must
+    hold the backup's bytes as they were (the bot does its own opening at start).
+    """
     from storage import DataStore, StoreError
 
+    trial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.check-", dir=folder.parent))
     try:
-        DataStore.open(folder, backups_kept=0).close()
-    except StoreError as exc:
-        raise BackupRefused(f"the backup's data does not open: {exc}; data left untouched") from None
-    (folder / LOCK_NAME).unlink(missing_ok=True)
+        shutil.copytree(folder, trial / "data")
+        try:
+            DataStore.open(trial / "data", backups_kept=0).close()
+        except StoreError as exc:
+            raise BackupRefused(f"the backup's data does not open: {exc}; data left untouched") from None
+    finally:
+        shutil.rmtree(trial, ignore_errors=True)
 
 
 def _swap(new: Path, data_folder: Path, now: dt.datetime) -> Path | None:
