@@ -217,3 +217,18 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0) // 1024, len(tex
     assert out.returncode == 0, out.stderr[-2000:]
     grown_mb, chars = map(int, out.stdout.split())
     assert chars > 1_000_000 and grown_mb < 50, (grown_mb, chars)
+
+
+def test_examples_in_texts_use_codes_that_cannot_exist():
+    """Task codes start at NV1 and notice numbers at 1: examples use NV0 and 0/..., never a real one."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "bot" / "texts"
+    for name in ("vi.toml", "en.toml"):
+        body = "\n".join(line for line in (root / name).read_text(encoding="utf-8").splitlines()
+                         if not line.lstrip().startswith("#"))
+        tomllib.loads(body)
+        assert not re.findall(r"\bNV\s?0*[1-9]\d*\b", body), name
+        assert not re.findall(r"\b[1-9]\d*/TB-UBND\b", body), name
