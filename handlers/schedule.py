@@ -41,6 +41,7 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     context.application.bot_data["tick_running"] = True
     try:
         await svc.store.run(svc.store.backup, svc.now())  # one rotating backup a day
+        await svc.store.run(followup.first_start, svc.store, svc.now())  # recorded once, at the first tick
         await _send_reminders(context)
         await _send_weekly_digest(context)
         await _send_calendar_warning(context)

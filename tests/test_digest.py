@@ -256,7 +256,12 @@ def test_standing_duties_of_every_agency_are_counted_apart(cal):
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
     assert sum(1 for r in rows if r[8] == "Nhiệm vụ chung (thường xuyên)") == 3
     srows = list(wb.worksheets[1].iter_rows(values_only=True))
-    assert srows[-1][1].startswith("Nhiệm vụ chung") and srows[-1][2] == 3
+    assert srows[0][-1] == "Nhiệm vụ chung (thường xuyên)"
+    assert srows[-1][1].startswith("Toàn tỉnh") and srows[-1][2] == 6 and srows[-1][-1] == 3
+    doc = Document(io.BytesIO(digest.docx))
+    agencies = [[c.text for c in r.cells] for r in doc.tables[1].rows]
+    assert agencies[0][-1] == "Nhiệm vụ chung (thường xuyên)" and agencies[-1][-1] == "3"
+    assert [r[-1] for r in agencies[1:-1]] == ["1", "1", "1"]
     body = "\n".join(p.text for p in Document(io.BytesIO(digest.docx)).paragraphs)
     assert "1 nhiệm vụ chung giao cho tất cả các cơ quan" in body and "(3 lượt giao)" in body
 
@@ -277,3 +282,16 @@ def test_word_report_names_each_notice_with_its_tasks_under_it(cal):
     assert row82[3] == "Sở Nội vụ" and row82[4] == "01/04/2024" and row82[5].startswith("Chưa hoàn thành, quá hạn")
     assert t1[2][3].startswith("Tất cả cơ quan") and t1[2][5] == "Nhiệm vụ chung (thường xuyên)"
     assert [r[2].split(".")[0] for r in t2[1:]] == ["NV7"]  # the other notice's task under it only
+
+
+def test_an_agency_with_only_standing_duties_gets_no_empty_bar(cal):
+    from bot.digest.chart import _bars
+
+    notices, tasks, assignments, reports, agencies = _with_standing_and_a_second_notice()
+    agencies = [*agencies, Agency(id="sx", name="UBND huyện X")]
+    only = Assignment(id="s9", task_id="t6", notice_id="n1", agency_id="sx", role=Role.LEAD, deadline=None,
+                      sent_at=at(2024, 3, 15), standing=True)
+    data = build_data(NOW, notices, tasks, [*assignments, only], reports, agencies, cal)
+    assert dict(data.agencies)["UBND huyện X"].standing == 1
+    names = [name for name, _ in _bars(data)[0]]
+    assert "UBND huyện X" not in names and "Sở Nội vụ" in names

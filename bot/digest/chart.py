@@ -35,7 +35,7 @@ COLORS = {
 def _bars(data: DigestData) -> tuple[list[tuple[str, dict[Category, int]]], int]:
     """Bars for the agencies with most overdue tasks first, and how many were left out."""
     ranked = sorted(
-        data.agencies,
+        (p for p in data.agencies if p[1].total),  # only standing duties of every agency: no bar
         key=lambda p: (-p[1].counts[Category.OPEN_OVERDUE], -p[1].total, p[0]),
     )
     bars = [(short_text(name, 38), dict(s.counts)) for name, s in ranked[:MAX_BARS]]

@@ -200,24 +200,26 @@ def render_docx(data: DigestData, settings: DigestSettings | None = None) -> byt
     _para(doc, plain("digest.doc_section_agencies"), bold=True)
     headers = [plain("digest.col_stt"), plain("digest.col_agency"), plain("digest.col_total")] + [
         category_label(c) for c in CATEGORY_ORDER
-    ]
+    ] + [plain("standing.column")]
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = [Mm(10), Mm(50), Mm(14)] + [Mm(17)] * len(CATEGORY_ORDER)
+    widths = [Mm(10), Mm(40), Mm(13)] + [Mm(17)] * len(CATEGORY_ORDER) + [Mm(17)]
     for cell, text, width in zip(table.rows[0].cells, headers, widths):
         cell.width = width
         _cell_text(cell, text, 11, bold=True)
     rows = [(str(n), name, summ) for n, (name, summ) in enumerate(data.agencies, start=1)]
     for number, name, summ in rows:
         cells = table.add_row().cells
-        values = [number, name, str(summ.total)] + [str(summ.counts[c]) for c in CATEGORY_ORDER]
+        values = [number, name, str(summ.total)] + [str(summ.counts[c]) for c in CATEGORY_ORDER] + [
+            str(summ.standing)]
         for i, (cell, text, width) in enumerate(zip(cells, values, widths)):
             cell.width = width
             _cell_text(cell, text, _TABLE_PT,
                        align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
     cells = table.add_row().cells
-    values = ["", plain("digest.total_lead"), str(s.total)] + [str(s.counts[c]) for c in CATEGORY_ORDER]
+    values = ["", plain("digest.total_lead"), str(s.total)] + [str(s.counts[c]) for c in CATEGORY_ORDER] + [
+        str(s.standing)]
     for i, (cell, text) in enumerate(zip(cells, values)):
         _cell_text(cell, text, _TABLE_PT, bold=True,
                    align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)

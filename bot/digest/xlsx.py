@@ -128,27 +128,26 @@ def render_xlsx(data: DigestData) -> bytes:
         ]))
 
     summary = wb.create_sheet(t("digest.sheet_agencies"))
-    widths = [6, 40, 9] + [16] * len(CATEGORY_ORDER) + [14]
+    widths = [6, 40, 9] + [16] * len(CATEGORY_ORDER) + [14, 16]
     _header(summary, [t("digest.col_stt"), t("digest.col_agency"), t("digest.col_total")]
-            + [category_label(c) for c in CATEGORY_ORDER] + [t("digest.col_rate")], widths, height=45,
-            border=False)
+            + [category_label(c) for c in CATEGORY_ORDER] + [t("digest.col_rate"), t("standing.column")],
+            widths, height=45, border=False)
     summary.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{max(1, len(data.agencies) + 1)}"
     plain = [{}] * len(widths)
-    agency_row = _Row(summary, [{}, dict(alignment=wrap)] + plain[2:-1] + [dict(number_format="0.0%")])
+    agency_row = _Row(summary, [{}, dict(alignment=wrap)] + plain[2:-2] + [dict(number_format="0.0%"), {}])
     for n, (name, s) in enumerate(data.agencies, start=1):
         summary.append(agency_row(
             [n, name, s.total] + [s.counts[c] for c in CATEGORY_ORDER]
-            + [s.completion_rate if s.completion_rate is not None else None]
+            + [s.completion_rate if s.completion_rate is not None else None, s.standing or None]
         ))
     s = data.summary
     bold = Font(bold=True)
-    total_row = _Row(summary, [dict(font=bold)] * (len(widths) - 1) + [dict(font=bold, number_format="0.0%")])
+    total_row = _Row(summary, [dict(font=bold)] * (len(widths) - 2)
+                     + [dict(font=bold, number_format="0.0%"), dict(font=bold)])
     summary.append(total_row(
         ["", t("digest.total_lead"), s.total] + [s.counts[c] for c in CATEGORY_ORDER]
-        + [s.completion_rate]
+        + [s.completion_rate, s.standing or None]
     ))
-    if s.standing:
-        summary.append(["", t("standing.sheet_total"), s.standing])
 
     out = io.BytesIO()
     wb.save(out)
