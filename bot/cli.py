@@ -108,12 +108,18 @@ def _open_store(cfg, *, snapshot_if_busy: bool = False):
     except StoreError as exc:
         print(f"dondoc: {exc}", file=sys.stderr)
         return None
-    # Every file is replaced atomically, so a copy of each is consistent: read that copy.
-    import shutil
+    # The bot may write meanwhile: a copy of the folder at one moment (bot/ops/snapshot.py).
     import tempfile
 
+    from bot.ops import OpsError
+    from bot.ops.snapshot import consistent_copy
+
     tmp = Path(tempfile.mkdtemp(prefix="dondoc-snapshot-"))
-    shutil.copytree(cfg.storage.path, tmp / "data", ignore=shutil.ignore_patterns(".lock", "backups", ".tmp*"))
+    try:
+        consistent_copy(cfg.storage.path, tmp / "data")
+    except OpsError as exc:
+        print(f"dondoc: {exc.message}", file=sys.stderr)
+        return None
     try:
         return DataStore.open(tmp / "data", backups_kept=0)
     except StoreError as exc:

@@ -243,6 +243,28 @@ def test_backup_refusals(tmp_path, monkeypatch, capsys):
     assert "inside the data folder" in capsys.readouterr().err
 
 
+def test_backups_in_a_folder_are_rotated_with_keep(setup, tmp_path, capsys):
+    import datetime as dt
+
+    from bot.ops.backup import create_backup
+
+    cfg, data, _archive = setup
+    folder = tmp_path / "rotating"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not ours")  # never deleted
+    for day in range(1, 6):
+        create_backup(data, folder, now=dt.datetime(2024, 3, day, 2, 30).astimezone(), keep=3)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "dondoc-backup-20240303-023000.tar.gz", "dondoc-backup-20240304-023000.tar.gz",
+        "dondoc-backup-20240305-023000.tar.gz", "notes.txt"]
+    capsys.readouterr()
+    assert main(["backup", "--config", str(cfg), "--out", str(folder), "--keep", "1"]) == 0
+    assert len([p for p in folder.iterdir() if p.name.startswith("dondoc-backup-")]) == 1
+    assert main(["backup", "--config", str(cfg), "--out", str(tmp_path / "one.tar.gz"), "--keep", "2"]) == 2
+    assert "--keep" in capsys.readouterr().err
+    assert main(["backup", "--config", str(cfg), "--out", str(folder), "--keep", "0"]) == 2
+
+
 def test_commands_need_no_token_and_never_write_it(tmp_path):
     cfg = write_config(tmp_path)
     make_store_data(tmp_path / "data")

@@ -22,9 +22,11 @@ import ctypes.util
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import tarfile
@@ -43,6 +45,7 @@ MANIFEST = "manifest.json"
 DATA = "data"
 LOCK_NAME = ".lock"
 MAX_MANIFEST = 16 << 20
+_NAME_RE = re.compile(r"^dondoc-backup-\d{8}-\d{6}\.tar\.gz$")
 
 
 class BackupRefused(OpsError):
@@ -63,12 +66,19 @@ def _default_name(now: dt.datetime) -> str:
     return f"dondoc-backup-{now.strftime('%Y%m%d-%H%M%S')}.tar.gz"
 
 
-def create_backup(data_folder: Path, out: Path, *, now: dt.datetime | None = None) -> BackupInfo:
-    """Write a backup of ``data_folder`` to ``out`` (a file, or an existing folder to put it in)."""
+def create_backup(data_folder: Path, out: Path, *, now: dt.datetime | None = None,
+                  keep: int | None = None) -> BackupInfo:
+    """Write a backup of ``data_folder`` to ``out`` (a file, or an existing folder to put it in).
+
+    ``keep``: with a folder, keep only the newest ``keep`` backup files of dondoc's naming there.
+    """
     data_folder = Path(data_folder)
     now = now or dt.datetime.now().astimezone()
     out = Path(out)
-    if out.is_dir():
+    folder_out = out.is_dir()
+    if keep is not None and not folder_out:
+        raise OpsError(f"--keep: {out} is not a folder (--keep rotates the backup files of a folder)")
+    if folder_out:
         out = out / _default_name(now)
     if not data_folder.is_dir() or not holds_data(data_folder):
         raise OpsError(f"nothing to back up: {data_folder} holds no dondoc data")
@@ -115,6 +125,10 @@ def create_backup(data_folder: Path, out: Path, *, now: dt.datetime | None = Non
                 tmp_out.unlink()
             raise
     _fsync_dir(out.parent)
+    if keep is not None:
+        ours = sorted(p for p in out.parent.iterdir() if _NAME_RE.match(p.name) and p.is_file())
+        for old in ours[: max(0, len(ours) - keep)]:
+            old.unlink(missing_ok=True)
     return BackupInfo(out, len(files), sum(s for _h, s in files.values()), manifest["created_at"])
 
 
@@ -200,8 +214,6 @@ def _read_tar(raw, name: str, into: Path | None) -> dict:
             if member.size != expected["size"]:
                 raise BackupRefused(f"{name}: damaged backup ({rel}: size differs from the manifest); "
                                     "data left untouched")
-            import hashlib
-
             h = hashlib.sha256()
             src = tar.extractfile(member)
             out = None

@@ -34,7 +34,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from bot.ops.backup import create_backup
 
     try:
-        info = create_backup(cfg.storage.path, Path(args.out), now=dt.datetime.now(cfg.tz))
+        if args.keep is not None and args.keep < 1:
+            raise OpsError(f"--keep: must be at least 1, got {args.keep}")
+        info = create_backup(cfg.storage.path, Path(args.out), now=dt.datetime.now(cfg.tz), keep=args.keep)
     except OpsError as exc:
         return _fail(exc.message)
     print(f"backup written to {info.path}: {info.files} files, {info.size} bytes, "
@@ -115,6 +117,8 @@ def register(sub, parent) -> None:
                        help="write a consistent copy of the data folder to one file (works while the bot runs)")
     p.add_argument("--out", required=True, metavar="FILE",
                    help="the backup file (.tar.gz), or a folder to write dondoc-backup-<time>.tar.gz in")
+    p.add_argument("--keep", type=int, metavar="N",
+                   help="with a folder as --out: keep the newest N backup files there, delete older ones")
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("restore", parents=[parent], help="restore a backup file into the data folder (bot stopped)")
