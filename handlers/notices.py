@@ -287,13 +287,21 @@ async def apply_changes(update: Update, context: ContextTypes.DEFAULT_TYPE, noti
                  result.count("changed"), result.count("removed"), who)
         return True
     now = svc.now()
-    plan = amend.amend(result.changes, result.tasks, svc.store.notices.assignments(notice_id=notice.id),
-                       svc.directory, now=now, by=who, new_id=new_assignment_id)
+
+    def write() -> amend.Amendment:
+        # In the store's writer thread: the assignments read, amended and written with no other
+        # write (a report arriving meanwhile) in between.
+        plan = amend.amend(result.changes, result.tasks, svc.store.notices.assignments(notice_id=notice.id),
+                           svc.directory, now=now, by=who, new_id=new_assignment_id)
+        if not plan.unassigned:
+            svc.store.notices.save_tasks(notice, plan.tasks, new_assignments=plan.new_assignments,
+                                         changed_assignments=plan.changed_assignments)
+        return plan
+
+    plan = await svc.store.run(write)
     if plan.unassigned:
         await reply(update, texts.t("amend.blocked", codes=", ".join(t.code or t.ref for t in plan.unassigned)))
         return False
-    await svc.store.run(lambda: svc.store.notices.save_tasks(
-        notice, plan.tasks, new_assignments=plan.new_assignments, changed_assignments=plan.changed_assignments))
     log.info("published notice %s amended (+%d ~%d -%d, %d new assignments, %d to tell) by user %s", notice.id,
              result.count("added"), result.count("changed"), result.count("removed"), len(plan.new_assignments),
              len(plan.tells), who)

@@ -126,6 +126,11 @@ async def test_sheet_refusals(emulator, tmp_path):
         emu.send(ADMIN, ADMIN, document=("TB-89.xls", b"\xd0\xcf\x11\xe0" + b"\0" * 50, "application/vnd.ms-excel"))
         line = await emu.wait_for_bot_message(ADMIN, lambda m: ".xlsx" in text_of(m), timeout=10)
         assert "\n" not in line["text"]
+        # Too big for a task table: refused before it is downloaded.
+        downloads = len(emu.calls("getFile"))
+        await send_sheet(env, b"PK\x03\x04" + b"\0" * (5 * 1024 * 1024 + 10))
+        line = await emu.wait_for_bot_message(ADMIN, lambda m: "lớn hơn 5 MB" in text_of(m), timeout=10)
+        assert "\n" not in line["text"] and len(emu.calls("getFile")) == downloads
         # A damaged .xlsx.
         await send_sheet(env, b"PK\x03\x04 broken")
         line = await emu.wait_for_bot_message(ADMIN, lambda m: "Không mở được" in text_of(m), timeout=10)
@@ -301,3 +306,23 @@ async def test_amendment_messages_cut_by_a_restart_go_out_at_start(emulator, tmp
         await env.emu.wait_idle()
         assert sum("Nội dung sửa khi bot sắp dừng" in m["text"] for m in env.emu.bot_messages(SNV_GROUP)) == 1
         assert snv
+
+
+async def test_an_amendment_not_confirmed_changes_nothing(emulator, tmp_path):
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        await register(env, "Sở Nội vụ", SNV_GROUP, SNV_USER, "Minh")
+        preview = await import_sample(env)
+        emu.press(ADMIN, ADMIN, preview["message_id"], button="📢 Công bố")
+        await emu.wait_for_bot_message(ADMIN, lambda m: "Đã công bố" in text_of(m), include_edits=True, timeout=30)
+        notice = env.store.notices.all_notices()[0]
+        before = [(t.text, t.dropped) for t in env.store.notices.tasks(notice.id)]
+        _, data = await get_sheet(env, command="/table")
+        await send_sheet(env, edited(data, lambda ws, wb: ws.delete_rows(row_of(ws, "8.1"))))
+        ask = await emu.wait_for_bot_message(ADMIN, lambda m: "📢 Gửi thay đổi" in buttons(m), timeout=10)
+        emu.press(ADMIN, ADMIN, ask["message_id"], button="Hủy")
+        await emu.wait_until(lambda: any("Đã hủy" in (x.get("text") or "") for x in emu.callback_answers), timeout=10)
+        await emu.wait_idle()
+        assert [(t.text, t.dropped) for t in env.store.notices.tasks(notice.id)] == before
+        assert not any("rút" in m["text"] for m in emu.bot_messages(SNV_GROUP))
+        assert not buttons(emu.message(ADMIN, ask["message_id"]))
