@@ -275,6 +275,11 @@ async def test_amending_a_published_notice_reaches_the_agencies(emulator, tmp_pa
         await emu.wait_idle()
         assert sum(c1 in m["text"] and "✏️" in m["text"] for m in emu.bot_messages(CA_GROUP)) == 1
         assert sum(tasks["8.1"].code in m["text"] and "✏️" in m["text"] for m in emu.bot_messages(SNV_GROUP)) == 1
+        # /add on the published notice being edited: a new task, its card sent.
+        emu.send(ADMIN, ADMIN, "/add 11 Công an tỉnh | Việc mới sau khi công bố | 30/7/2024")
+        await emu.wait_for_bot_message(ADMIN, lambda m: "Đã thêm" in text_of(m), timeout=20)
+        await emu.wait_until(lambda: any("mục 11\n" in m["text"] and "Việc mới sau khi công bố" in m["text"]
+                                         for m in cards(emu, CA_GROUP)), timeout=20)
         assert ca
 
 
