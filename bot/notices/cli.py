@@ -27,8 +27,10 @@ def register(subparsers, parent: argparse.ArgumentParser | None = None) -> None:
         sub.required = True
     else:  # another module registered "notice" first (e.g. "notice import")
         sub = next(a for a in existing._actions if isinstance(a, argparse._SubParsersAction))
-    p = sub.add_parser("parse", parents=parents, help="read a notice file (.pdf, .docx, .txt) and show its tasks")
-    p.add_argument("file", metavar="FILE", help="the notice: .pdf with text, .docx or .txt")
+    p = sub.add_parser("parse", parents=parents,
+                       help="read a notice file (.pdf, .docx, .txt, a scan or a photo) and show its tasks")
+    p.add_argument("file", metavar="FILE",
+                   help="the notice: .pdf (with text or scanned), .docx, .txt, or a photo (.jpg, .png)")
     p.add_argument("--json", action="store_true", help="print the reading as JSON")
     p.add_argument("--directory", metavar="FILE", default=None,
                    help="agency directory (TOML); default: the config's, else national names only")
@@ -38,6 +40,18 @@ def register(subparsers, parent: argparse.ArgumentParser | None = None) -> None:
 def _fail(message: str) -> int:
     print(f"dondoc: {message}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def _ocr_settings(args: argparse.Namespace):
+    """The config's ``[ocr]`` settings when a config file is there (the bot's own), else defaults."""
+    if getattr(args, "config", None) and Path(args.config).is_file():
+        try:
+            from bot.config import ConfigError, load_config
+
+            return load_config(args.config).sections.get("ocr")
+        except (ImportError, ConfigError):
+            return None
+    return None
 
 
 def _directory(args: argparse.Namespace):
@@ -59,8 +73,8 @@ def _directory(args: argparse.Namespace):
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from bot.directory import DirectoryError
+    from bot.importing import read_any
     from bot.notices.extract import NoticeFileError
-    from bot.notices.reader import read_notice_file
 
     path = Path(args.file)
     try:
@@ -72,7 +86,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
     except DirectoryError as exc:
         return _fail(str(exc).splitlines()[0] if str(exc) else "directory error")
     try:
-        reading = read_notice_file(data, path.name, directory)
+        # the bot's own import path: text layer, else OCR of a scan or photo, then the doubt checks
+        reading, _ = read_any(data, path.name, directory, ocr_settings=_ocr_settings(args))
     except NoticeFileError as exc:
         return _fail(exc.message)
     if args.json:
