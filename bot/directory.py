@@ -40,6 +40,7 @@ from typing import Any, Iterable
 from rapidfuzz import fuzz, process
 
 from bot.models import Agency, AgencyKind
+from bot.notices.reading import lexicon as _lexicon
 
 NATIONAL_FILE = Path(__file__).parent / "data" / "national_agencies.toml"
 
@@ -138,12 +139,8 @@ _OCR_CHARS = str.maketrans(
 _OCR_DIGITS = str.maketrans({"0": "o", "1": "l", "3": "a", "4": "a", "5": "s", "6": "o", "8": "b"})
 _VOWELS = set("aeiouy")
 _WORD_RE = re.compile(r"[^\s,;:.()\[\]{}\"'“”‘’/\\\-–—_+*=<>!?]+")
-_FILLER = (  # leading words around a name that are not part of it
-    ("phoi", "hop", "voi"), ("phoi", "hop"), ("giao", "cho"), ("giao",), ("voi",), ("va",),
-    ("cung",), ("de", "nghi"), ("yeu", "cau"), ("chi", "dao"), ("do",), ("cua",), ("cho",),
-    ("giam", "doc"), ("thu", "truong"), ("lanh", "dao"), ("chu", "tich"), ("nguoi", "dung", "dau"),
-    ("truong", "ban"), ("chanh", "van", "phong"), ("chanh", "thanh", "tra"),
-)
+# leading words around a name that are not part of it (the shared lexicon of cue words)
+_FILLER = tuple(tuple(phrase.split()) for phrase in _lexicon.NAME_FILLER)
 
 
 def strip_diacritics(text: str, *, lower: bool = True) -> str:
@@ -332,47 +329,9 @@ def _strippable_tinh(toks: list[str]) -> bool:
 
 # ---------------------------------------------------------------------------- groups
 
-_GROUP_FORMS = {
-    "all": [
-        "cac so ban nganh dia phuong", "cac co quan don vi dia phuong", "cac co quan don vi",
-        "cac so ban nganh uy ban nhan dan cac huyen thi xa thanh pho",
-        "cac so ban nganh uy ban nhan dan cac huyen thanh pho", "cac so nganh dia phuong",
-        "cac so ban nganh don vi dia phuong", "cac co quan don vi dia phuong tren dia ban tinh",
-        "cac so ban nganh dia phuong tren dia ban tinh", "cac co quan dia phuong",
-        "cac don vi dia phuong", "cac so ban nganh cac dia phuong",
-    ],
-    "so-ban-nganh": [
-        "cac so ban nganh", "cac so nganh", "cac so ban nganh thuoc tinh", "cac so ban nganh tinh",
-        "cac so ban nganh cua tinh", "cac so ban nganh tren dia ban tinh", "cac co quan chuyen mon",
-        "cac co quan chuyen mon thuoc uy ban nhan dan tinh", "cac so",
-    ],
-    "dia-phuong": ["cac dia phuong", "cac dia phuong tren dia ban tinh"],
-    "huyen": [
-        "uy ban nhan dan cac huyen thi xa thanh pho", "cac huyen thi xa thanh pho",
-        "uy ban nhan dan cac huyen thanh pho thi xa", "uy ban nhan dan cac huyen thanh pho",
-        "uy ban nhan dan cap huyen", "cac huyen thanh pho", "uy ban nhan dan cac huyen",
-        "uy ban nhan dan cac huyen thi xa thanh pho thuoc tinh",
-    ],
-    "xa": [
-        "uy ban nhan dan cac xa phuong thi tran", "cac xa phuong thi tran",
-        "uy ban nhan dan cac xa phuong", "uy ban nhan dan cap xa", "uy ban nhan dan cac xa",
-        "cac xa phuong", "uy ban nhan dan cac xa phuong dac khu",
-    ],
-    "trung-uong": [
-        "cac co quan trung uong tren dia ban tinh", "cac co quan trung uong tren dia ban",
-        "cac co quan trung uong dong tren dia ban tinh", "cac co quan trung uong",
-        "cac co quan nganh doc trung uong tren dia ban tinh",
-    ],
-    "lien-quan": [
-        "cac co quan don vi lien quan", "cac co quan don vi co lien quan", "cac co quan lien quan",
-        "cac don vi lien quan", "cac so nganh lien quan", "cac so ban nganh lien quan",
-        "cac co quan don vi dia phuong lien quan", "cac dia phuong lien quan",
-        "cac don vi co lien quan", "cac co quan co lien quan",
-        "cac co quan don vi dia phuong co lien quan",
-    ],
-}
-_GROUP_LEAD = (("thu", "truong"), ("nguoi", "dung", "dau"), ("lanh", "dao"), ("giam", "doc"),
-               ("chu", "tich"), ("giao",), ("phoi", "hop", "voi"), ("voi",), ("de",), ("yeu", "cau"))
+# collective addressees and the words before them: data in the shared lexicon
+_GROUP_FORMS = _lexicon.GROUP_FORMS
+_GROUP_LEAD = tuple(tuple(phrase.split()) for phrase in _lexicon.GROUP_LEAD)
 
 
 def _strip_lead(tokens: list[str], phrases: Iterable[tuple[str, ...]], fuzzy: bool = False) -> int:

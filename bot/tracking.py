@@ -31,6 +31,7 @@ from collections.abc import Iterable
 
 from bot.calendar import WorkingCalendar
 from bot.models import Assignment, Category, Progress, Role
+from bot.notices.reading import lexicon as _lexicon
 from bot.texts import t
 
 __all__ = [
@@ -248,33 +249,12 @@ def _fold(word: str) -> str:
 # (kind, phrase with diacritics). A reply word matches a phrase word when it is
 # the same word, or the same letters typed without any diacritics at all. So
 # "vuong" matches "vướng" but the name "Vương" does not, nor "xông" "xong".
-_PHRASES: list[tuple[Progress, str]] = [
-    (Progress.EXTENSION, "gia hạn"),
-    (Progress.EXTENSION, "lùi thời hạn"),
-    (Progress.EXTENSION, "lùi hạn"),
-    (Progress.EXTENSION, "kéo dài thời hạn"),
-    (Progress.EXTENSION, "thêm thời gian"),
-    (Progress.BLOCKED, "vướng mắc"),
-    (Progress.BLOCKED, "vướng"),
-    (Progress.BLOCKED, "khó khăn"),
-    (Progress.BLOCKED, "chưa thể thực hiện"),
-    (Progress.BLOCKED, "không thể thực hiện"),
-    (Progress.DONE, "hoàn thành"),
-    (Progress.DONE, "hoàn tất"),
-    (Progress.DONE, "xong"),
-    (Progress.IN_PROGRESS, "đang triển khai"),
-    (Progress.IN_PROGRESS, "đang thực hiện"),
-    (Progress.IN_PROGRESS, "đang tiến hành"),
-    (Progress.IN_PROGRESS, "đang xử lý"),
-    (Progress.IN_PROGRESS, "đang làm"),
-    (Progress.IN_PROGRESS, "đang hoàn thiện"),
-    (Progress.IN_PROGRESS, "đã triển khai"),
-    (Progress.IN_PROGRESS, "triển khai thực hiện"),
-]
+# the cue words are data in the shared lexicon (bot/notices/reading/lexicon.py)
+_PHRASES: list[tuple[Progress, str]] = [(Progress(kind), phrase) for kind, phrase in _lexicon.PROGRESS_PHRASES]
 # Words before a phrase that deny it ("chưa hoàn thành", "không vướng mắc").
-_NEGATIONS = {"chưa", "không", "ko", "k", "kg", "chẳng", "chả", "hông"}
+_NEGATIONS = set(_lexicon.NEGATIONS)
 # Words before "hoàn thành" that make it a plan, not a fact ("dự kiến hoàn thành").
-_NOT_YET = {"kiến", "sẽ", "sắp", "để", "nhằm", "bảo", "đấu", "gắng", "hạn", "đang", "cần"}
+_NOT_YET = set(_lexicon.NOT_YET)
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?\s*%|[^\W_]+", re.UNICODE)
 _CLAUSE = re.compile(r"[.;!?\n]|,|\bnhưng\b|\bnhung\b|\btuy nhiên\b|\btuy nhien\b", re.IGNORECASE)
 _PRIORITY = (Progress.EXTENSION, Progress.BLOCKED, Progress.DONE, Progress.IN_PROGRESS)

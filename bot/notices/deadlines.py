@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 
 from bot.notices.normalize import Folded, fold, kw
+from bot.notices.reading import lexicon as lex
 
 __all__ = ["Deadline", "Recurring", "find_deadlines", "find_recurring", "find_dates", "pick_deadline"]
 
@@ -82,9 +83,9 @@ _VISION = kw(r"(?:tam nhin|dinh huong|giai doan|muc tieu|\d{4}\s*-|tu nam \d{4})
 # look-alike deadlines: a planned start or a scope ("dự kiến khởi công trước ngày 30/4/2026", "các vị trí
 # triển khai thi công trong tháng 4/2026", "là nhiệm vụ hàng đầu trong năm 2026"), unless the clause
 # says something is to be finished ("hoàn thành thi công trước ngày 30/6")
-_PLAN = kw(r"du kien|khoi cong|nhiem vu (?:hang dau|trong tam|quan trong|uu tien|chinh tri)")
+_PLAN = lex.rx(lex.PLANS)
 _BUILT_IN = kw(r"(?:trien khai )?thi cong\s*$", bounded=False)  # "các vị trí triển khai thi công trong tháng 4"
-_COMPLETE = kw(r"hoan thanh|xong|ban giao|nghiem thu|dua vao su dung|ban hanh|bao cao|trinh (?:ubnd|uy ban|phe duyet|cap)")
+_COMPLETE = lex.rx(lex.COMPLETION)
 
 
 def _looks_alike(s: str, at: int) -> bool:

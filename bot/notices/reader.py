@@ -42,6 +42,7 @@ from rapidfuzz import fuzz
 
 from bot.directory import DEFAULT_GROUP_LABELS
 from bot.notices import deadlines as dl
+from bot.notices.reading import lexicon as lex
 from bot.notices.extract import task_table_columns
 from bot.notices.normalize import Folded, clean_text, fold, fold_str, guess_plain, kw, p_as_d
 from bot.texts import Raw, t
@@ -117,17 +118,15 @@ _GARBLED_NUM_RE = re.compile(r"^\s*(?P<m>[0-9lIi|!ZzSsOoBGgqT]{1,2})\s*(?P<sep>[
 _CONFUSABLE = {"1": "lIi|!7T", "2": "Zz7", "3": "8B", "4": "A", "5": "Ss6", "6": "bG58", "7": "1T",
                "8": "B369", "9": "gq8", "0": "OoDQ"}
 
-_NOT_TASK = kw(r"(?:dong y|ghi nhan|thong nhat(?: chu truong)?|bieu duong|danh gia cao|hoan nghenh|chap thuan|nhat tri|"
-               r"khen ngoi|tran trong|cam on)(?![a-z*])", bounded=False)
-_ASSIGNS = kw(r"chu tri|phoi hop|tham muu|yeu cau|de nghi|chiu trach nhiem|co trach nhiem|khan truong|"
-              r"to chuc|trien khai|thuc hien|bao cao|hoan thanh|chi dao|huong dan")
+_NOT_TASK = kw(r"(?:" + lex.alternation(lex.NOT_TASK) + r")(?![a-z*])", bounded=False)
+_ASSIGNS = lex.rx(lex.ASSIGN_ANY)
 _ANNEX_POINTER = kw(r"(?:tai|theo|o|trong) (?:cac )?phu luc|phu luc (?:kem theo|dinh kem|chi tiet)|"
                     r"(?:bieu|bang|danh muc) (?:chi tiet )?kem theo")
-_ASSIGNS_STRONG = kw(r"chu tri|phoi hop voi|tham muu|yeu cau|de nghi|chiu trach nhiem|co trach nhiem|khan truong")
-_ASSESSMENT = kw(r"danh gia|ket qua|tinh hinh|han che|ton tai|nhan xet|uu diem|khuyet diem")
-_TASKISH = kw(r"nhiem vu|giai phap|chi dao|de nghi|to chuc thuc hien|yeu cau|phuong huong|ke hoach|trong tam")
+_ASSIGNS_STRONG = lex.rx(lex.ASSIGN_STRONG)
+_ASSESSMENT = lex.rx(lex.ASSESSMENT)
+_TASKISH = lex.rx(lex.TASKISH)
 # a time that is a goal or a plan, not a deadline of the items below ("phấn đấu", "các năm tiếp theo")
-_GOAL = kw(r"phan dau|muc tieu|cac nam tiep theo|cac thang tiep theo|theo ke hoach|du kien")
+_GOAL = lex.rx(lex.GOALS)
 _FOR = kw(r"doi voi\s+", bounded=False)
 _OPENER = kw(r"(?:y kien )?(?:chi dao|ket luan|yeu cau|de nghi)(?: nhu sau| cu the nhu sau| sau day)?\s*:\s*$", bounded=False)
 _TO = kw(r"\s*kinh gui\s*:?", bounded=False)
@@ -135,10 +134,9 @@ _TO = kw(r"\s*kinh gui\s*:?", bounded=False)
 _EXHORTATION = kw(r"(?:nghiem tuc |khan truong |to chuc )?(?:trien khai )?thuc hien(?: nghiem tuc)?\s*[./]*\s*$",
                   bounded=False)
 # words after which a line goes on (a wrapped line, not a heading)
-_OPEN_ENDED = {"voi", "cua", "va", "cac", "cho", "tai", "theo", "ve", "the", "nhu", "la", "de", "o", "trong",
-               "hoac", "nhung", "mot", "ngay", "thang", "nam"}
+_OPEN_ENDED = set(lex.OPEN_ENDED)
 # parties written in lower case in a sentence: "đơn vị tư vấn lập quy hoạch", "nhà đầu tư"
-_LOWER_PARTY = kw(r"don vi tu van|nha dau tu|chu dau tu|doanh nghiep")
+_LOWER_PARTY = lex.rx(lex.LOWER_PARTIES)
 # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường, đặc khu": the parties of the items below
 _DUTY_OF = kw(r"(?:trach nhiem|nhiem vu) (?:cua|thuoc)\s+", bounded=False)
 _TASKISH_GIAO = re.compile(r"(?<![a-z0-9*])gia[o*](?![a-z0-9*])")
@@ -173,7 +171,7 @@ _AGENCYISH = re.compile(
 _ROLE_PARTY = re.compile(r"(?:nh[a*]|ch[u*]) d[a*]u t[u*](?![a-z0-9*])")
 _ROLE_PROJECT = re.compile(r"\s+(?:c[u*]a\s+)?(?:c[a*]c\s+)?(?:\d{1,3}\s+)?(?:d[u*] [a*]n|tuy[e*]n)(?![a-z0-9*])")
 _ROLE_WORDS = re.compile(r"\s+(?:d[u*][o*]ng b[o*]|cao t[o*]c|d[u*][o*]ng|tuy[e*]n|khu|c[u*]m|nh[a*] m[a*]y)(?![a-z0-9*])")
-_PREFIX = r"(?:(?:thu truong|nguoi dung dau|lanh dao|giam doc|chu tich|tap the lanh dao)\s+)?"
+_PREFIX = r"(?:(?:" + lex.alternation(lex.TITLES) + r")\s+)?"
 _ONTERR = r"(?:\s+(?:thuoc tinh|thuoc thanh pho|cua tinh|tren dia ban(?:\s+(?:tinh|thanh pho|toan tinh))?))?"
 _UB = r"(?:uy ban nhan dan|ubnd)"
 _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
@@ -232,13 +230,7 @@ def _item_fields(ref, text, heading, leads, coords, chosen, rec, warnings) -> di
     }
 
 # verbs and function words that end a name when the directory cannot tell where it stops
-_STOP_WORDS = kw(
-    r"chu tri|phoi hop|tham muu|chiu trach nhiem|co trach nhiem|nghien cuu|khan truong|tiep tuc|to chuc|chi dao|"
-    r"huong dan|thuc hien|trien khai|xay dung|ra soat|bao cao|de xuat|theo doi|kiem tra|tong hop|quan triet|"
-    r"danh gia|tap trung|chu dong|lam ro|day manh|hoan thanh|hoan thien|cung cap|giai quyet|tang cuong|xem xet|"
-    r"bao dam|dam bao|uu tien|phan cong|tiep thu|cap nhat|thuong xuyen|kip thoi|khac phuc|ban hanh|thanh lap|"
-    r"sua doi|bo sung|kien toan|tiep nhan|xu ly|dieu chinh|tuyen truyen|giam sat|ho tro|nang cao|chuan bi|"
-    r"du thao|soan thao|de nghi|thong nhat|dieu hanh|dieu tra|khao sat|phan tich|tham dinh|trinh")
+_STOP_WORDS = lex.rx(lex.STOP_VERBS)
 _BARE_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng c[u*]c|c[u*]c|vi[e*]n|ph[o*]ng|qu[y*]|"
                         r"h[o*]i|d[a*]i|b[a*]o|tr[u*][o*]ng|s[o*]|c[o*]ng ty|chi nh[a*]nh)")
 # a unit's name often ends with its level: "... thông minh tỉnh", "... xây dựng huyện"
@@ -250,15 +242,9 @@ _COMMA_VA = re.compile(r",\s*|(?<![a-z])va\s+(?![a-z])|(?<![a-z])va\s+")
 _FUNCTION_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng c[u*]c|c[u*]c|vi[e*]n|ph[o*]ng|"
                             r"t[o*] c[o*]ng t[a*]c|qu[y*])(?![a-z0-9*])")
 # more verbs, to end a qualifier after a group ("UBND các xã có dự án tháo gỡ vướng mắc ...")
-_QUAL_VERBS = kw(r"thao go|day nhanh|lap|van dong|don doc|giai ngan|boi thuong|bo tri|huy dong|phan bo|quan ly|"
-                 r"tiep tuc|khan truong|chu dong|tap trung|quyet liet|rut kinh nghiem|bao ve|phat huy|ap dung|"
-                 r"xac dinh|hoan tat|ket noi|so hoa|van hanh|cap|thu hoi|di doi|sap xep|can doi|ky|nop|gui")
+_QUAL_VERBS = lex.rx(lex.QUALIFIER_VERBS)
 # a sub-item that starts with one of these is a task, not an entry of a plain list
-_TASK_VERB = re.compile("|".join(p.pattern for p in (_STOP_WORDS, _QUAL_VERBS, kw(
-    r"ra soat|don doc|nghien cuu|tham muu|phoi hop|chu tri|giao|yeu cau|tiep tuc|khan truong|quyet liet|"
-    r"lap|bo tri|dua|day|xu ly|thu hoi|dau tu|mua sam|sua chua|nang cap|cai tao|phat dong|ky ket|"
-    r"bo sung|di doi|so tan|tuan tra|cung co|trien khai|van hanh|ban giao|nghiem thu|quyet toan|"
-    r"dieu tiet|phan cong|boi duong|dao tao|tap huan|tuyen dung|thi tuyen|xet tuyen|khen thuong|xu phat"))))
+_TASK_VERB = re.compile("|".join(p.pattern for p in (_STOP_WORDS, _QUAL_VERBS, lex.rx(lex.TASK_VERBS))))
 _STOP_EXACT = re.compile(r"(?<![a-z0-9*])(?:de|nham|can(?! tho)|theo|ve viec|sau khi|truoc|trong|la|duoc|phai|se|"
                          r"dang|gui|(?<!cong )(?<!chuong )(?<!quy )(?<!lo )(?<!to )(?<!tien )trinh|lam)"
                          r"(?![a-z0-9*])")

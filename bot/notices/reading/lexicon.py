@@ -1,0 +1,165 @@
+"""The Vietnamese cue words of dondoc, as data, in one place.
+
+The notice reader (:mod:`bot.notices.reader`, :mod:`bot.notices.deadlines`), the agency directory
+(:mod:`bot.directory`: the words around a name that are not part of it) and the progress detector
+(:mod:`bot.tracking`) all take their cue words from here. Words for the reader and the directory
+are written without diacritics, lower case, as :func:`bot.notices.normalize.kw` expects (it makes
+them tolerant of OCR noise); :func:`rx` compiles a list through ``kw()``. Words the progress
+detector matches are written with their diacritics (a reply typed on a phone has them, and
+"đã" is not "đa"); it folds them itself.
+
+To teach the reader a new habit of the offices, add the word to its list here; a test in
+tests/test_notice_rules.py or tests/test_notice_corpus.py should show the notice that needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.notices.normalize import kw
+
+# ------------------------------------------------------------------ who does what
+
+#: Verbs that assign a task to the name before or after them ("Sở X chủ trì", "đề nghị Sở X").
+ASSIGN_STRONG = ("chu tri", "phoi hop voi", "tham muu", "yeu cau", "de nghi", "chiu trach nhiem",
+                 "co trach nhiem", "khan truong")
+#: Any verb that shows an item asks for work (for "Thống nhất ...; Sở X tổ chức thực hiện").
+ASSIGN_ANY = ("chu tri", "phoi hop", "tham muu", "yeu cau", "de nghi", "chiu trach nhiem", "co trach nhiem",
+              "khan truong", "to chuc", "trien khai", "thuc hien", "bao cao", "hoan thanh", "chi dao",
+              "huong dan")
+#: An item that starts with one of these approves or acknowledges; it is no task.
+NOT_TASK = ("dong y", "ghi nhan", "thong nhat chu truong", "thong nhat", "bieu duong", "danh gia cao",
+            "hoan nghenh", "chap thuan", "nhat tri", "khen ngoi", "tran trong", "cam on")
+#: Titles before an agency that are not part of its name ("Giám đốc Sở X", "Thủ trưởng các sở").
+TITLES = ("thu truong", "nguoi dung dau", "lanh dao", "giam doc", "chu tich", "tap the lanh dao")
+#: Parties written in lower case inside a sentence ("và đơn vị tư vấn lập quy hoạch").
+LOWER_PARTIES = ("don vi tu van", "nha dau tu", "chu dau tu", "doanh nghiep")
+
+# ------------------------------------------------------------------ sections
+
+#: Words of a section title that announce an assessment ("I. ĐÁNH GIÁ CHUNG"), not tasks.
+ASSESSMENT = ("danh gia", "ket qua", "tinh hinh", "han che", "ton tai", "nhan xet", "uu diem", "khuyet diem")
+#: Words of a section title that announce tasks ("II. NHIỆM VỤ, GIẢI PHÁP").
+TASKISH = ("nhiem vu", "giai phap", "chi dao", "de nghi", "to chuc thuc hien", "yeu cau", "phuong huong",
+           "ke hoach", "trong tam")
+
+# ------------------------------------------------------------------ where a name ends
+
+#: Verbs and function words that end a name the directory does not know.
+STOP_VERBS = (
+    "chu tri", "phoi hop", "tham muu", "chiu trach nhiem", "co trach nhiem", "nghien cuu", "khan truong",
+    "tiep tuc", "to chuc", "chi dao", "huong dan", "thuc hien", "trien khai", "xay dung", "ra soat", "bao cao",
+    "de xuat", "theo doi", "kiem tra", "tong hop", "quan triet", "danh gia", "tap trung", "chu dong", "lam ro",
+    "day manh", "hoan thanh", "hoan thien", "cung cap", "giai quyet", "tang cuong", "xem xet", "bao dam",
+    "dam bao", "uu tien", "phan cong", "tiep thu", "cap nhat", "thuong xuyen", "kip thoi", "khac phuc",
+    "ban hanh", "thanh lap", "sua doi", "bo sung", "kien toan", "tiep nhan", "xu ly", "dieu chinh",
+    "tuyen truyen", "giam sat", "ho tro", "nang cao", "chuan bi", "du thao", "soan thao", "de nghi",
+    "thong nhat", "dieu hanh", "dieu tra", "khao sat", "phan tich", "tham dinh", "trinh")
+#: More verbs, that end a qualifier after a group ("UBND các xã có dự án tháo gỡ vướng mắc ...").
+QUALIFIER_VERBS = (
+    "thao go", "day nhanh", "lap", "van dong", "don doc", "giai ngan", "boi thuong", "bo tri", "huy dong",
+    "phan bo", "quan ly", "tiep tuc", "khan truong", "chu dong", "tap trung", "quyet liet", "rut kinh nghiem",
+    "bao ve", "phat huy", "ap dung", "xac dinh", "hoan tat", "ket noi", "so hoa", "van hanh", "cap", "thu hoi",
+    "di doi", "sap xep", "can doi", "ky", "nop", "gui")
+#: Verbs that start a task (a dash starting with one is a task, not an entry of a plain list).
+TASK_VERBS = (
+    "ra soat", "don doc", "nghien cuu", "tham muu", "phoi hop", "chu tri", "giao", "yeu cau", "tiep tuc",
+    "khan truong", "quyet liet", "lap", "bo tri", "dua", "day", "xu ly", "thu hoi", "dau tu", "mua sam",
+    "sua chua", "nang cap", "cai tao", "phat dong", "ky ket", "bo sung", "di doi", "so tan", "tuan tra",
+    "cung co", "trien khai", "van hanh", "ban giao", "nghiem thu", "quyet toan", "dieu tiet", "phan cong",
+    "boi duong", "dao tao", "tap huan", "tuyen dung", "thi tuyen", "xet tuyen", "khen thuong", "xu phat")
+#: Words a line cannot end on when it is a heading (the text goes on: a wrapped line).
+OPEN_ENDED = ("voi", "cua", "va", "cac", "cho", "tai", "theo", "ve", "the", "nhu", "la", "de", "o", "trong",
+              "hoac", "nhung", "mot", "ngay", "thang", "nam")
+
+# ------------------------------------------------------------------ times that are no deadlines
+
+#: A heading's time that is a goal or plan, not the deadline of the items below.
+GOALS = ("phan dau", "muc tieu", "cac nam tiep theo", "cac thang tiep theo", "theo ke hoach", "du kien")
+#: In the clause before a date: a planned start or a scope ("dự kiến khởi công trước ngày 30/4").
+PLANS = ("du kien", "khoi cong", "nhiem vu hang dau", "nhiem vu trong tam", "nhiem vu quan trong",
+         "nhiem vu uu tien", "nhiem vu chinh tri")
+#: ... unless the clause says something is to be finished then ("hoàn thành thi công trước ngày 30/6").
+COMPLETION = ("hoan thanh", "xong", "ban giao", "nghiem thu", "dua vao su dung", "ban hanh", "bao cao",
+              "trinh ubnd", "trinh uy ban", "trinh phe duyet", "trinh cap")
+
+# ------------------------------------------------------------------ the directory
+
+#: Words around a name that are not part of it ("phối hợp với Sở X", "Giám đốc Sở Y"), as tokens.
+NAME_FILLER = ("phoi hop voi", "phoi hop", "giao cho", "giao", "voi", "va", "cung", "de nghi", "yeu cau",
+               "chi dao", "do", "cua", "cho", "giam doc", "thu truong", "lanh dao", "chu tich",
+               "nguoi dung dau", "truong ban", "chanh van phong", "chanh thanh tra")
+
+#: Collective addressees as the directory knows them (folded words), by group id.
+GROUP_FORMS: dict[str, list[str]] = {
+    "all": [
+        "cac so ban nganh dia phuong", "cac co quan don vi dia phuong", "cac co quan don vi",
+        "cac so ban nganh uy ban nhan dan cac huyen thi xa thanh pho",
+        "cac so ban nganh uy ban nhan dan cac huyen thanh pho", "cac so nganh dia phuong",
+        "cac so ban nganh don vi dia phuong", "cac co quan don vi dia phuong tren dia ban tinh",
+        "cac so ban nganh dia phuong tren dia ban tinh", "cac co quan dia phuong",
+        "cac don vi dia phuong", "cac so ban nganh cac dia phuong",
+    ],
+    "so-ban-nganh": [
+        "cac so ban nganh", "cac so nganh", "cac so ban nganh thuoc tinh", "cac so ban nganh tinh",
+        "cac so ban nganh cua tinh", "cac so ban nganh tren dia ban tinh", "cac co quan chuyen mon",
+        "cac co quan chuyen mon thuoc uy ban nhan dan tinh", "cac so",
+    ],
+    "dia-phuong": ["cac dia phuong", "cac dia phuong tren dia ban tinh"],
+    "huyen": [
+        "uy ban nhan dan cac huyen thi xa thanh pho", "cac huyen thi xa thanh pho",
+        "uy ban nhan dan cac huyen thanh pho thi xa", "uy ban nhan dan cac huyen thanh pho",
+        "uy ban nhan dan cap huyen", "cac huyen thanh pho", "uy ban nhan dan cac huyen",
+        "uy ban nhan dan cac huyen thi xa thanh pho thuoc tinh",
+    ],
+    "xa": [
+        "uy ban nhan dan cac xa phuong thi tran", "cac xa phuong thi tran",
+        "uy ban nhan dan cac xa phuong", "uy ban nhan dan cap xa", "uy ban nhan dan cac xa",
+        "cac xa phuong", "uy ban nhan dan cac xa phuong dac khu",
+    ],
+    "trung-uong": [
+        "cac co quan trung uong tren dia ban tinh", "cac co quan trung uong tren dia ban",
+        "cac co quan trung uong dong tren dia ban tinh", "cac co quan trung uong",
+        "cac co quan nganh doc trung uong tren dia ban tinh",
+    ],
+    "lien-quan": [
+        "cac co quan don vi lien quan", "cac co quan don vi co lien quan", "cac co quan lien quan",
+        "cac don vi lien quan", "cac so nganh lien quan", "cac so ban nganh lien quan",
+        "cac co quan don vi dia phuong lien quan", "cac dia phuong lien quan",
+        "cac don vi co lien quan", "cac co quan co lien quan",
+        "cac co quan don vi dia phuong co lien quan",
+    ],
+}
+#: Words before a collective addressee that are not part of it ("Thủ trưởng các sở, ban, ngành").
+GROUP_LEAD = ("thu truong", "nguoi dung dau", "lanh dao", "giam doc", "chu tich", "giao", "phoi hop voi", "voi", "de",
+              "yeu cau")
+
+# ------------------------------------------------------------------ progress in replies (with diacritics)
+
+#: What an agency's reply says about the work: (progress value, phrase). Order: first match wins.
+PROGRESS_PHRASES = (
+    ("extension", "gia hạn"), ("extension", "lùi thời hạn"), ("extension", "lùi hạn"),
+    ("extension", "kéo dài thời hạn"), ("extension", "thêm thời gian"),
+    ("blocked", "vướng mắc"), ("blocked", "vướng"), ("blocked", "khó khăn"),
+    ("blocked", "chưa thể thực hiện"), ("blocked", "không thể thực hiện"),
+    ("done", "hoàn thành"), ("done", "hoàn tất"), ("done", "xong"),
+    ("in_progress", "đang triển khai"), ("in_progress", "đang thực hiện"), ("in_progress", "đang tiến hành"),
+    ("in_progress", "đang xử lý"), ("in_progress", "đang làm"), ("in_progress", "đang hoàn thiện"),
+    ("in_progress", "đã triển khai"), ("in_progress", "triển khai thực hiện"),
+)
+#: Words before a phrase that deny it ("chưa hoàn thành", "không vướng mắc").
+NEGATIONS = ("chưa", "không", "ko", "k", "kg", "chẳng", "chả", "hông")
+#: Words before "hoàn thành" that make it a plan, not a fact ("dự kiến hoàn thành").
+NOT_YET = ("kiến", "sẽ", "sắp", "để", "nhằm", "bảo", "đấu", "gắng", "hạn", "đang", "cần")
+
+
+def alternation(words: tuple[str, ...]) -> str:
+    """The words as one regex alternation (for ``kw()``), in their order."""
+    return "|".join(words)
+
+
+@lru_cache(maxsize=None)
+def rx(words: tuple[str, ...], *, bounded: bool = True) -> re.Pattern[str]:
+    """One list compiled through ``kw()`` (OCR-tolerant, on folded text)."""
+    return kw(alternation(words), bounded=bounded)

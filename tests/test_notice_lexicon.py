@@ -1,0 +1,52 @@
+"""The one lexicon of Vietnamese cue words (bot/notices/reading/lexicon.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot import directory, tracking
+from bot.notices import deadlines, reader
+from bot.notices.normalize import fold_str
+from bot.notices.reading import lexicon as lex
+
+LISTS = {name: value for name, value in vars(lex).items()
+         if name.isupper() and isinstance(value, tuple) and value and isinstance(value[0], str)}
+
+
+def test_lists_are_clean():
+    assert {"ASSIGN_STRONG", "STOP_VERBS", "NOT_TASK", "NAME_FILLER", "NEGATIONS"} <= set(LISTS)
+    for name, words in LISTS.items():
+        assert len(set(words)) == len(words), name
+        assert all(w == w.strip() and w for w in words), name
+
+
+@pytest.mark.parametrize("name", [n for n in LISTS if n not in ("NEGATIONS", "NOT_YET")])
+def test_reader_lists_are_folded_and_compile_through_kw(name):
+    for w in LISTS[name]:
+        assert w == fold_str(w), (name, w)  # written as kw() expects: no diacritics, lower case
+    pat = lex.rx(LISTS[name])
+    for w in LISTS[name]:
+        assert pat.search(w), (name, w)
+
+
+def test_kw_makes_them_tolerant_of_ocr_noise():
+    assert lex.rx(lex.ASSIGN_STRONG).search(fold_str("S¢ Tài chính ch* trì, phôi hợp với"))
+
+
+def test_the_directory_and_the_progress_detector_take_their_words_from_it():
+    assert directory._GROUP_FORMS is lex.GROUP_FORMS
+    assert directory._FILLER == tuple(tuple(p.split()) for p in lex.NAME_FILLER)
+    assert [(k.value, p) for k, p in tracking._PHRASES] == list(lex.PROGRESS_PHRASES)
+    assert tracking._NEGATIONS == set(lex.NEGATIONS)
+    assert reader._ASSIGNS_STRONG is lex.rx(lex.ASSIGN_STRONG)
+    assert deadlines._PLAN is lex.rx(lex.PLANS)
+
+
+def test_no_cue_list_is_kept_twice():
+    """The reader and the directory no longer spell the big lists out themselves."""
+    for module in (reader, directory, tracking, deadlines):
+        src = open(module.__file__, encoding="utf-8").read()
+        assert not re.search(r"chu tri\|phoi hop\|tham muu", src), module.__name__
+        assert "(Progress.BLOCKED, \"vướng" not in src, module.__name__
