@@ -189,6 +189,10 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (kw(_PREFIX + r"cac so,? (?:ban,? )?nganh" + _ONTERR), "so-ban-nganh"),
     (kw(_PREFIX + r"cac co quan,? don vi" + _ONTERR), "all"),
     (kw(r"cac don vi(?! (?:co )?lien quan)" + _ONTERR), "lien-quan"),
+    # a Government Office notice's parties: kept as written, they are no group of the province
+    (kw(r"cac bo,? (?:co quan )?nganh(?:,? (?:co quan )?(?:trung uong|dia phuong))*(?: (?:co )?lien quan)?"),
+     "as-written"),
+    (kw(r"(?:" + _UB + r" )?cac tinh,? thanh pho(?: truc thuoc trung uong)?(?: (?:co )?lien quan)?"), "as-written"),
     (kw(_PREFIX + _UB + r" cac huyen(?:,? (?:thi xa|tx|thanh pho|tp))*" + _ONTERR), "huyen"),
     (kw(_PREFIX + r"cac huyen(?:,? (?:thi xa|tx|thanh pho|tp))+" + _ONTERR), "huyen"),
     (kw(_PREFIX + _UB + r" cac (?:xa|phuong)(?:,? (?:xa|phuong|thi tran|dac khu))*" + _ONTERR), "xa"),
@@ -198,10 +202,10 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 # "UBND các xã: Đức Trọng, Hiệp Thạnh, Đinh Văn Lâm Hà", "các sở: Nông nghiệp và Môi trường, Tài chính":
 # a named list, one agency each
-_NAMED_LIST = kw(r"(?P<ub>(?:uy ban nhan dan|ubnd)\s+)?cac\s+(?P<unit>xa|phuong|huyen|thi xa|thi tran|so|ban)\s*:\s*",
-                 bounded=False)
+_NAMED_LIST = kw(r"(?P<ub>(?:uy ban nhan dan|ubnd)\s+)?cac\s+(?P<unit>xa|phuong|huyen|thi xa|thi tran|tinh|"
+                 r"thanh pho|so|ban|bo)\s*:\s*", bounded=False)
 _UNIT_WORD = {"xa": "xã", "phuong": "phường", "huyen": "huyện", "thi xa": "thị xã", "thi tran": "thị trấn",
-              "so": "Sở", "ban": "Ban"}
+              "tinh": "tỉnh", "thanh pho": "thành phố", "so": "Sở", "ban": "Ban", "bo": "Bộ"}
 # a group followed by "liên quan" is only the related ones: "các sở, ngành và UBND các xã liên quan"
 _THEN_RELATED = kw(r"\s*(?:co )?lien quan", bounded=False)
 # words that narrow a group to some of its members ("UBND các xã vùng đồng bào dân tộc thiểu số",
@@ -876,7 +880,7 @@ class _Reader:
             return None
         unit = " ".join(m.group("unit").split())
         head = ("UBND " if m.group("ub") else "") + _UNIT_WORD[unit]
-        local = unit not in ("so", "ban")
+        local = unit not in ("so", "ban", "bo")
         s = f.text
         out: list[dict] = []
         k = m.end()
@@ -896,6 +900,20 @@ class _Reader:
                     if ch.isalpha() and not ch.isupper():
                         seg_end = k + w.start()
                         break
+            if not local:
+                # "các sở: Nông nghiệp và Môi trường, Tài chính": a department's name may hold "và";
+                # a ministry's is the department's ("Bộ Khoa học và Công nghệ")
+                whole_end = self._hard_stop(f, k, end)
+                for pat in (re.compile(r","), _STOP_WORDS, _STOP_EXACT):
+                    mm = pat.search(s, k + 1, whole_end)
+                    if mm:
+                        whole_end = mm.start()
+                whole = " ".join(f.span(k, whole_end).split()).strip(" ,;:-–")
+                if whole_end > seg_end and whole:
+                    r = self._safe_resolve(f"Sở {whole}")
+                    if r is not None and getattr(r, "sure", False) and getattr(r, "agency", None) is not None \
+                            and not getattr(r, "rest", ""):
+                        seg_end = whole_end
             name = " ".join(f.span(k, seg_end).split()).strip(" ,;:-–")
             if not name:
                 break
@@ -947,6 +965,8 @@ class _Reader:
         return k
 
     def _group_agency(self, as_written: str, gid: str) -> dict:
+        if gid == "as-written":
+            return {"name": as_written, "agency_id": None, "group": None, "as_written": as_written}
         group = gid
         resolve_group = getattr(self.directory, "resolve_group", None)
         if resolve_group is not None:
