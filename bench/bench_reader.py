@@ -93,7 +93,10 @@ def main() -> None:
     text = HEADER + "\n".join(rows) + "\n\nUBND tỉnh thông báo để các cơ quan biết, thực hiện./."
     secs, reading = timed(text, national, repeat=1)
     print(f"task table 400 rows: {len(text):>7} chars  {len(reading['items']):>4} items  {secs * 1000:8.1f} ms")
-    for path in sorted(DATA.glob("real-*.txt")) + sorted(DATA.glob("real-*.docx")):
+    real = DATA / "real"  # the real notices of issue 10 (Lâm Đồng, Lào Cai)
+    for path in (sorted(DATA.glob("real-*.txt")) + sorted(DATA.glob("real-*.docx")) + sorted(real.glob("*.docx"))
+                 + [p for p in sorted(real.glob("*.txt")) if not p.with_suffix(".docx").exists()
+                    and not p.name.endswith(".source.txt")]):
         from bot.notices import read_notice_file
 
         t0 = time.perf_counter()
