@@ -204,16 +204,16 @@ async def _run(pause: float, out_dir: Path | None = None) -> Path:
                 await say(snv_user, snv_chat, "Đang triển khai khảo sát, dự kiến xong trong tháng",
                           who=f"{snv_first}, nhóm {name} (trả lời thẻ mục 8.3)", reply_to=card(snv_chat, "8.3")["message_id"])
                 await bot_says(snv_chat, lambda m: "Đã ghi nhận" in m["text"])
-                ca_card = card(ca_chat, "1")
-                await say(ca_user, ca_chat, who=f"{ca_first}, nhóm Công an tỉnh (trả lời thẻ mục 1)",
-                          reply_to=ca_card["message_id"], caption="Đã hoàn thành, gửi kèm báo cáo kết quả",
-                          document=("bao-cao-ket-qua.pdf", tiny_pdf("Bao cao ket qua thuc hien"), "application/pdf"))
-                await bot_says(ca_chat, lambda m: "Đã ghi nhận" in m["text"])
+                await say(snv_user, snv_chat, who=f"{snv_first}, nhóm {name} (trả lời thẻ mục 8.1)",
+                          reply_to=card(snv_chat, "8.1")["message_id"], caption="Đã hoàn thành, gửi kèm tờ trình",
+                          document=("to-trinh-ban-chi-dao.pdf", tiny_pdf("To trinh hop nhat Ban chi dao"),
+                                    "application/pdf"))
+                await bot_says(snv_chat, lambda m: "Đã ghi nhận" in m["text"])
                 ask = await bot_says(OFFICE, lambda m: "hoàn thành" in m["text"] and bool(m.get("reply_markup")))
                 await press(ADMIN, OFFICE, ask, "✅ Xác nhận hoàn thành", "Hoa, nhóm Văn phòng")
-                await bot_says(ca_chat, lambda m: "đã xác nhận" in m["text"])
-                await press(snv_user, snv_chat, card(snv_chat, "8.1"), "🔄 Đang thực hiện",
-                            f"{snv_first}, nhóm {name} (thẻ mục 8.1)")
+                await bot_says(snv_chat, lambda m: "đã xác nhận" in m["text"])
+                await press(ca_user, ca_chat, card(ca_chat, "8.1"), "🔄 Đang thực hiện",
+                            f"{ca_first}, nhóm Công an tỉnh (thẻ mục 8.1, phối hợp)")
 
                 _scene("5. Extension asked and approved")
                 await press(snv_user, snv_chat, card(snv_chat, "8.2"), "📅 Đề nghị gia hạn",
@@ -229,7 +229,7 @@ async def _run(pause: float, out_dir: Path | None = None) -> Path:
 
                 # The clock moves on, working day by working day; the follow-up job runs each morning and
                 # on Friday afternoons. The moments of interest are shown in full, the others in one line.
-                _scene("6. The clock moves on: a reminder before the deadline (8.1, 8.3 due Sun 31/3, so Mon 1/4)")
+                _scene("6. The clock moves on: a reminder before the deadline (8.3 is due Sun 31/3, so Mon 1/4)")
                 shown = {
                     dt.datetime(2024, 3, 27, 8, 5): "reminder, three working days before",
                     dt.datetime(2024, 4, 2, 8, 5): "overdue reminder, the day after the deadline",
@@ -253,6 +253,7 @@ async def _run(pause: float, out_dir: Path | None = None) -> Path:
                         if moment in shown:
                             print(f"\n⏱  {moment.strftime('%a %d/%m/%Y %H:%M')}: {shown[moment]}")
                             new = show_new(everyone)
+                            await asyncio.sleep(pause * 3)
                         else:
                             print(f"⏱  {moment.strftime('%a %d/%m/%Y %H:%M')}: " + summary(everyone))
                     day += dt.timedelta(days=1)
@@ -286,6 +287,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def register(sub, parent) -> None:
     p = sub.add_parser("demo", help="play the whole loop offline against the built-in emulator (no token)")
-    p.add_argument("--pause", type=float, default=0.3, help="seconds between the script's steps")
+    p.add_argument("--pause", type=float, default=1.2, help="seconds between the script's steps")
     p.add_argument("--out", metavar="DIR", help="folder for the digest's files (default: a new temporary folder)")
     p.set_defaults(func=cmd_demo)

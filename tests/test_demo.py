@@ -24,7 +24,7 @@ def test_demo_plays_the_whole_loop(tmp_path):
     # registration, import and preview, publish
     assert "startgroup=" in text and "đã được gắn với Sở Nội vụ" in text and "Đã công bố 89/TB-UBND" in text
     # replies: a text, a PDF, a button, and the office's confirmation
-    assert "Đã ghi nhận báo cáo của Sở Nội vụ" in text and "📎 bao-cao-ket-qua.pdf" in text
+    assert "Đã ghi nhận báo cáo của Sở Nội vụ" in text and "📎 to-trinh-ban-chi-dao.pdf" in text
     assert "Tệp đính kèm: 1" in text and "Đã ghi nhận: Đang thực hiện" in text and "đã xác nhận" in text
     # an extension asked and approved
     assert "đề nghị gia hạn" in text and "Văn phòng đồng ý gia hạn" in text
