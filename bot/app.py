@@ -51,8 +51,8 @@ def _commands(keys: list[str]) -> list[BotCommand]:
 
 PRIVATE_COMMANDS = ["start", "help", "mytasks"]
 GROUP_COMMANDS = ["help", "mytasks", "report", "register"]
-ADMIN_COMMANDS = ["help", "invite", "agencies", "status", "digest", "table", "ping"]
-LEADER_COMMANDS = ["help", "status", "digest"]
+ADMIN_COMMANDS = ["help", "invite", "agencies", "status", "digest", "table", "ping", "dashboard"]
+LEADER_COMMANDS = ["help", "status", "digest", "dashboard"]
 
 
 async def post_init(application: Application) -> None:
@@ -67,6 +67,7 @@ async def post_init(application: Application) -> None:
     for uid in svc.config.people.leaders:
         people.setdefault(uid, LEADER_COMMANDS)
     for uid, keys in people.items():
+        keys = [k for k in keys if k != "dashboard" or svc.config.dashboard.enabled]
         try:
             await bot.set_my_commands(_commands([c for c in keys if texts.has(f"commands.{c}")]),
                                       scope=BotCommandScopeChat(uid))
@@ -75,6 +76,12 @@ async def post_init(application: Application) -> None:
     for hook in application.bot_data.get("post_init_hooks", []):
         await hook(application)
     log.info("bot @%s ready", bot.username)
+
+
+async def post_shutdown(application: Application) -> None:
+    """Stop what post_init started (the dashboard's HTTP server), last started first."""
+    for hook in reversed(application.bot_data.get("post_shutdown_hooks", [])):
+        await hook(application)
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -110,6 +117,7 @@ def build_application(cfg: Config, store: Any, directory: Directory, *,
             max_retries=5,  # the default (0) re-raises Telegram's 429 instead of waiting and retrying
         ))
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .concurrent_updates(False)
     )
     if cfg.telegram.base_url:
@@ -119,6 +127,7 @@ def build_application(cfg: Config, store: Any, directory: Directory, *,
         config=cfg, store=store, directory=directory, clock=clock or (lambda: dt.datetime.now(tz))
     )
     application.bot_data["post_init_hooks"] = []
+    application.bot_data["post_shutdown_hooks"] = []
 
     from handlers import register_all
 

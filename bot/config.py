@@ -68,6 +68,17 @@ class RegistrationSettings:
 
 
 @dataclasses.dataclass
+class DashboardSettings:
+    """The leaders' dashboard (a Telegram Mini App served by the bot itself)."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"  # address the bot's own HTTP server listens on
+    port: int = 8090  # 0: any free port (tests)
+    public_url: str | None = None  # the https address users reach (through a reverse proxy), e.g. https://HOST/mini/
+    menu_button: bool = True  # also set the private-chat menu button of leaders and admins to open it
+
+
+@dataclasses.dataclass
 class Config:
     token: str | None
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -78,6 +89,7 @@ class Config:
     office: OfficeSettings = dataclasses.field(default_factory=OfficeSettings)
     directory: DirectorySettings = dataclasses.field(default_factory=DirectorySettings)
     registration: RegistrationSettings = dataclasses.field(default_factory=RegistrationSettings)
+    dashboard: DashboardSettings = dataclasses.field(default_factory=DashboardSettings)
     sections: dict[str, Any] = dataclasses.field(default_factory=dict)  # domain settings by section name
     source: Path | None = None
 
@@ -121,6 +133,7 @@ _CORE_SECTIONS: dict[str, type] = {
     "office": OfficeSettings,
     "directory": DirectorySettings,
     "registration": RegistrationSettings,
+    "dashboard": DashboardSettings,
 }
 _TOP_LEVEL = {"timezone", "language"}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -223,6 +236,30 @@ def _build_section(cls: type, data: Any, name: str, problems: list[str]) -> Any:
     return obj
 
 
+def _dashboard_problems(d: DashboardSettings) -> list[str]:
+    """One line per bad [dashboard] setting; ``public_url`` gets its trailing "/" (relative paths)."""
+    from urllib.parse import urlsplit
+
+    problems = []
+    if not 0 <= d.port <= 65535:
+        problems.append(f"dashboard.port: must be 1 to 65535 (0: any free port), got {d.port}")
+    if not d.listen.strip() or any(ch.isspace() for ch in d.listen):
+        problems.append(f"dashboard.listen: must be an address such as \"127.0.0.1\", got {d.listen!r}")
+    if d.public_url is not None:
+        parts = urlsplit(d.public_url.strip())
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+            problems.append(f"dashboard.public_url: must be an https:// address without ?query or #fragment "
+                            f"(Telegram opens Mini Apps over https only), got {d.public_url!r}")
+        else:
+            d.public_url = d.public_url.strip()
+            if not d.public_url.endswith("/"):
+                d.public_url += "/"  # the page refers to its files and API relative to it
+    elif d.enabled:
+        problems.append("dashboard.public_url: set the https address users reach (e.g. \"https://HOST/mini/\") "
+                        "when dashboard.enabled = true")
+    return problems
+
+
 def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Path("."),
                  require_token: bool = True) -> Config:
     """Build a Config from parsed TOML; raises ConfigError listing every problem.
@@ -293,6 +330,7 @@ def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Pa
         problems.append(f"office.chat_id: {cfg.office.chat_id} is not a group id (group ids are negative)")
     if cfg.registration.invite_days < 1 or cfg.registration.invite_days > 365:
         problems.append(f"registration.invite_days: must be 1 to 365, got {cfg.registration.invite_days}")
+    problems.extend(_dashboard_problems(cfg.dashboard))
     if cfg.storage.backups_kept < 1:
         problems.append(f"storage.backups_kept: must be at least 1, got {cfg.storage.backups_kept}")
     # Relative paths are relative to the config file.

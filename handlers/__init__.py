@@ -9,7 +9,7 @@ from telegram.ext import Application
 # Order matters only between modules whose handlers could match the same update;
 # each module registers in its own handler group where it needs to.
 MODULES = ("handlers.registration", "handlers.notices", "handlers.tracking", "handlers.status",
-           "handlers.schedule", "handlers.ops")
+           "handlers.schedule", "handlers.ops", "handlers.dashboard")
 
 
 def register_all(application: Application) -> None:

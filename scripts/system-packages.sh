@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages dondoc needs for reading scanned notices (OCR):
 #   tesseract-ocr, tesseract-ocr-vie (Vietnamese model), poppler-utils (pdftoppm, pdfinfo),
-#   fonts-dejavu-core (the font the test scans are rendered with).
+#   fonts-dejavu-core (the font the test scans are rendered with),
+#   chromium (headless: the dashboard's browser tests; skipped without it).
 # Idempotent and quiet: does nothing when everything is installed. Needs root to install;
-# otherwise prints one line saying what to install and exits 0 (OCR is optional).
+# otherwise prints one line saying what to install and exits 0 (OCR and the browser tests are optional).
 set -u
 
-PACKAGES=(tesseract-ocr tesseract-ocr-vie poppler-utils fonts-dejavu-core)
+PACKAGES=(tesseract-ocr tesseract-ocr-vie poppler-utils fonts-dejavu-core chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

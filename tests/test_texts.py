@@ -35,6 +35,7 @@ SECTIONS = {key.split(".", 1)[0] for key in VI}
 def _fstring_variants() -> dict[str, list[str]]:
     """f-string key shape ("{}" for each formatted value) -> the values it takes."""
     from bot.app import ADMIN_COMMANDS, GROUP_COMMANDS, LEADER_COMMANDS, PRIVATE_COMMANDS
+    from bot.dashboard.api import PAGE_KEYS
     from bot.digest.xlsx import HEADERS
     from storage.errors import InviteError
 
@@ -62,6 +63,10 @@ def _fstring_variants() -> dict[str, list[str]]:
         "progress.{}": ["extension_approved_agency", "extension_refused_agency"],
         # bot/cards.py: Extension.decision (models.py: None → pending | approved | refused | superseded).
         "progress.decision_{}": ["pending", "approved", "refused", "superseded"],
+        # bot/dashboard: viewer roles, API refusals, the page's words (bot/dashboard/api.py PAGE_KEYS).
+        "dashboard.role_{}": ["admin", "leader", "agency"],
+        "dashboard.api_{}": ["unauthorized", "forbidden", "not_found"],
+        "dashboard.page.{}": list(PAGE_KEYS),
         # Built from a helper's bare key / a class attribute: the keys are collected from those.
         "notice_reader.{}": [],
         "directory.{}": [],

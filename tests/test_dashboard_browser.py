@@ -1,0 +1,150 @@
+"""The dashboard in a real browser (Debian's headless chromium over the DevTools protocol) at 390 × 844:
+the numbers a leader reads, an agency contact's own view, refusals for forged, expired and outsider
+launch data, Telegram's theme, no request leaving the bot, and nothing wider than the phone screen."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import struct
+from urllib.parse import quote
+
+import pytest
+
+from bot.app import Services
+from bot.config import parse_config
+from bot.dashboard.auth import sign_init_data
+from bot.dashboard.server import DashboardServer
+from bot.directory import Directory
+from storage import DataStore
+from tests import chromium
+from tests import dashboard_world as w
+from tests.test_dashboard_api import ROOT, TOKEN
+
+pytestmark = pytest.mark.skipif(not chromium.available(), reason="Debian's chromium is not installed "
+                                "(/usr/bin/chromium; scripts/system-packages.sh installs it as root)")
+DARK = {"bg_color": "#17212b", "text_color": "#f5f5f5", "hint_color": "#708499", "link_color": "#6ab3f3",
+        "button_color": "#5288c1", "button_text_color": "#ffffff", "secondary_bg_color": "#232e3c"}
+
+
+@contextlib.asynccontextmanager
+async def served(tmp_path):
+    store = DataStore.open(tmp_path / "data")
+    w.build(store)
+    cfg = parse_config({"people": {"admins": [w.ADMIN], "leaders": [w.LEADER]},
+                        "storage": {"path": str(tmp_path / "data")}}, token=TOKEN)
+    svc = Services(config=cfg, store=store, directory=Directory.load(ROOT / "agencies.example.toml"),
+                   clock=lambda: w.NOW)
+    server = DashboardServer(svc, TOKEN, "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with chromium.Browser.launch() as browser:
+            yield server, browser
+    finally:
+        await server.stop()
+        store.close()
+
+
+def launch_url(server, user_id: int | None, *, age: int = 60, token: str = TOKEN, theme=None, tamper=None) -> str:
+    """The page's address as a Telegram client opens it: the launch data in the fragment."""
+    data = sign_init_data(token, user={"id": user_id, "first_name": "Giang", "last_name": "Lâm"},
+                          auth_date=int(w.NOW.timestamp()) - age)
+    if tamper:
+        data = tamper(data)
+    fragment = f"tgWebAppData={quote(data, safe='')}&tgWebAppVersion=8.0&tgWebAppPlatform=android"
+    if theme:
+        fragment += "&tgWebAppThemeParams=" + quote(json.dumps(theme), safe="")
+    return server.url + "#" + fragment
+
+
+LAYOUT = "['maxRight','viewportWidth','scrollWidth','widest'].map(k => document.documentElement.dataset[k])"
+
+
+async def layout_ok(page) -> None:
+    max_right, viewport, scroll_width, widest = await page.evaluate(LAYOUT)
+    assert int(viewport) == 390
+    assert int(max_right) <= 390, f"{widest} reaches {max_right} px on a 390 px screen"
+    assert int(scroll_width) <= 390, "the page scrolls sideways"
+    # Wide tables scroll inside their own box, which itself fits.
+    boxes = await page.evaluate("[...document.querySelectorAll('.scroll')].map(b => b.getBoundingClientRect().right)")
+    assert all(right <= 390 for right in boxes)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+async def test_leader_reads_the_province(tmp_path):
+    async with served(tmp_path) as (server, browser), browser.page() as page:
+        assert await page.goto(launch_url(server, w.LEADER, theme=DARK)) == "ready"
+        counts = await page.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('[data-count]')].filter(e => e.closest('#summary'))"
+            ".map(e => [e.dataset.count, e.textContent]))")
+        assert counts == {"done_on_time": "1", "done_late": "1", "open_on_time": "2", "open_overdue": "1",
+                          "ongoing": "1"}
+        text = await page.evaluate("document.body.innerText")
+        assert "66,7%" in text and "Đã hoàn thành đúng hạn" in text and "Chưa hoàn thành, quá hạn" in text
+        assert "NV2" in text and "quá hạn 21 ngày" in text and "du-thao-phuong-an.pdf" in text
+        assert "<script>x</script>" in text  # a report's text shown as text, never run as HTML
+        rows = await page.evaluate("[...document.querySelectorAll('#agency-table tbody tr')].map(r => r.dataset.agency)")
+        assert rows[:2] == [w.SNV, w.STC] and len(rows) == 3  # overdue first
+        bars = await page.evaluate("[...document.querySelectorAll('#chart rect')].map(r => r.dataset.agency + ':' + r.dataset.cat + ':' + r.dataset.n)")
+        assert f"{w.STC}:done_late:1" in bars and f"{w.STP}:open_on_time:2" in bars
+        # Telegram's theme from the fragment.
+        assert await page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(23, 33, 43)"
+        await layout_ok(page)
+        shot = await page.screenshot(tmp_path / "leader-390x844.png")
+        assert png_size(shot.read_bytes()) == (780, 1688)
+        # Sort by name, then open an agency's tasks, then a task's history.
+        await page.evaluate("document.querySelector('th[data-key=name]').click()")
+        rows = await page.evaluate("[...document.querySelectorAll('#agency-table tbody tr')].map(r => r.dataset.agency)")
+        assert rows == [w.SNV, w.STC, w.STP]
+        assert await page.click(f"#agency-table tr[data-agency='{w.STC}']") == "ready"
+        codes = await page.evaluate("[...document.querySelectorAll('#tasks article')].map(a => a.querySelector('.code').textContent)")
+        assert codes == ["NV2", "NV5"]
+        await layout_ok(page)
+        assert await page.click("#tasks article[data-task='t5']") == "ready"
+        text = await page.evaluate("document.body.innerText")
+        assert "quy-che.docx" in text and "Văn phòng đã xác nhận hoàn thành" in text and "không đồng ý" in text
+        await layout_ok(page)
+        # Filter by notice.
+        assert await page.click("#back") == "ready"
+        assert await page.click("#back") == "ready"
+        await page.evaluate("const s = document.getElementById('f-notice'); s.value = 'n2';"
+                            "document.getElementById('app').dataset.state = 'loading';"
+                            "s.dispatchEvent(new Event('change'))")
+        assert await page.wait_done() == "ready"
+        assert await page.evaluate("document.getElementById('summary').dataset.total") == "2"
+        # Nothing but the bot's own address was ever asked for.
+        assert page.requests and all(u.startswith(server.url) for u in page.requests), page.requests
+
+
+async def test_agency_contact_sees_their_agency_only(tmp_path):
+    async with served(tmp_path) as (server, browser), browser.page() as page:
+        assert await page.goto(launch_url(server, w.CONTACT)) == "ready"
+        text = await page.evaluate("document.body.innerText")
+        assert "Sở Tài chính" in text and "Sở Tư pháp" not in text and "Sở Nội vụ" not in text
+        assert await page.evaluate("document.getElementById('summary').dataset.total") == "2"
+        await layout_ok(page)
+
+
+async def test_forged_expired_and_outsider_launch_data_get_nothing(tmp_path):
+    forge = lambda data: data.replace("%22id%22%3A3001", "%22id%22%3A1002")  # noqa: E731 contact poses as leader
+    async with served(tmp_path) as (server, browser), browser.page() as page:
+        cases = {
+            "no launch data": server.url,
+            "forged": launch_url(server, w.CONTACT, tamper=forge),
+            "expired": launch_url(server, w.LEADER, age=25 * 3600),
+            "outsider": launch_url(server, w.STRANGER),
+            "another bot": launch_url(server, w.LEADER, token="987654321:ZZZdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"),
+        }
+        for name, url in cases.items():
+            await page.call("Page.navigate", {"url": "about:blank"})
+            assert await page.goto(url) == "refused", name
+            text = await page.evaluate("document.body.innerText")
+            assert "Không có quyền truy cập" in text, name
+            for leaked in ("NV2", "Sở", "89/TB-UBND", "66,7"):
+                assert leaked not in text, (name, leaked)
+            assert await page.evaluate("document.querySelectorAll('[data-count], table, svg').length") == 0, name
+            await layout_ok(page)
