@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import threading
+from pathlib import Path
 from typing import Any
 
 from bot import cards
@@ -71,7 +74,98 @@ def viewer_for(user_id: int, name: str, config: Any, store: Any) -> Viewer | Non
     return None
 
 
-# ------------------------------------------------------------------ loading
+# ------------------------------------------------------------------ loading (with a cache)
+
+
+def store_fingerprint(store: Any) -> tuple:
+    """What the data folder holds now, cheaply: every file's (name, inode, mtime, size), backups aside.
+
+    Every write of the store reaches a file of its folder before anyone is told it is recorded
+    (temp file, fsync, replace: a new inode), so an unchanged fingerprint means unchanged data."""
+    out = []
+    stack = [Path(store.folder)]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "backups":
+                    stack.append(Path(entry.path))
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            out.append((entry.path, st.st_ino, st.st_mtime_ns, st.st_size))
+    out.sort()
+    return tuple(out)
+
+
+class Snapshot:
+    """The published notices, their tasks and live assignments, decoded once per state of the store;
+    reports are decoded per assignment when first asked for."""
+
+    def __init__(self, store: Any, key: tuple):
+        self.store, self.key = store, key
+        self.notices = {n.id: n for n in store.notices.all_notices() if n.state == "published"}
+        self.tasks = {tk.id: tk for nid in self.notices for tk in store.notices.tasks(nid)}
+        self.assignments = [a for nid in self.notices for a in store.notices.assignments(notice_id=nid)
+                            if not a.closed]
+        self._reports: dict[str, list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def reports_since(self, assignment_id: str, since: dt.datetime) -> list[Any]:
+        with self._lock:
+            found = self._reports.get(assignment_id)
+        if found is not None:
+            return [r for r in found if r.at >= since]
+        return self.store.notices.reports(assignment_id=assignment_id, since=since)
+
+    def reports(self, assignment_id: str) -> list[Any]:
+        with self._lock:
+            found = self._reports.get(assignment_id)
+        if found is None:
+            found = self.store.notices.reports(assignment_id=assignment_id)
+            with self._lock:
+                self._reports[assignment_id] = found
+        return found
+
+
+class Cache:
+    """The latest :class:`Snapshot` and the views built on it (a view is rebuilt when the store
+    changed, the minute changed, or for another viewer scope or filter)."""
+
+    VIEWS = 64
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._views: dict[tuple, dict[str, Any]] = {}
+
+    def snapshot(self, store: Any) -> Snapshot:
+        key = store_fingerprint(store)  # taken before reading: a write meanwhile makes the next one differ
+        with self._lock:
+            if self._snapshot is not None and self._snapshot.key == key and self._snapshot.store is store:
+                return self._snapshot
+        snap = Snapshot(store, key)
+        with self._lock:
+            self._snapshot = snap
+            self._views = {}
+        return snap
+
+    def view(self, key: tuple, build) -> dict[str, Any]:
+        with self._lock:
+            found = self._views.get(key)
+        if found is None:
+            found = build()
+            with self._lock:
+                if len(self._views) >= self.VIEWS:
+                    self._views.pop(next(iter(self._views)))
+                self._views[key] = found
+        return found
 
 
 @dataclasses.dataclass
@@ -79,29 +173,21 @@ class _World:
     notices: dict[str, Any]
     tasks: dict[str, Any]
     assignments: list[Assignment]  # published, not closed, in scope and filters
+    snapshot: Snapshot
 
 
-def _load(store: Any, viewer: Viewer, *, notice: str | None = None, agency: str | None = None) -> _World:
-    notices = {n.id: n for n in store.notices.all_notices() if n.state == "published"}
+def _load(snap: Snapshot, viewer: Viewer, *, notice: str | None = None, agency: str | None = None) -> _World:
+    notices = snap.notices
     if notice:
         if notice not in notices:
             raise NotFoundError(f"notice {notice!r}")
         notices = {notice: notices[notice]}
     if agency and not viewer.may_see_agency(agency):
         raise Forbidden(f"agency {agency!r}")
-    if agency:
-        wanted: tuple[str, ...] | None = (agency,)
-    else:
-        wanted = viewer.agencies
-    if wanted is None:
-        assignments = [a for nid in notices for a in store.notices.assignments(notice_id=nid) if not a.closed]
-    else:
-        assignments = [a for aid in wanted for a in store.notices.assignments(agency_id=aid)
-                       if a.notice_id in notices and not a.closed]
-    task_ids = {a.task_id for a in assignments}
-    tasks = {tk.id: tk for nid in {a.notice_id for a in assignments} for tk in store.notices.tasks(nid)
-             if tk.id in task_ids}
-    return _World(notices, tasks, assignments)
+    wanted = (agency,) if agency else viewer.agencies
+    assignments = [a for a in snap.assignments
+                   if a.notice_id in notices and (wanted is None or a.agency_id in wanted)]
+    return _World(notices, snap.tasks, assignments, snap)
 
 
 def _agency_name(directory: Any, agency_id: str) -> str:
@@ -177,11 +263,11 @@ def _report_json(r: Any, cal: WorkingCalendar) -> dict[str, Any]:
     }
 
 
-def _filters(store: Any, directory: Any, viewer: Viewer) -> dict[str, Any]:
-    notices = sorted((n for n in store.notices.all_notices() if n.state == "published"),
+def _filters(snap: Snapshot, directory: Any, viewer: Viewer, world: _World) -> dict[str, Any]:
+    notices = sorted(snap.notices.values(),
                      key=lambda n: (n.issued_on or dt.date.min, n.number or ""), reverse=True)
-    if viewer.agencies is None:
-        agency_ids = {a.agency_id for n in notices for a in store.notices.assignments(notice_id=n.id)}
+    if viewer.agencies is None:  # the province's agencies and any other agency with a task here
+        agency_ids = {a.id for a in directory.agencies} | {a.agency_id for a in world.assignments}
     else:
         agency_ids = set(viewer.agencies)
     agencies = sorted(({"id": aid, "name": _agency_name(directory, aid)} for aid in agency_ids),
@@ -208,19 +294,53 @@ def _me(viewer: Viewer, directory: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------ views
 
 
+class _Calendar:
+    """The working calendar with its (pure) effective deadline remembered for one view: the same few
+    hundred deadlines are shifted for thousands of assignments, several times each."""
+
+    def __init__(self, cal: WorkingCalendar):
+        self._cal = cal
+        self._shifted: dict[Any, Any] = {}
+
+    def effective_deadline(self, day):
+        try:
+            return self._shifted[day]
+        except KeyError:
+            value = self._shifted[day] = self._cal.effective_deadline(day)
+            return value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cal, name)
+
+
+def _minute(now: dt.datetime) -> str:
+    return now.isoformat(timespec="minutes")
+
+
 def overview(store: Any, directory: Any, cal: WorkingCalendar, now: dt.datetime, viewer: Viewer, *,
-             notice: str | None = None, agency: str | None = None) -> dict[str, Any]:
+             notice: str | None = None, agency: str | None = None, cache: Cache | None = None) -> dict[str, Any]:
     """The province (or the viewer's agency) at a glance: categories, completion rate, this week,
     the table by agency (overdue first) with its chart data, and the overdue tasks with their latest report."""
-    world = _load(store, viewer, notice=notice, agency=agency)
+    cache = cache or Cache()
+    snap = cache.snapshot(store)
+    if agency and not viewer.may_see_agency(agency):
+        raise Forbidden(f"agency {agency!r}")
+    key = ("overview", viewer.agencies, notice, agency, _minute(now))
+    view = cache.view(key, lambda: _overview(snap, directory, cal, now, viewer, notice=notice, agency=agency))
+    return {**view, "me": _me(viewer, directory)}
+
+
+def _overview(snap: Snapshot, directory: Any, cal: WorkingCalendar, now: dt.datetime, viewer: Viewer, *,
+              notice: str | None, agency: str | None) -> dict[str, Any]:
+    cal = _Calendar(cal)  # type: ignore[assignment]
+    world = _load(snap, viewer, notice=notice, agency=agency)
     local = cal.local(now)
     week_start = local - dt.timedelta(days=7)
-    ids = {a.id for a in world.assignments}
-    if viewer.agencies is None and not agency:
-        week_reports = [r for r in store.notices.reports(since=week_start) if r.assignment_id in ids]
-    else:
-        week_reports = [r for aid in ((agency,) if agency else viewer.agencies or ())
-                        for r in store.notices.reports(agency_id=aid, since=week_start) if r.assignment_id in ids]
+    # This week's reports: only assignments reported on since then can have any (each report sets
+    # the assignment's last_report_at), so a year of reports is not read for one week.
+    week_reports = [r for a in world.assignments
+                    if a.last_report_at is not None and a.last_report_at >= week_start
+                    for r in snap.reports_since(a.id, week_start)]
     agencies = {aid: directory.get(aid) for aid in {a.agency_id for a in world.assignments}}
     data = build_data(now, world.notices, world.tasks, world.assignments, week_reports,
                       {k: v for k, v in agencies.items() if v is not None}, cal, since=week_start)
@@ -238,7 +358,7 @@ def overview(store: Any, directory: Any, cal: WorkingCalendar, now: dt.datetime,
         overdue_rows = data.overdue
     overdue_out = []
     for row in overdue_rows[:OVERDUE_LIMIT]:
-        reports = store.notices.reports(assignment_id=row.assignment.id)
+        reports = snap.reports(row.assignment.id)
         item = _row_from_digest(row, world, directory, today, cal)
         item["last_report"] = _report_json(reports[-1], cal) if reports else None
         overdue_out.append(item)
@@ -250,7 +370,6 @@ def overview(store: Any, directory: Any, cal: WorkingCalendar, now: dt.datetime,
                       "overdue": s.counts[Category.OPEN_OVERDUE]})
     table.sort(key=lambda r: (-r["overdue"], -(r["total"]), r["name"]))
     return {
-        "me": _me(viewer, directory),
         "today": today.isoformat(),
         "now": local.isoformat(timespec="minutes"),
         "scope": {"notice": notice, "agency": agency,
@@ -272,7 +391,7 @@ def overview(store: Any, directory: Any, cal: WorkingCalendar, now: dt.datetime,
         "overdue": overdue_out,
         "overdue_total": len(overdue_rows),
         "notices": len(world.notices) if viewer.agencies is None else len({a.notice_id for a in world.assignments}),
-        "filters": _filters(store, directory, viewer),
+        "filters": _filters(snap, directory, viewer, world),
     }
 
 
@@ -283,7 +402,8 @@ def _row_from_digest(row: Row, world: _World, directory: Any, today: dt.date, ca
 
 
 def tasks(store: Any, directory: Any, cal: WorkingCalendar, now: dt.datetime, viewer: Viewer, *,
-          notice: str | None = None, agency: str | None = None, category_id: str | None = None) -> dict[str, Any]:
+          notice: str | None = None, agency: str | None = None, category_id: str | None = None,
+          cache: Cache | None = None) -> dict[str, Any]:
     """The assignments in scope and filters (overdue first, longest overdue first, then by deadline)."""
     wanted: Category | None = None
     if category_id:
@@ -291,7 +411,20 @@ def tasks(store: Any, directory: Any, cal: WorkingCalendar, now: dt.datetime, vi
             wanted = Category(category_id)
         except ValueError:
             raise NotFoundError(f"category {category_id!r}") from None
-    world = _load(store, viewer, notice=notice, agency=agency)
+    if agency and not viewer.may_see_agency(agency):
+        raise Forbidden(f"agency {agency!r}")
+    cache = cache or Cache()
+    snap = cache.snapshot(store)
+    key = ("tasks", viewer.agencies, notice, agency, category_id, cal.today(now).isoformat())
+    view = cache.view(key, lambda: _tasks(snap, directory, cal, now, viewer, notice=notice, agency=agency,
+                                          category_id=category_id, wanted=wanted))
+    return {**view, "me": _me(viewer, directory)}
+
+
+def _tasks(snap: Snapshot, directory: Any, cal: WorkingCalendar, now: dt.datetime, viewer: Viewer, *,
+           notice: str | None, agency: str | None, category_id: str | None, wanted: Category | None) -> dict:
+    cal = _Calendar(cal)  # type: ignore[assignment]
+    world = _load(snap, viewer, notice=notice, agency=agency)
     today = cal.today(now)
     rows = []
     for a in world.assignments:
@@ -302,7 +435,6 @@ def tasks(store: Any, directory: Any, cal: WorkingCalendar, now: dt.datetime, vi
     rows.sort(key=lambda x: (x[1] != Category.OPEN_OVERDUE, -x[2], effective_deadline(x[0], cal) or dt.date.max,
                              x[0].role != Role.LEAD, x[0].id))
     return {
-        "me": _me(viewer, directory),
         "today": today.isoformat(),
         "scope": {"notice": notice, "agency": agency, "category": category_id,
                   "agency_name": _agency_name(directory, agency) if agency else None},
@@ -312,7 +444,7 @@ def tasks(store: Any, directory: Any, cal: WorkingCalendar, now: dt.datetime, vi
 
 
 def task_history(store: Any, directory: Any, cal: WorkingCalendar, now: dt.datetime, viewer: Viewer,
-                 task_id: str) -> dict[str, Any]:
+                 task_id: str, cache: Cache | None = None) -> dict[str, Any]:
     """One task with, for each assignment in scope: its status, reports (files named), confirmation
     and extensions, oldest first."""
     task = store.notices.task(task_id)

@@ -36,6 +36,7 @@ _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'
         "base-uri 'none'; form-action 'none'")
 _SERVICES = web.AppKey("services", object)
 _TOKEN = web.AppKey("token", str)
+_CACHE = web.AppKey("cache", api.Cache)
 
 
 def _calendar(svc: Any):
@@ -104,7 +105,8 @@ async def _view(request: web.Request, fn: Callable[..., dict], **kwargs: Any) ->
         return viewer
     svc = request.app[_SERVICES]
     started = time.perf_counter()
-    call = functools.partial(fn, svc.store, svc.directory, _calendar(svc), svc.now(), viewer, **kwargs)
+    call = functools.partial(fn, svc.store, svc.directory, _calendar(svc), svc.now(), viewer,
+                             cache=request.app[_CACHE], **kwargs)
     try:
         data = await asyncio.get_running_loop().run_in_executor(None, call)
     except api.Forbidden:
@@ -140,6 +142,7 @@ def build_web_app(svc: Any, token: str) -> web.Application:
     app = web.Application(middlewares=[_headers], client_max_size=64 * 1024)
     app[_SERVICES] = svc
     app[_TOKEN] = token
+    app[_CACHE] = api.Cache()
     app.router.add_get("/", _static)
     app.router.add_get("/{name:(index\\.html|app\\.js|app\\.css)}", _static)
     app.router.add_get("/texts.json", _texts)
