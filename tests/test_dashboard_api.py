@@ -199,3 +199,21 @@ def test_config_defaults_and_trailing_slash(tmp_path):
     assert (d.enabled, d.listen, d.port, d.public_url) == (True, "127.0.0.1", 8090, "https://dondoc.example/mini/")
     assert parse_config({"people": {"admins": [1]}, "storage": {"path": str(tmp_path / "d")}},
                         token=TOKEN).dashboard.enabled is False
+
+
+async def test_a_write_to_the_store_shows_at_the_next_request(world):
+    """Views are cached per state of the store: a confirmation recorded a moment ago is counted."""
+    import dataclasses
+
+    async with client(world) as c:
+        _, before = await get(c, "/api/overview", w.LEADER)
+        _, again = await get(c, "/api/overview", w.LEADER)
+        assert again["summary"] == before["summary"]
+        a = world.store.notices.assignment("a2")
+        done = w.at(2024, 3, 11, 15)
+        world.store.notices.update_assignment(dataclasses.replace(a, completed_at=done, done_reported_at=done))
+        _, after = await get(c, "/api/overview", w.LEADER)
+        assert after["summary"]["counts"]["open_overdue"] == 0 and after["summary"]["counts"]["done_late"] == 2
+        assert after["summary"]["rate_text"] == "100,0%" and after["overdue"] == []
+        _, d = await get(c, "/api/tasks?category=done_late", w.LEADER)
+        assert {t["code"] for t in d["tasks"]} == {"NV2", "NV5"}
