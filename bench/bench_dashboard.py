@@ -78,6 +78,7 @@ async def bench(store, directory, cfg, repeat: int) -> None:
     cal.is_working_day(NOW.date())  # the holiday table, warm as in a running bot
 
     notices, tasks, assignments = published(store)
+    some = assignments[0]
     busiest = max(directory.agencies, key=lambda a: sum(1 for x in assignments if x.agency_id == a.id))
     task_id = max(tasks, key=lambda tid: len(store.notices.reports(assignment_id=f"{tid}-0")))
     print("baselines (same store, same run):")
@@ -91,7 +92,6 @@ async def bench(store, directory, cfg, repeat: int) -> None:
     await server.start()
     try:
         async with aiohttp.ClientSession() as http:
-            some = assignments[0]
 
             async def timed(label: str, user: int, path: str) -> None:
                 init = sign_init_data(TOKEN, user={"id": user, "first_name": "A"}, auth_date=int(NOW.timestamp()))
@@ -114,7 +114,7 @@ async def bench(store, directory, cfg, repeat: int) -> None:
             await timed("leader: overview (province)", LEADER, "api/overview")
             await timed("leader: overview, one notice", LEADER, "api/overview?notice=n25")
             await timed("leader: overview, one agency", LEADER, f"api/overview?agency={busiest.id}")
-            await timed("leader: tasks (all 3,000)", LEADER, "api/tasks")
+            await timed("leader: tasks (3,000; first 300 sent)", LEADER, "api/tasks")
             await timed("leader: tasks, overdue", LEADER, "api/tasks?category=open_overdue")
             await timed("leader: task history", LEADER, f"api/task/{task_id}")
             contact = 5000 + directory.agencies.index(busiest)
@@ -123,6 +123,29 @@ async def bench(store, directory, cfg, repeat: int) -> None:
             await timed("page (index.html, no data)", LEADER, "")
     finally:
         await server.stop()
+
+    # The same views in-process: CPU time of this process only, so the machine's other load is left out.
+    from bot.dashboard import api
+
+    cache = api.Cache()
+    viewer = api.viewer_for(LEADER, "A", cfg, store)
+    contact = api.viewer_for(5000 + directory.agencies.index(busiest), "A", cfg, store)
+    print("the views in-process, CPU time (cold: after a write to one notice; warm: unchanged store):")
+    for label, fn in (
+        ("overview (province)", lambda: api.overview(store, directory, cal, NOW, viewer, cache=cache)),
+        ("tasks (3,000; first 300 sent)", lambda: api.tasks(store, directory, cal, NOW, viewer, cache=cache)),
+        ("agency contact: overview", lambda: api.overview(store, directory, cal, NOW, contact, cache=cache)),
+    ):
+        fn()  # reports decoded once, as in a running bot
+        for mode in ("cold", "warm"):
+            times = []
+            for _ in range(repeat):
+                if mode == "cold":
+                    store.notices.update_assignment(store.notices.assignment(some.id))
+                t0 = time.process_time()
+                fn()
+                times.append((time.process_time() - t0) * 1000)
+            line(f"{label} [{mode}, cpu]", times)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ __all__ = ["Forbidden", "NotFoundError", "Viewer", "overview", "page_texts", "ta
 
 TEXT_SHORT = 240  # characters of a task's text in lists (the history shows it whole)
 OVERDUE_LIMIT = 100  # overdue rows with their latest report in the overview (all are in the task list)
+TASKS_LIMIT = 300  # rows of a task list in one answer (a phone shows no more; filters narrow it)
 
 
 class Forbidden(Exception):
@@ -77,13 +79,15 @@ def viewer_for(user_id: int, name: str, config: Any, store: Any) -> Viewer | Non
 # ------------------------------------------------------------------ loading (with a cache)
 
 
-def store_fingerprint(store: Any) -> tuple:
-    """What the data folder holds now, cheaply: every file's (name, inode, mtime, size), backups aside.
+def store_fingerprint(store: Any) -> dict[str, tuple]:
+    """What the data folder holds now, cheaply: every file's path (relative) → (inode, mtime, size),
+    backups and the sent-log (which the dashboard never reads) aside.
 
     Every write of the store reaches a file of its folder before anyone is told it is recorded
     (temp file, fsync, replace: a new inode), so an unchanged fingerprint means unchanged data."""
-    out = []
-    stack = [Path(store.folder)]
+    root = Path(store.folder)
+    out: dict[str, tuple] = {}
+    stack = [root]
     while stack:
         folder = stack.pop()
         try:
@@ -92,46 +96,71 @@ def store_fingerprint(store: Any) -> tuple:
             continue
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                if entry.name != "backups":
+                if folder != root or entry.name not in _NOT_READ:
                     stack.append(Path(entry.path))
                 continue
             try:
                 st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            out.append((entry.path, st.st_ino, st.st_mtime_ns, st.st_size))
-    out.sort()
-    return tuple(out)
+            out[os.path.relpath(entry.path, root)] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return out
+
+
+_NOT_READ = {"backups", "sentlog"}
+_NOTICE_FILE = re.compile(r"^notices/([^/]+)\.json$")
+
+
+class _NoticePart:
+    """One published notice decoded: itself, its tasks, its live assignments, its reports (lazily)."""
+
+    def __init__(self, store: Any, notice: Any):
+        self.notice = notice
+        self.tasks = {tk.id: tk for tk in store.notices.tasks(notice.id)}
+        self.assignments = [a for a in store.notices.assignments(notice_id=notice.id) if not a.closed]
+        self.reports: dict[str, list[Any]] = {}
 
 
 class Snapshot:
     """The published notices, their tasks and live assignments, decoded once per state of the store;
-    reports are decoded per assignment when first asked for."""
+    reports are decoded per assignment when first asked for.
 
-    def __init__(self, store: Any, key: tuple):
+    Built from the previous snapshot when only notice files changed (each notice is its own file,
+    ``notices/<id>.json``): the other notices are kept as decoded, with their reports. Any other
+    change (the registry, a journal, a file that is not one notice's) rebuilds everything."""
+
+    def __init__(self, store: Any, key: dict[str, tuple], previous: "Snapshot | None" = None):
         self.store, self.key = store, key
-        self.notices = {n.id: n for n in store.notices.all_notices() if n.state == "published"}
-        self.tasks = {tk.id: tk for nid in self.notices for tk in store.notices.tasks(nid)}
-        self.assignments = [a for nid in self.notices for a in store.notices.assignments(notice_id=nid)
-                            if not a.closed]
-        self._reports: dict[str, list[Any]] = {}
+        notices = {n.id: n for n in store.notices.all_notices()}
+        reuse: dict[str, _NoticePart] = {}
+        if previous is not None and previous.store is store:
+            changed = {path for path in key.keys() | previous.key.keys() if key.get(path) != previous.key.get(path)}
+            names = {m.group(1) for m in map(_NOTICE_FILE.match, key) if m}
+            if names == set(notices) and all(_NOTICE_FILE.match(p) for p in changed):
+                stale = {_NOTICE_FILE.match(p).group(1) for p in changed}
+                reuse = {nid: part for nid, part in previous.parts.items() if nid not in stale}
+        self.parts = {nid: reuse.get(nid) or _NoticePart(store, n)
+                      for nid, n in notices.items() if n.state == "published"}
+        self.notices = {nid: part.notice for nid, part in self.parts.items()}
+        self.tasks = {tid: tk for part in self.parts.values() for tid, tk in part.tasks.items()}
+        self.assignments = [a for part in self.parts.values() for a in part.assignments]
+        self._part_of = {a.id: part for part in self.parts.values() for a in part.assignments}
         self._lock = threading.Lock()
 
-    def reports_since(self, assignment_id: str, since: dt.datetime) -> list[Any]:
-        with self._lock:
-            found = self._reports.get(assignment_id)
-        if found is not None:
-            return [r for r in found if r.at >= since]
-        return self.store.notices.reports(assignment_id=assignment_id, since=since)
-
     def reports(self, assignment_id: str) -> list[Any]:
+        part = self._part_of.get(assignment_id)
+        if part is None:
+            return self.store.notices.reports(assignment_id=assignment_id)
         with self._lock:
-            found = self._reports.get(assignment_id)
+            found = part.reports.get(assignment_id)
         if found is None:
             found = self.store.notices.reports(assignment_id=assignment_id)
             with self._lock:
-                self._reports[assignment_id] = found
+                part.reports[assignment_id] = found
         return found
+
+    def reports_since(self, assignment_id: str, since: dt.datetime) -> list[Any]:
+        return [r for r in self.reports(assignment_id) if r.at >= since]
 
 
 class Cache:
@@ -150,7 +179,9 @@ class Cache:
         with self._lock:
             if self._snapshot is not None and self._snapshot.key == key and self._snapshot.store is store:
                 return self._snapshot
-        snap = Snapshot(store, key)
+        with self._lock:
+            previous = self._snapshot
+        snap = Snapshot(store, key, previous)
         with self._lock:
             self._snapshot = snap
             self._views = {}
@@ -438,8 +469,9 @@ def _tasks(snap: Snapshot, directory: Any, cal: WorkingCalendar, now: dt.datetim
         "today": today.isoformat(),
         "scope": {"notice": notice, "agency": agency, "category": category_id,
                   "agency_name": _agency_name(directory, agency) if agency else None},
+        "total": len(rows),
         "tasks": [_row_json(a, world.tasks.get(a.task_id), world.notices.get(a.notice_id), directory, today, cal,
-                            cat=cat, days=days) for a, cat, days in rows],
+                            cat=cat, days=days) for a, cat, days in rows[:TASKS_LIMIT]],
     }
 
 

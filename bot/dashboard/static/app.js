@@ -375,12 +375,11 @@
     if (state.lastOverview) fillFilters(state.lastOverview.filters);
     setHeader(d.scope.agency_name || T("tasks"), true);
     app.textContent = "";
-    var section = el("section", { id: "tasks", "data-count": String(d.tasks.length) },
-      el("h2", { text: T("tasks") + " (" + d.tasks.length + ")" }));
+    var section = el("section", { id: "tasks", "data-count": String(d.total) },
+      el("h2", { text: T("tasks") + " (" + d.total + ")" }));
     if (!d.tasks.length) section.appendChild(el("p", { cls: "hint", text: T("no_tasks") }));
-    var shown = d.tasks.slice(0, 300);
-    section.appendChild(el("div", { cls: "list" }, shown.map(function (t) { return taskItem(t, false); })));
-    if (d.tasks.length > shown.length) section.appendChild(el("p", { cls: "more", text: T("more", { count: d.tasks.length - shown.length }) }));
+    section.appendChild(el("div", { cls: "list" }, d.tasks.map(function (t) { return taskItem(t, false); })));
+    if (d.total > d.tasks.length) section.appendChild(el("p", { cls: "more", text: T("more", { count: d.total - d.tasks.length }) }));
     app.appendChild(section);
     done("ready");
   }
