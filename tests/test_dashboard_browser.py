@@ -148,3 +148,16 @@ async def test_forged_expired_and_outsider_launch_data_get_nothing(tmp_path):
                 assert leaked not in text, (name, leaked)
             assert await page.evaluate("document.querySelectorAll('[data-count], table, svg').length") == 0, name
             await layout_ok(page)
+
+
+async def test_launch_data_from_an_injected_telegram_webapp(tmp_path):
+    """When a Telegram client provides window.Telegram.WebApp, its initData and themeParams are used."""
+    async with served(tmp_path) as (server, browser), browser.page() as page:
+        data = sign_init_data(TOKEN, user={"id": w.LEADER, "first_name": "Giang"}, auth_date=int(w.NOW.timestamp()))
+        await page.call("Page.addScriptToEvaluateOnNewDocument", {"source": (
+            "window.__ready = 0; window.Telegram = {WebApp: {initData: %s, themeParams: {bg_color: '#102030'},"
+            " ready() { window.__ready++; }, expand() {}, onEvent() {}}};" % json.dumps(data))})
+        assert await page.goto(server.url) == "ready"
+        assert await page.evaluate("document.getElementById('summary').dataset.total") == "6"
+        assert await page.evaluate("window.__ready") == 1
+        assert await page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(16, 32, 48)"

@@ -527,7 +527,7 @@ PAGE_KEYS = (
     "col_agency", "col_overdue", "col_total", "col_done", "col_open", "col_rate", "sort_hint", "chart",
     "chart_hint", "days_overdue", "deadline", "no_deadline", "latest_report", "no_report", "back", "reports",
     "files", "confirmed", "waiting", "extensions", "requested", "no_tasks", "no_overdue", "more", "role",
-    "sent", "edited", "as_of", "show_tasks", "completed_on",
+    "sent", "edited", "as_of", "show_tasks", "completed_on", "days_late",
 )
 
 

@@ -44,8 +44,26 @@
     if (webApp) {
       try { webApp.ready(); webApp.expand(); } catch (e) { /* older clients */ }
       if (webApp.onEvent) webApp.onEvent("themeChanged", function () { applyTheme(webApp.themeParams); });
+    } else {
+      // Without Telegram's script, tell the client ourselves (its documented event bridge) that the page
+      // is ready and may take the full height: nothing leaves the device.
+      postEvent("web_app_ready");
+      postEvent("web_app_expand");
     }
     return initData;
+  }
+
+  function postEvent(type, data) {
+    var message = JSON.stringify({ eventType: type, eventData: data || {} });
+    try {
+      if (window.TelegramWebviewProxy && window.TelegramWebviewProxy.postEvent) {
+        window.TelegramWebviewProxy.postEvent(type, JSON.stringify(data || {}));  // Android, iOS
+      } else if (window.external && "notify" in window.external) {
+        window.external.notify(message);  // desktop
+      } else if (window.parent && window.parent !== window) {
+        window.parent.postMessage(message, "*");  // Telegram Web (an iframe)
+      }
+    } catch (e) { /* not inside Telegram */ }
   }
 
   // ------------------------------------------------------------ helpers
@@ -335,7 +353,7 @@
       el("div", { cls: "agency", text: t.agency_name + " · " + t.role_label }),
       el("div", { cls: "text", text: t.text }),
       el("div", { cls: "meta", text: T("deadline") + ": " + (t.deadline ? fmtDate(t.deadline) : (t.recurring || T("no_deadline"))) +
-                  (t.category !== "open_overdue" && t.days_overdue ? " · " + T("days_overdue", { days: t.days_overdue }) : "") }),
+                  (t.category === "done_late" && t.days_overdue ? " · " + T("days_late", { days: t.days_overdue }) : "") }),
       withReport ? el("div", null, el("div", { cls: "meta", text: T("latest_report") }), reportLine(t.last_report)) : null);
   }
 
