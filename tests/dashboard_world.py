@@ -3,7 +3,8 @@
 At NOW (Tue 12/03/2024 09:00, Asia/Ho_Chi_Minh) the lead assignments are, by official category:
 done_on_time NV1 · done_late NV5 · open_on_time NV3, NV6 (deadline moved by an approved extension)
 · open_overdue NV2 (21 days, two reports, a file) · ongoing NV4; a dropped task (NV7) and a draft
-notice are not counted. Completion rate 2/3. Agency contact CONTACT belongs to Sở Tài chính.
+notice are not counted; NV9 is a standing duty of every agency (two assignments, counted apart).
+Completion rate 2/3. Agency contact CONTACT belongs to Sở Tài chính.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def build(store) -> dict[str, Task]:
         task("t3", "n1", "NV3", "3", "Báo cáo kết quả thực hiện Đề án 06", dt.date(2024, 3, 30)),
         task("t4", "n1", "NV4", "4", "Thường xuyên cập nhật cơ sở dữ liệu cán bộ", None, "thường xuyên"),
         task("t7", "n1", "NV7", "5", "Nhiệm vụ đã bỏ", dt.date(2024, 2, 1)),
+        task("t9", "n1", "NV9", "6", "Thủ trưởng các cơ quan, đơn vị quán triệt thực hiện nghiêm kỷ luật hành chính",
+             None, "thường xuyên"),
     ]
     tasks2 = [
         task("t5", "n2", "NV5", "1", "Hoàn thiện quy chế phối hợp", dt.date(2024, 2, 1)),
@@ -90,6 +93,8 @@ def build(store) -> dict[str, Task]:
                                   decision="approved", decided_by=ADMIN, decided_at=at(2024, 3, 6, 14),
                                   previous_deadline=dt.date(2024, 3, 5))]),
         asg("a8", T["NV8"], STC),
+        asg("a9s", T["NV9"], SNV, standing=True),
+        asg("a9t", T["NV9"], STP, standing=True),
     ]
     store.notices.add_assignments(assignments)
 

@@ -109,6 +109,8 @@ async def test_leader_sees_the_province_as_status_counts_it(world):
     assert [i["code"] for i in d["week"]["completed_items"]] == ["NV5"]
     assert {n["number"] for n in d["filters"]["notices"]} == {"89/TB-UBND", "90/TB-UBND"}  # no draft
     assert "NV7" not in str(d) and "NV8" not in str(d)  # dropped task, draft notice
+    # The standing duty of every agency is counted apart, as /status counts it.
+    assert (d["summary"]["standing"], d["summary"]["standing_tasks"], s.standing) == (2, 1, 2)
 
 
 async def test_filters_by_notice_agency_and_category(world):
@@ -123,6 +125,9 @@ async def test_filters_by_notice_agency_and_category(world):
         assert [t["code"] for t in d["tasks"]] == ["NV6"] and d["tasks"][0]["deadline"] == "2024-04-05"
         _, d = await get(c, "/api/tasks", w.ADMIN)
         assert d["tasks"][0]["category"] == "open_overdue"  # overdue first
+        assert {t["code"] for t in d["tasks"] if t["standing"]} == {"NV9"}
+        _, d = await get(c, "/api/tasks?category=ongoing", w.ADMIN)
+        assert [t["code"] for t in d["tasks"]] == ["NV4"]  # as many as the card counts
         assert (await get(c, "/api/tasks?category=bogus", w.ADMIN))[0] == 404
         assert (await get(c, "/api/overview?notice=n3", w.ADMIN))[0] == 404  # a draft
 
@@ -250,4 +255,4 @@ async def test_long_task_lists_are_cut_with_their_total(world, monkeypatch):
     monkeypatch.setattr(api, "TASKS_LIMIT", 2)
     async with client(world) as c:
         _, d = await get(c, "/api/tasks", w.LEADER)
-    assert d["total"] == 7 and len(d["tasks"]) == 2 and d["tasks"][0]["category"] == "open_overdue"
+    assert d["total"] == 9 and len(d["tasks"]) == 2 and d["tasks"][0]["category"] == "open_overdue"

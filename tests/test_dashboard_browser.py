@@ -86,6 +86,7 @@ async def test_leader_reads_the_province(tmp_path):
         text = await page.evaluate("document.body.innerText")
         assert "66,7%" in text and "Đã hoàn thành đúng hạn" in text and "Chưa hoàn thành, quá hạn" in text
         assert "NV2" in text and "quá hạn 21 ngày" in text and "du-thao-phuong-an.pdf" in text
+        assert "Nhiệm vụ chung cho tất cả cơ quan: 1" in text  # counted apart
         assert "<script>x</script>" in text  # a report's text shown as text, never run as HTML
         rows = await page.evaluate("[...document.querySelectorAll('#agency-table tbody tr')].map(r => r.dataset.agency)")
         assert rows[:2] == [w.SNV, w.STC] and len(rows) == 3  # overdue first

@@ -246,6 +246,9 @@ def _summary_json(s: Summary) -> dict[str, Any]:
         "done": s.done,
         "rate": s.completion_rate,
         "rate_text": s.rate_text(),
+        # Standing duties of every agency: counted apart, as /status and the digest do.
+        "standing": getattr(s, "standing", 0),
+        "standing_tasks": getattr(s, "standing_tasks", 0),
     }
 
 
@@ -276,8 +279,17 @@ def _row_json(a: Assignment, task: Any, notice: Any, directory: Any, today: dt.d
         "days_overdue": days if days is not None else days_overdue(a, today, cal),
         "progress": a.progress.value,
         "waiting": is_waiting_confirmation(a),
+        "standing": _standing(a),
         "last_report_at": _when(a.last_report_at, cal),
     }
+
+
+def _standing(a: Assignment) -> bool:
+    try:
+        from bot.tracking import is_standing
+    except ImportError:  # before standing duties existed
+        return False
+    return is_standing(a)
 
 
 def _report_json(r: Any, cal: WorkingCalendar) -> dict[str, Any]:
@@ -460,7 +472,7 @@ def _tasks(snap: Snapshot, directory: Any, cal: WorkingCalendar, now: dt.datetim
     rows = []
     for a in world.assignments:
         cat = category(a, today, cal)
-        if wanted is not None and cat != wanted:
+        if wanted is not None and (cat != wanted or _standing(a)):
             continue
         rows.append((a, cat, days_overdue(a, today, cal)))
     rows.sort(key=lambda x: (x[1] != Category.OPEN_OVERDUE, -x[2], effective_deadline(x[0], cal) or dt.date.max,
@@ -527,12 +539,12 @@ PAGE_KEYS = (
     "col_agency", "col_overdue", "col_total", "col_done", "col_open", "col_rate", "sort_hint", "chart",
     "chart_hint", "days_overdue", "deadline", "no_deadline", "latest_report", "no_report", "back", "reports",
     "files", "confirmed", "waiting", "extensions", "requested", "no_tasks", "no_overdue", "more", "role",
-    "sent", "edited", "as_of", "show_tasks", "completed_on", "days_late",
+    "sent", "edited", "as_of", "show_tasks", "completed_on", "days_late", "standing", "standing_badge",
 )
 
 
 def page_texts() -> dict[str, str]:
     """The page's words, from the catalogue (``[dashboard.page]``): the page carries none of its own."""
     # Placeholders ({days}, {count}) stay in: the page fills them.
-    keep = {name: Raw("{" + name + "}") for name in ("days", "count")}
+    keep = {name: Raw("{" + name + "}") for name in ("days", "count", "assignments")}
     return {key: t(f"dashboard.page.{key}", **keep) for key in PAGE_KEYS}

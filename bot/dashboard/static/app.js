@@ -241,6 +241,10 @@
         el("div", { cls: "hint", text: T("rate") + " " + T("rate_hint") + (rate === null ? " — " + T("rate_none") : "") +
           " (" + summary.done + "/" + summary.due + ")" })),
       el("div", { cls: "bar" }, el("span", { style: "width:" + (rate === null ? 0 : Math.round(rate * 100)) + "%" }))));
+    if (summary.standing) {
+      cards.push(el("p", { cls: "hint standing", id: "standing", "data-standing": String(summary.standing_tasks),
+        text: T("standing", { count: summary.standing_tasks, assignments: summary.standing }) }));
+    }
     return el("div", { cls: "cards", id: "summary", "data-total": String(summary.total) }, cards);
   }
 
@@ -342,7 +346,8 @@
   }
 
   function taskItem(t, withReport) {
-    var badge = t.category === "open_overdue" ? T("days_overdue", { days: t.days_overdue }) : t.status;
+    var badge = t.standing ? T("standing_badge") :
+      (t.category === "open_overdue" ? T("days_overdue", { days: t.days_overdue }) : t.status);
     return el("article", { cls: "item", "data-task": t.task, "data-assignment": t.assignment, "data-cat": t.category,
                            "data-days": String(t.days_overdue),
                            on: { click: function () { go({ view: "task", task: t.task }); } } },
