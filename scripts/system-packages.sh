@@ -37,7 +37,9 @@ if ! apt-get update -qq >/dev/null 2>&1; then
     exit 0
 fi
 if ! apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
-    echo "system-packages: apt-get install failed for: ${missing[*]}"
-    exit 0
+    # One package that cannot be had (e.g. no chromium for this architecture) must not keep the others out.
+    for pkg in "${missing[@]}"; do
+        apt-get install -y -qq "$pkg" >/dev/null 2>&1 || echo "system-packages: apt-get install failed for: $pkg"
+    done
 fi
 exit 0
