@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -83,8 +82,9 @@ def store_fingerprint(store: Any) -> dict[str, tuple]:
     """What the data folder holds now, cheaply: every file's path (relative) → (inode, mtime, size),
     backups and the sent-log (which the dashboard never reads) aside.
 
-    Every write of the store reaches a file of its folder before anyone is told it is recorded
-    (temp file, fsync, replace: a new inode), so an unchanged fingerprint means unchanged data."""
+    Every write of the store reaches a file of its folder before anyone is told it is recorded (a line
+    appended to the journal, or a data file replaced: a new inode), so an unchanged fingerprint means
+    unchanged data."""
     root = Path(store.folder)
     out: dict[str, tuple] = {}
     stack = [root]
@@ -108,59 +108,18 @@ def store_fingerprint(store: Any) -> dict[str, tuple]:
 
 
 _NOT_READ = {"backups", "sentlog"}
-_NOTICE_FILE = re.compile(r"^notices/([^/]+)\.json$")
-
-
-class _NoticePart:
-    """One published notice decoded: itself, its tasks, its live assignments, its reports (lazily)."""
-
-    def __init__(self, store: Any, notice: Any):
-        self.notice = notice
-        self.tasks = {tk.id: tk for tk in store.notices.tasks(notice.id)}
-        self.assignments = [a for a in store.notices.assignments(notice_id=notice.id) if not a.closed]
-        self.reports: dict[str, list[Any]] = {}
 
 
 class Snapshot:
-    """The published notices, their tasks and live assignments, decoded once per state of the store;
-    reports are decoded per assignment when first asked for.
+    """The published notices, their tasks and live assignments, decoded once per state of the store
+    (reports are read through the store's own indexes: this week's by time, each assignment's latest)."""
 
-    Built from the previous snapshot when only notice files changed (each notice is its own file,
-    ``notices/<id>.json``): the other notices are kept as decoded, with their reports. Any other
-    change (the registry, a journal, a file that is not one notice's) rebuilds everything."""
-
-    def __init__(self, store: Any, key: dict[str, tuple], previous: "Snapshot | None" = None):
+    def __init__(self, store: Any, key: dict[str, tuple]):
         self.store, self.key = store, key
-        notices = {n.id: n for n in store.notices.all_notices()}
-        reuse: dict[str, _NoticePart] = {}
-        if previous is not None and previous.store is store:
-            changed = {path for path in key.keys() | previous.key.keys() if key.get(path) != previous.key.get(path)}
-            names = {m.group(1) for m in map(_NOTICE_FILE.match, key) if m}
-            if names == set(notices) and all(_NOTICE_FILE.match(p) for p in changed):
-                stale = {_NOTICE_FILE.match(p).group(1) for p in changed}
-                reuse = {nid: part for nid, part in previous.parts.items() if nid not in stale}
-        self.parts = {nid: reuse.get(nid) or _NoticePart(store, n)
-                      for nid, n in notices.items() if n.state == "published"}
-        self.notices = {nid: part.notice for nid, part in self.parts.items()}
-        self.tasks = {tid: tk for part in self.parts.values() for tid, tk in part.tasks.items()}
-        self.assignments = [a for part in self.parts.values() for a in part.assignments]
-        self._part_of = {a.id: part for part in self.parts.values() for a in part.assignments}
-        self._lock = threading.Lock()
-
-    def reports(self, assignment_id: str) -> list[Any]:
-        part = self._part_of.get(assignment_id)
-        if part is None:
-            return self.store.notices.reports(assignment_id=assignment_id)
-        with self._lock:
-            found = part.reports.get(assignment_id)
-        if found is None:
-            found = self.store.notices.reports(assignment_id=assignment_id)
-            with self._lock:
-                part.reports[assignment_id] = found
-        return found
-
-    def reports_since(self, assignment_id: str, since: dt.datetime) -> list[Any]:
-        return [r for r in self.reports(assignment_id) if r.at >= since]
+        self.notices = {n.id: n for n in store.notices.all_notices() if n.state == "published"}
+        self.tasks = {tk.id: tk for nid in self.notices for tk in store.notices.tasks(nid)}
+        self.assignments = [a for nid in self.notices for a in store.notices.assignments(notice_id=nid)
+                            if not a.closed]
 
 
 class Cache:
@@ -179,9 +138,7 @@ class Cache:
         with self._lock:
             if self._snapshot is not None and self._snapshot.key == key and self._snapshot.store is store:
                 return self._snapshot
-        with self._lock:
-            previous = self._snapshot
-        snap = Snapshot(store, key, previous)
+        snap = Snapshot(store, key)
         with self._lock:
             self._snapshot = snap
             self._views = {}
@@ -379,11 +336,8 @@ def _overview(snap: Snapshot, directory: Any, cal: WorkingCalendar, now: dt.date
     world = _load(snap, viewer, notice=notice, agency=agency)
     local = cal.local(now)
     week_start = local - dt.timedelta(days=7)
-    # This week's reports: only assignments reported on since then can have any (each report sets
-    # the assignment's last_report_at), so a year of reports is not read for one week.
-    week_reports = [r for a in world.assignments
-                    if a.last_report_at is not None and a.last_report_at >= week_start
-                    for r in snap.reports_since(a.id, week_start)]
+    ids = {a.id for a in world.assignments}
+    week_reports = [r for r in snap.store.notices.reports(since=week_start) if r.assignment_id in ids]
     agencies = {aid: directory.get(aid) for aid in {a.agency_id for a in world.assignments}}
     data = build_data(now, world.notices, world.tasks, world.assignments, week_reports,
                       {k: v for k, v in agencies.items() if v is not None}, cal, since=week_start)
@@ -400,10 +354,11 @@ def _overview(snap: Snapshot, directory: Any, cal: WorkingCalendar, now: dt.date
     else:
         overdue_rows = data.overdue
     overdue_out = []
+    latest = snap.store.notices.last_reports([r.assignment.id for r in overdue_rows[:OVERDUE_LIMIT]], until=now)
     for row in overdue_rows[:OVERDUE_LIMIT]:
-        reports = snap.reports(row.assignment.id)
         item = _row_from_digest(row, world, directory, today, cal)
-        item["last_report"] = _report_json(reports[-1], cal) if reports else None
+        report = latest.get(row.assignment.id)
+        item["last_report"] = _report_json(report, cal) if report else None
         overdue_out.append(item)
 
     per_agency = summarize_by_agency(world.assignments, today, cal)
