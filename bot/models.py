@@ -194,6 +194,9 @@ class Report:
     # What made it, e.g. "m:<chat>:<message>", "q:<callback query id>": the same update handled
     # again (a restart before Telegram was told) finds this report instead of making another.
     source_key: str | None = None
+    # What the office was owed by this report ("office_done", "office_blocked", ...), stored with it:
+    # handled again, the action owes the same messages (an outbox sends each key once).
+    notify: list[str] = dataclasses.field(default_factory=list)
     history: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # previous versions on edit
 
 

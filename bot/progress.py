@@ -9,8 +9,11 @@ writing are not interleaved with another write.
 
 Every action is idempotent per source (:class:`Source`: the chat and message, the callback
 query, the update): the same update handled again, e.g. after a crash before the update was
-confirmed to Telegram, stores nothing new and returns the same acknowledgement with
-``created=False``. Each :class:`Outgoing` carries a stable ``key`` so that an outbox can send it once.
+confirmed to Telegram, stores nothing new and returns ``created=False`` with the same messages
+owed (the acknowledgement and what the office was owed, kept with the report in ``notify``).
+Each :class:`Outgoing` carries a stable ``key``: with an outbox, enqueue ``messages`` whatever
+``created`` says (a key already there is not sent again), so a report stored but never answered
+is answered when its update comes again.
 
 No Telegram here: handlers turn the values into API calls.
 """
@@ -91,19 +94,39 @@ def office_messages(before: Progress, a: Assignment, report: Report, *, task: An
     """What the office must hear about a change of progress, once per change (pure)."""
     if office_chat_id is None or a.progress == before:
         return []
-    out: list[Outgoing] = []
+    kinds = []
     if before == Progress.DONE and a.completed_at is None:
-        out.append(Outgoing(office_chat_id, texts.t("progress.done_withdrawn_office", agency=agency, code=task.code),
-                            key=f"{key}:office_withdrawn", purpose="office_withdrawn"))
+        kinds.append("office_withdrawn")
     if a.progress == Progress.DONE and a.completed_at is None:
-        text, buttons = cards.office_done(a, task, notice, report, agency)
-        out.append(Outgoing(office_chat_id, text, buttons, key=f"{key}:office_done", purpose="office_done"))
+        kinds.append("office_done")
     elif a.progress == Progress.BLOCKED:
-        out.append(Outgoing(office_chat_id, texts.t("progress.blocked_office", agency=agency, code=task.code,
-                                                    ref=task.ref, number=notice.number or "",
-                                                    text=cards.short_text(report.text, 600)),
-                            key=f"{key}:office_blocked", purpose="office_blocked"))
-    return out
+        kinds.append("office_blocked")
+    return [office_message(k, a, report, task=task, notice=notice, agency=agency, office_chat_id=office_chat_id,
+                           key=key) for k in kinds]
+
+
+def office_message(kind: str, a: Assignment, report: Report, *, task: Any, notice: Any, agency: str,
+                   office_chat_id: int, key: str) -> Outgoing:
+    """One message for the office about ``report`` (pure): ``kind`` office_withdrawn | office_done |
+    office_blocked."""
+    if kind == "office_withdrawn":
+        text, buttons = texts.t("progress.done_withdrawn_office", agency=agency, code=task.code), []
+    elif kind == "office_done":
+        text, buttons = cards.office_done(a, task, notice, report, agency)
+    else:
+        text, buttons = texts.t("progress.blocked_office", agency=agency, code=task.code, ref=task.ref,
+                                number=notice.number or "", text=cards.short_text(report.text, 600)), []
+    return Outgoing(office_chat_id, text, buttons, key=f"{key}:{kind}", purpose=kind)
+
+
+def _owed_again(report: Report, a: Assignment, *, task: Any, notice: Any, agency: str, settings: "Settings",
+                key: str) -> list[Outgoing]:
+    """The office messages a stored report owed when it was made (its ``notify``), built again."""
+    if settings.office_chat_id is None:
+        return []
+    return [office_message(k, a, report, task=task, notice=notice, agency=agency,
+                           office_chat_id=settings.office_chat_id, key=key)
+            for k in report.notify if k in ("office_withdrawn", "office_done", "office_blocked")]
 
 
 def _ack(report: Report, task: Any, agency: str, *, chat_id: int, reply_to: int | None, key: str,
@@ -129,25 +152,30 @@ def record(store: "DataStore", report: Report, *, source: Source, now: dt.dateti
         raise LookupError(f"unknown assignment {report.assignment_id!r}")
     task, notice, agency = _names(store, a, directory)
     button = report.source == "button"
-    if existing is not None:  # handled before: the same acknowledgement, nothing stored
+    if existing is not None:  # handled before: the same messages owed, nothing stored
         return Recorded(a, existing, created=False,
                         messages=[_ack(existing, task, agency, chat_id=existing.chat_id, reply_to=reply_to, key=key,
-                                       hint=hint, with_buttons=not button)],
+                                       hint=hint, with_buttons=not button),
+                                  *_owed_again(existing, a, task=task, notice=notice, agency=agency,
+                                               settings=settings, key=key)],
                         answer=texts.t("progress.ack_button", status=progress_label(existing.status)) if button else None)
     if button and a.progress == report.status:  # a double tap, or the same news twice: nothing to record
         return Recorded(a, None, created=False, answer=texts.t("progress.ack_button", status=progress_label(a.progress)))
     before = a.progress
     workflow.apply_report(a, report, now=now, auto_confirm=settings.auto_confirm)
+    office = office_messages(before, a, report, task=task, notice=notice, agency=agency,
+                             office_chat_id=settings.office_chat_id, key=key)
+    report.notify = [m.purpose for m in office]  # stored with the report: the office request is part of the write
     stored, created = store.notices.record_report(report, a)
     if not created:  # the same message under the old key (stored before source keys existed)
         a = store.notices.assignment(report.assignment_id)
         return Recorded(a, stored, created=False,
                         messages=[_ack(stored, task, agency, chat_id=stored.chat_id, reply_to=reply_to, key=key,
-                                       hint=hint, with_buttons=not button)])
+                                       hint=hint, with_buttons=not button),
+                                  *_owed_again(stored, a, task=task, notice=notice, agency=agency,
+                                               settings=settings, key=key)])
     messages = [_ack(stored, task, agency, chat_id=stored.chat_id, reply_to=reply_to, key=key, hint=hint,
-                     with_buttons=not button)]
-    messages += office_messages(before, a, stored, task=task, notice=notice, agency=agency,
-                                office_chat_id=settings.office_chat_id, key=key)
+                     with_buttons=not button), *office]
     answer = texts.t("progress.ack_button", status=progress_label(report.status)) if button else None
     return Recorded(a, stored, created=True, messages=messages, answer=answer)
 
@@ -163,9 +191,13 @@ def revise(store: "DataStore", report: Report, *, source: Source, now: dt.dateti
     if a is None:
         raise LookupError(f"unknown assignment {report.assignment_id!r}")
     task, notice, agency = _names(store, a, directory)
-    done_keys = {h.get("by_source") for h in report.history}
-    unchanged = status == report.status and (text is None or text == report.text)
-    if key in done_keys or unchanged:
+    for h in report.history:
+        if h.get("by_source") == key:  # handled before: the same messages owed, nothing stored
+            again = dataclasses.replace(report, notify=list(h.get("notify") or []))
+            return Recorded(a, report, created=False,
+                            messages=_owed_again(again, a, task=task, notice=notice, agency=agency,
+                                                 settings=settings, key=key))
+    if status == report.status and (text is None or text == report.text):
         return Recorded(a, report, created=False)
     entry: dict[str, Any] = {"at": report.at.isoformat(), "status": report.status.value, "by_source": key}
     if text is not None:
@@ -181,9 +213,10 @@ def revise(store: "DataStore", report: Report, *, source: Source, now: dt.dateti
     workflow.recompute_progress(a, siblings, now=now, auto_confirm=settings.auto_confirm)
     if text is not None:
         a.last_report_at = now
-    store.notices.save_report(report, a)
     messages = office_messages(before, a, report, task=task, notice=notice, agency=agency,
                                office_chat_id=settings.office_chat_id, key=key)
+    entry["notify"] = [m.purpose for m in messages]
+    store.notices.save_report(report, a)
     return Recorded(a, report, created=True, messages=messages)
 
 
@@ -204,8 +237,14 @@ def request_extension(store: "DataStore", report: Report, *, source: Source, new
         existing = store.notices.report_by_message(report.chat_id, report.message_id)
     sent = Outgoing(report.chat_id, texts.t("progress.extension_sent", code=task.code, date=cards.fmt_date(new_date)),
                     reply_to=reply_to, key=f"{key}:ack", purpose="ack")
-    if existing is not None:
-        return Recorded(a, existing, created=False, messages=[sent])
+    if existing is not None:  # handled before: the same messages owed (the request as it is now)
+        again = [sent]
+        pending = [i for i, e in enumerate(a.extensions) if e.decision is None]
+        if settings.office_chat_id is not None and pending:
+            text, buttons = cards.office_extension(a, pending[-1], task, notice, agency, author)
+            again.append(Outgoing(settings.office_chat_id, text, buttons, key=f"{key}:office_extension",
+                                  purpose="office_extension"))
+        return Recorded(a, existing, created=False, messages=again)
     workflow.request_extension(a, new_deadline=new_date, reason=reason, by=report.author_id, now=now)
     a.last_report_at = now
     index = len(a.extensions) - 1

@@ -75,7 +75,7 @@ def test_record_is_idempotent_per_source(store: DataStore) -> None:
                             settings=SETTINGS, directory=NoDirectory(), reply_to=77)
     assert store.commits == writes  # nothing written
     assert not again.created and again.report.id == "r1"
-    assert [m.key for m in again.messages] == [first.messages[0].key]  # the same acknowledgement, once more
+    assert [m.key for m in again.messages] == [m.key for m in first.messages]  # the same messages owed
     assert again.messages[0].text == first.messages[0].text
     assert len(store.notices.reports()) == 1
     assert store.notices.assignment("a1").done_reported_at == T0
@@ -162,3 +162,26 @@ def test_sigkill_never_leaves_half_an_action(tmp_path: Path) -> None:
                     assert a.progress == reports[-1].status, (round_no, aid)
                     assert (a.done_reported_at is not None) == (a.progress == Progress.DONE)
     assert len(acked) >= 8
+
+
+def test_handled_again_owes_the_same_messages_office_included(store: DataStore) -> None:
+    """A crash after the write and before the messages were queued: the update comes again and
+    the action returns every message it owed, with the same keys (an outbox sends each once)."""
+    src = progress.Source(-100, message_id=77)
+    first = progress.record(store, done_report(), source=src, now=T0, settings=SETTINGS, directory=NoDirectory(),
+                            reply_to=77)
+    store = reopen(store)
+    again = progress.record(store, done_report("r-other"), source=src, now=T0, settings=SETTINGS,
+                            directory=NoDirectory(), reply_to=77)
+    assert not again.created
+    assert [(m.key, m.chat_id, m.text) for m in again.messages] == [(m.key, m.chat_id, m.text) for m in first.messages]
+    # a correction handled again owes its withdrawal message again, and changes nothing
+    cr = progress.Source(-100, query_id="q-9")
+    fix = progress.revise(store, store.notices.report("r1"), source=cr, now=T0, settings=SETTINGS,
+                          directory=NoDirectory(), status=Progress.IN_PROGRESS, by=7)
+    fix_again = progress.revise(store, store.notices.report("r1"), source=cr, now=T0, settings=SETTINGS,
+                                directory=NoDirectory(), status=Progress.IN_PROGRESS, by=7)
+    assert fix.created and not fix_again.created
+    assert [m.key for m in fix_again.messages] == [m.key for m in fix.messages] == ["q:q-9:office_withdrawn"]
+    assert len(store.notices.report("r1").history) == 1
+    store.close()

@@ -512,3 +512,73 @@ def test_concurrent_threads_are_serialised(store: DataStore) -> None:
     again = DataStore.open(store.folder)
     assert len(again.notices.reports(assignment_id="a1")) == 40
     again.close()
+
+
+# ---------------------------------------------------------------- journal: layout, compaction
+
+def test_a_folder_of_the_previous_layout_opens_and_keeps_its_shape(folder: Path) -> None:
+    """Folders written before the journal (every write a rewrite of the notice's file) open as they
+    are; their files keep the same shape, so a backup or an older dondoc can still read them."""
+    from storage.notices import notice_file_data
+
+    (folder / "notices").mkdir(parents=True)
+    data = notice_file_data(make_notice("n1"), [make_task("t1", code="NV9001")],
+                            [make_assignment("a1", "t1", chat_id=-100, message_id=5)],
+                            [make_report("r0", "a1", message_id=3)])
+    atomic_write_bytes(folder / "notices" / "n1.json", atomic.dumps(data).encode())
+    atomic_write_bytes(folder / "registry.json", atomic.dumps(migrations.fresh("registry")).encode())
+    before = load_json_file(folder / "notices" / "n1.json")
+    with DataStore.open(folder, backups_kept=0) as s:
+        assert [r.id for r in s.notices.reports(assignment_id="a1")] == ["r0"]
+        assert s.notices.last_reports()["a1"].id == "r0"
+        s.notices.add_report(make_report("r1", "a1", message_id=4, at=T0 + dt.timedelta(hours=1)))
+    after = load_json_file(folder / "notices" / "n1.json")
+    assert set(after) == set(before) and after["_meta"] == before["_meta"]
+    assert [r["id"] for r in after["reports"].values()] == ["r0", "r1"]
+    assert (folder / "journal.jsonl").stat().st_size == 0  # compacted at close
+
+
+async def test_a_long_journal_is_compacted_in_the_writer_thread(store: DataStore, folder: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage import journal
+
+    seed(store)
+    store.compact()
+    monkeypatch.setattr(journal, "COMPACT_BYTES", 4000)
+    mtime = (folder / "notices" / "n1.json").stat().st_mtime_ns
+    for i in range(12):  # ~600 bytes a line
+        await store.run(store.notices.add_report, make_report(f"r{i}", "a1", message_id=100 + i))
+    await store.run(lambda: None)  # the compaction queued behind the writes has run
+    assert (folder / "journal.jsonl").stat().st_size < 4000
+    assert (folder / "notices" / "n1.json").stat().st_mtime_ns != mtime
+    raw = load_json_file(folder / "notices" / "n1.json")
+    assert len(raw["reports"]) >= 6  # what was compacted is in the data file
+    with DataStore.open(copy_of_disk(folder, folder.parent / "crashed"), backups_kept=0) as crashed:
+        assert len(crashed.notices.reports()) == 12
+
+
+def test_a_kill_during_compaction_loses_nothing(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compaction rewrites the data files, then empties the journal: killed between two files,
+    the journal still holds everything and replaying it over newer files gives the same."""
+    s = DataStore.open(folder, backups_kept=0)
+    seed(s)
+    s.notices.create_notice(make_notice("n2", number="2/TB", sha="s2"), [make_task("t2", nid="n2")])
+    s.notices.add_report(make_report("r1", "a1", message_id=1))
+    real = atomic.atomic_write_bytes
+    calls = []
+
+    def dies_on_second(path, data, mode=0o600):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("killed")
+        real(path, data, mode)
+
+    monkeypatch.setattr("storage.journal.atomic_write_bytes", dies_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        s.compact()
+    monkeypatch.setattr("storage.journal.atomic_write_bytes", real)
+    s._guard.journal = None  # the process is gone: no compaction at close
+    s.close()
+    with DataStore.open(folder, backups_kept=0) as again:
+        assert [r.id for r in again.notices.reports()] == ["r1"]
+        assert again.notices.notice("n2") is not None and again.registry.chat(-100) is not None
