@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterator
 
@@ -14,6 +15,53 @@ from .errors import StoreClosed
 from .journal import JournalStorage, TxState, make_storage_class
 
 _Storage = make_storage_class()
+
+
+class _IntKeys(MutableMapping):
+    """A table's raw documents (string keys, as stored) seen with TinyDB's integer document ids."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+
+    def __getitem__(self, doc_id: int) -> Any:
+        return self.raw[str(doc_id)]
+
+    def __setitem__(self, doc_id: int, doc: Any) -> None:
+        self.raw[str(doc_id)] = doc
+
+    def __delitem__(self, doc_id: int) -> None:
+        del self.raw[str(doc_id)]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return str(doc_id) in self.raw
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(k) for k in self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+
+class _Table(Table):
+    """TinyDB's table, changed in place: TinyDB's own ``_update_table`` copies the whole table
+    twice per operation (to convert its keys), which made each write cost grow with the data."""
+
+    def _update_table(self, updater: Callable[[Any], None]) -> None:
+        tables = self._storage.read()
+        if tables is None:
+            tables = {}
+        raw = tables.get(self.name)
+        if raw is None:
+            raw = tables[self.name] = {}
+        updater(_IntKeys(raw))
+        self._storage.write(tables)
+        self.clear_cache()
+
+
+class _TinyDB(TinyDB):
+    table_class = _Table
 
 
 class Guard(TxState):
@@ -47,7 +95,7 @@ def open_db(path: Path, data: dict[str, Any] | None, kind: str, guard: Guard) ->
     """A TinyDB on the journal storage, data already parsed; migrated and rewritten if old."""
     exists = data is not None
     data, changed = migrations.upgrade(kind, data, path)
-    db = TinyDB(path, storage=_Storage, tx=guard, data=data)
+    db = _TinyDB(path, storage=_Storage, tx=guard, data=data)
     storage = storage_of(db)
     storage.on_disk = exists
     if changed:
