@@ -70,7 +70,7 @@ def build(folder: Path, rng: random.Random) -> tuple[list[Assignment], int]:
             for ag in rng.sample(agencies, AGENCIES_PER_TASK):
                 asgs.append(Assignment(id=f"{task.id}-{ag}", task_id=task.id, notice_id=nid, agency_id=ag,
                                        role=Role.LEAD, deadline=task.deadline, chat_id=-1000 - int(ag[1:]),
-                                       message_id=len(all_asg) + len(asgs) + 1))
+                                       message_id=len(all_asg) + len(asgs) + 1, sent_at=T0))
         reps = [report(n_reports + i, rng.choice(asgs), rng) for i in range(per_notice)]
         n_reports += len(reps)
         all_asg += asgs
