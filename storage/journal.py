@@ -112,27 +112,47 @@ class Journal:
         existed = path.exists()
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, FILE_MODE)
         self.size = os.fstat(self.fd).st_size
+        self.synced = self.size  # the journal is durable up to here
+        self.syncs = 0  # fsyncs done (for tests and benchmarks)
         if not existed:
             atomic.fsync_dir(path.parent)
 
-    def append(self, ops: list[Op]) -> None:
+    def append(self, ops: list[Op], *, sync: bool = True) -> None:
+        """Append one transaction; durable on return unless ``sync`` is False (then :meth:`sync`
+        makes it durable, with every other line appended since: a group commit)."""
         line = encode_line(ops)
         start = self.size
         try:
             view = memoryview(line)
             while view:
                 view = view[os.write(self.fd, view):]
-            atomic._fsync(self.fd)
+            self.size = start + len(line)
+            if sync:
+                self.sync()
         except BaseException:
             with contextlib.suppress(OSError):  # a half line must not stay in front of the next one
-                os.ftruncate(self.fd, start)
+                os.ftruncate(self.fd, start if sync is False else self.synced)
+            self.size = start if sync is False else self.synced
             raise
-        self.size = start + len(line)
+
+    def sync(self) -> None:
+        """Make every appended line durable (one fsync); on failure they are cut off again."""
+        if self.synced == self.size:
+            return
+        try:
+            atomic._fsync(self.fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, self.synced)
+            self.size = self.synced
+            raise
+        self.synced = self.size
+        self.syncs += 1
 
     def reset(self) -> None:
         os.ftruncate(self.fd, 0)
         atomic._fsync(self.fd)
-        self.size = 0
+        self.size = self.synced = 0
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -151,7 +171,8 @@ class TxState:
         self.depth = 0
         self.pending: dict[int, tuple["JournalStorage", set[tuple[str, str]]]] = {}
         self.storages: list["JournalStorage"] = []
-        self.commits = 0  # durable writes done (for tests and benchmarks)
+        self.commits = 0  # transactions committed (for tests and benchmarks)
+        self.defer_sync = False  # the writer thread is running a batch: it fsyncs once at its end
         self.on_abort: Callable[[], None] | None = None  # memory no longer matches the disk: reload
         self.on_large: Callable[[], None] | None = None  # the journal passed COMPACT_BYTES
 
@@ -199,7 +220,7 @@ class TxState:
         for storage, marks in pending.values():
             ops += storage.ops(marks)
         try:
-            self.journal.append(ops)
+            self.journal.append(ops, sync=not self.defer_sync)
         except BaseException:
             self._abort()
             raise

@@ -582,3 +582,45 @@ def test_a_kill_during_compaction_loses_nothing(folder: Path, monkeypatch: pytes
     with DataStore.open(folder, backups_kept=0) as again:
         assert [r.id for r in again.notices.reports()] == ["r1"]
         assert again.notices.notice("n2") is not None and again.registry.chat(-100) is not None
+
+
+async def test_writes_that_arrive_together_share_one_fsync(store: DataStore, folder: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Group commit: store calls queued while the writer is busy are made durable by one fsync,
+    and none returns before it."""
+    import time as time_mod
+
+    seed(store)
+    real = atomic._fsync
+    journal = store._guard.journal
+
+    def slow_fsync(fd):
+        time_mod.sleep(0.02)
+        real(fd)
+
+    monkeypatch.setattr(atomic, "_fsync", slow_fsync)
+    syncs = journal.syncs
+
+    async def one(i: int) -> None:
+        await store.run(store.notices.add_report, make_report(f"r{i}", "a1", message_id=100 + i))
+        assert journal.synced == journal.size or journal.synced >= 1  # answered only once on disk
+
+    await asyncio.gather(*(one(i) for i in range(20)))
+    assert store._guard.journal.syncs - syncs < 20  # shared
+    assert len(store.notices.reports()) == 20
+    with DataStore.open(copy_of_disk(folder, tmp_path / "crashed"), backups_kept=0) as crashed:
+        assert len(crashed.notices.reports()) == 20
+
+
+async def test_a_failed_group_fsync_fails_every_call_of_the_batch(store: DataStore,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    seed(store)
+    real = atomic._fsync
+    monkeypatch.setattr(atomic, "_fsync", lambda fd: (_ for _ in ()).throw(OSError(5, "I/O error")))
+    results = await asyncio.gather(*(store.run(store.notices.add_report, make_report(f"r{i}", "a1", message_id=i))
+                                     for i in range(5)), return_exceptions=True)
+    assert all(isinstance(r, OSError) for r in results)
+    monkeypatch.setattr(atomic, "_fsync", real)
+    assert store.notices.reports() == []  # nothing that was not durable stays in memory
+    await store.run(store.notices.add_report, make_report("ok", "a1", message_id=99))
+    assert [r.id for r in store.notices.reports()] == ["ok"]
