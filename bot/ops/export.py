@@ -100,9 +100,11 @@ def write_export(store, directory, out: Path, *, now: dt.datetime, cal) -> Expor
         if not assignments:
             continue  # a draft: nothing was assigned yet
         tasks = {task.id: task for task in store.notices.tasks(notice.id)}
+        notice_reports = []  # this notice's reports only: memory is bounded by the biggest notice
         for a in assignments:
             task = tasks.get(a.task_id)
             reports = store.notices.reports(assignment_id=a.id)
+            notice_reports += reports
             last = reports[-1] if reports else None
             status = t("export.closed") if a.closed else cards.assignment_status(a, today, cal)
             ws_a.append([
@@ -117,9 +119,8 @@ def write_export(store, directory, out: Path, *, now: dt.datetime, cal) -> Expor
             ])
             n_asg += 1
         code_of = {a.id: (tasks[a.task_id].code if a.task_id in tasks else "") for a in assignments}
-        reports = sorted((r for a in assignments for r in store.notices.reports(assignment_id=a.id)),
-                         key=lambda r: r.at)
-        for r in reports:
+        notice_reports.sort(key=lambda r: r.at)
+        for r in notice_reports:
             files = "; ".join(f.name or f.kind for f in r.files)
             ws_r.append([
                 cell(ws_r, _local(r.at, tz), time_fmt), cards.agency_name(directory, r.agency_id),
