@@ -241,8 +241,9 @@ def status_task(task: Task, notice: Notice, assignments: Sequence[Assignment], r
     for r in reports:
         by_assignment.setdefault(r.assignment_id, []).append(r)
     for a in sorted(assignments, key=lambda a: (a.role != Role.LEAD, agency_name(directory, a.agency_id))):
+        status = t("amend.assignment_cancelled") if a.closed else assignment_status(a, today, cal)
         lines.append(t("status.task_assignment", agency=agency_name(directory, a.agency_id), role=role_label(a.role),
-                       status=assignment_status(a, today, cal)))
+                       status=status))
         for r in sorted(by_assignment.get(a.id, []), key=lambda r: r.at):
             what = progress_label(r.status) if r.status != Progress.NONE else ""
             if r.text:
@@ -254,7 +255,27 @@ def status_task(task: Task, notice: Notice, assignments: Sequence[Assignment], r
             decision = t(f"progress.decision_{ext.decision or 'pending'}")
             lines.append(t("status.task_extension_line", when=fmt_when(ext.requested_at, cal),
                            date=fmt_date(ext.new_deadline), decision=decision, reason=short_text(ext.reason, 160)))
+    lines += amendment_history(task, cal)
     return "\n".join(lines)
+
+
+def amendment_history(task: Task, cal: WorkingCalendar, limit: int = 10) -> list[str]:
+    """The office's amendments of a published task (issue 10), latest ``limit``: when and what."""
+    if not task.history:
+        return []
+    lines = [t("amend.history_title")]
+    for entry in task.history[-limit:]:
+        kind = entry.get("kind")
+        if kind == "removed":
+            what = t("amend.history_removed")
+        elif kind == "added":
+            what = t("amend.history_added")
+        else:
+            what = t("amend.history_changed", fields=", ".join(
+                t(_AMEND_FIELDS[f]) for f in entry.get("changes", {}) if f in _AMEND_FIELDS))
+        when = fmt_when(dt.datetime.fromisoformat(entry["at"]), cal) if entry.get("at") else "?"
+        lines.append(t("amend.history_line", when=when, what=Raw(what), told=len(entry.get("tell", []))))
+    return lines
 
 
 def mytasks(agency: str, open_assignments: Sequence[Assignment], tasks: dict[str, Task], today: dt.date,

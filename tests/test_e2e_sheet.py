@@ -265,6 +265,13 @@ async def test_amending_a_published_notice_reaches_the_agencies(emulator, tmp_pa
         assert [a81.id, "changed"] in entry["tell"]
         assert env.store.notices.task(tasks["8.3"].id).dropped
 
+        # /status of a task shows its amendments, and a cancelled part as cancelled.
+        emu.send(ADMIN, ADMIN, f"/status {tasks['8.3'].code}")
+        st = await emu.wait_for_bot_message(ADMIN, lambda m: "Văn phòng đã sửa nhiệm vụ:" in text_of(m), timeout=10)
+        assert "rút khỏi thông báo (báo" in st["text"] and "đã hủy" in st["text"]
+        emu.send(ADMIN, ADMIN, f"/status {tasks['8.1'].code}")
+        st = await emu.wait_for_bot_message(ADMIN, lambda m: "Văn phòng đã sửa nhiệm vụ:" in text_of(m), timeout=10)
+        assert "sửa Nội dung, Hạn" in st["text"]
         # A quick fix in chat on the published notice reaches the agencies too; each message once.
         c1 = tasks["1"].code
         emu.send(ADMIN, ADMIN, f"/text {c1} Thủ trưởng các cơ quan quán triệt ý nghĩa cải cách")
