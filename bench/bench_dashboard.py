@@ -130,7 +130,7 @@ async def bench(store, directory, cfg, repeat: int) -> None:
     cache = api.Cache()
     viewer = api.viewer_for(LEADER, "A", cfg, store)
     contact = api.viewer_for(5000 + directory.agencies.index(busiest), "A", cfg, store)
-    print("the views in-process, CPU time (cold: after a write to one notice; warm: unchanged store):")
+    print("the views in-process, CPU time (cold: after a write to the store; warm: unchanged store):")
     for label, fn in (
         ("overview (province)", lambda: api.overview(store, directory, cal, NOW, viewer, cache=cache)),
         ("tasks (3,000; first 300 sent)", lambda: api.tasks(store, directory, cal, NOW, viewer, cache=cache)),

@@ -119,6 +119,7 @@ async def test_filters_by_notice_agency_and_category(world):
         assert d["summary"]["total"] == 2 and d["summary"]["counts"]["done_late"] == 1
         _, d = await get(c, "/api/overview?agency=so-noi-vu", w.ADMIN)
         assert d["scope"]["lead_only"] is False and d["summary"]["total"] == 3  # lead and coordinating
+        assert d["week"]["reports"] == 0  # its only report is older than a week
         _, d = await get(c, "/api/tasks?category=open_overdue", w.ADMIN)
         assert sorted((t["code"], t["agency"]) for t in d["tasks"]) == [("NV2", w.SNV), ("NV2", w.STC)]
         _, d = await get(c, "/api/tasks?agency=so-tu-phap&notice=n2", w.ADMIN)
@@ -153,6 +154,7 @@ async def test_agency_contact_sees_their_own_agency_only(world):
         assert status == 200 and d["me"]["role"] == "agency"
         assert d["me"]["agencies"] == [{"id": w.STC, "name": "Sở Tài chính"}]
         assert d["summary"]["total"] == 2 and [a["id"] for a in d["agencies"]] == [w.STC]
+        assert (d["week"]["reports"], d["week"]["completed"]) == (2, 1)
         assert [a["id"] for a in d["filters"]["agencies"]] == [w.STC]
         assert "Sở Tư pháp" not in str(d) and "Sở Nội vụ" not in str(d)
         _, d = await get(c, "/api/tasks", w.CONTACT)

@@ -336,8 +336,13 @@ def _overview(snap: Snapshot, directory: Any, cal: WorkingCalendar, now: dt.date
     world = _load(snap, viewer, notice=notice, agency=agency)
     local = cal.local(now)
     week_start = local - dt.timedelta(days=7)
-    ids = {a.id for a in world.assignments}
-    week_reports = [r for r in snap.store.notices.reports(since=week_start) if r.assignment_id in ids]
+    # This week's reports through the store's index of times (only those are decoded): of the whole
+    # province at once, or of each assignment in a narrower view (a notice, an agency).
+    if viewer.agencies is None and agency is None and notice is None:
+        week_reports = snap.store.notices.reports(since=week_start)
+    else:
+        week_reports = [r for a in world.assignments
+                        for r in snap.store.notices.reports(assignment_id=a.id, since=week_start)]
     agencies = {aid: directory.get(aid) for aid in {a.agency_id for a in world.assignments}}
     data = build_data(now, world.notices, world.tasks, world.assignments, week_reports,
                       {k: v for k, v in agencies.items() if v is not None}, cal, since=week_start)
