@@ -130,3 +130,17 @@ def test_departments_and_localities_in_one_list_are_everyone(directory):
     r = read("1. Các sở, ban, ngành, Công an tỉnh, UBND các xã, phường triển khai thực hiện nghiêm Chỉ thị.\n",
              directory)
     assert r["items"][0]["lead"][0]["group"] == "all"
+
+
+def test_a_named_list_ends_where_another_party_starts(directory):
+    r = read("1. Giao Sở Nông nghiệp và Môi trường chủ trì, phối hợp với các sở: Xây dựng, Tài chính và UBND các xã "
+             "có liên quan rà soát các hồ chứa; hoàn thành trước ngày 30/6/2026.\n"
+             "2. Giao UBND các phường: Thống Nhất, Hội Phú và Công an tỉnh tuần tra.\n", directory)
+    assert everyone(r["items"][0]) == ["Sở Nông nghiệp và Môi trường", "Sở Xây dựng", "Sở Tài chính",
+                                       "UBND các xã có liên quan"]
+    assert everyone(r["items"][1]) == ["UBND phường Thống Nhất", "UBND phường Hội Phú", "Công an tỉnh"]
+
+
+def test_phoi_hop_before_cong_an(directory):
+    r = read("1. Sở Xây dựng:\n- Chủ trì, phối hợp Công an tỉnh bảo đảm giao thông trên các tuyến đèo.\n", directory)
+    assert everyone(r["items"][0]) == ["Sở Xây dựng", "Công an tỉnh"]

@@ -43,6 +43,13 @@ from rapidfuzz import fuzz
 from bot.directory import DEFAULT_GROUP_LABELS
 from bot.notices import deadlines as dl
 from bot.notices.reading import lexicon as lex
+from bot.notices.reading.page import TABLE_MARK as _TABLE_MARK, find_tables, page_lines, row_cells as _row_cells
+from bot.notices.reading.page import _ROMAN_CELL, _TABLE_HEADER_AGAIN  # noqa: F401
+from bot.notices.reading.outline import (  # noqa: F401  (the outline stage; names kept for the reader)
+    _CONFUSABLE, _DASH_RE, _GARBLED_NUM_RE, _LETTER_RE, _LETTERS, _LETTERS_ALL, _NUM_RE, _OPEN_ENDED, _OPENER,
+    _ROMAN_RE, _SUBNUM_RE, _TIME_LINE, Node as _Node, Outline as _Parser, _ends_sentence, _mostly_upper,
+    _roman_value, _to_roman,
+)
 from bot.notices.extract import task_table_columns
 from bot.notices.normalize import Folded, clean_text, fold, fold_str, guess_plain, kw, p_as_d
 from bot.texts import Raw, t
@@ -102,21 +109,6 @@ _BODY_OPENER = kw(r"(?:ngay|vao ngay|sang ngay|chieu ngay|toi ngay|can cu|thuc h
 _END_LINE = kw(r"noi nhan|(?:tm|kt|tl|tuq|q)\s*[./]\s*(?:uy ban|ubnd|chu tich|giam doc|chanh|bo truong|truong ban)",
                bounded=False)
 _CLOSING = kw(r"(?:[a-z* ]{0,60}thong bao (?:de|cho|den|y kien)|tren day la|noi nhan)", bounded=False)
-_PAGE_NO = re.compile(r"^\s*[-–—(\[]*\s*(?:trang|page)?\s*\d{1,3}\s*(?:/\s*\d{1,3})?\s*[-–—)\]]*\s*$", re.I)
-
-_ROMAN_RE = re.compile(r"^\s*(?P<m>[IVX]{1,5})\s*[.):/-]\s*(?P<rest>\S.*)?$")
-_NUM_RE = re.compile(r"^\s*(?P<m>\d{1,3})\s*[.)]\s*(?P<rest>[^\d\s.].*)?$")
-_SUBNUM_RE = re.compile(r"^\s*(?P<n>\d{1,2})\.(?P<s>\d{1,2})\.?\s+(?P<rest>\S.*)$")
-_LETTER_RE = re.compile(r"^\s*(?P<m>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
-_DASH_RE = re.compile(r"^\s*[-–—•+*·]\s*(?P<rest>\S.*)$")
-_LETTERS = "abcdđeghiklmnopqrstuvxy"
-# letters as offices really use them, "f" too (after "e"): a lettered item may skip letters or run
-# out of order ("a, b, c, e", "e, g, f") and keeps its own letter
-_LETTERS_ALL = "abcdđefghijklmnopqrstuvwxyz"
-# an item number as OCR may print it ("l." for "1.", "Z." for "2."), and what each digit is confused with
-_GARBLED_NUM_RE = re.compile(r"^\s*(?P<m>[0-9lIi|!ZzSsOoBGgqT]{1,2})\s*(?P<sep>[.)])\s+(?P<rest>\S.*)$")
-_CONFUSABLE = {"1": "lIi|!7T", "2": "Zz7", "3": "8B", "4": "A", "5": "Ss6", "6": "bG58", "7": "1T",
-               "8": "B369", "9": "gq8", "0": "OoDQ"}
 
 _NOT_TASK = kw(r"(?:" + lex.alternation(lex.NOT_TASK) + r")(?![a-z*])", bounded=False)
 _ASSIGNS = lex.rx(lex.ASSIGN_ANY)
@@ -128,13 +120,11 @@ _TASKISH = lex.rx(lex.TASKISH)
 # a time that is a goal or a plan, not a deadline of the items below ("phấn đấu", "các năm tiếp theo")
 _GOAL = lex.rx(lex.GOALS)
 _FOR = kw(r"doi voi\s+", bounded=False)
-_OPENER = kw(r"(?:y kien )?(?:chi dao|ket luan|yeu cau|de nghi)(?: nhu sau| cu the nhu sau| sau day)?\s*:\s*$", bounded=False)
 _TO = kw(r"\s*kinh gui\s*:?", bounded=False)
 # a directive's last words to everyone, not a task: "Yêu cầu các cơ quan, đơn vị nghiêm túc triển khai thực hiện./."
 _EXHORTATION = kw(r"(?:nghiem tuc |khan truong |to chuc )?(?:trien khai )?thuc hien(?: nghiem tuc)?\s*[./]*\s*$",
                   bounded=False)
 # words after which a line goes on (a wrapped line, not a heading)
-_OPEN_ENDED = set(lex.OPEN_ENDED)
 # parties written in lower case in a sentence: "đơn vị tư vấn lập quy hoạch", "nhà đầu tư"
 _LOWER_PARTY = lex.rx(lex.LOWER_PARTIES)
 # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường, đặc khu": the parties of the items below
@@ -204,6 +194,9 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 # a named list, one agency each
 _NAMED_LIST = kw(r"(?P<ub>(?:uy ban nhan dan|ubnd)\s+)?cac\s+(?P<unit>xa|phuong|huyen|thi xa|thi tran|tinh|"
                  r"thanh pho|so|ban|bo)\s*:\s*", bounded=False)
+# what starts another party after a named list (not a place: "Hội Phú" is a ward)
+_OTHER_PARTY = re.compile(r"(?:ubnd|[uo*]y ban|s[o*] |trung t[a*]m|c[o*]ng an|ban qu[a*]n l[y*]|b[o*] ch[i*] huy|"
+                          r"v[a*]n ph[o*]ng|nh[a*] d[a*]u t[u*]|c[o*]ng ty)(?![a-z0-9*])")
 _UNIT_WORD = {"xa": "xã", "phuong": "phường", "huyen": "huyện", "thi xa": "thị xã", "thi tran": "thị trấn",
               "tinh": "tỉnh", "thanh pho": "thành phố", "so": "Sở", "ban": "Ban", "bo": "Bộ"}
 # a group followed by "liên quan" is only the related ones: "các sở, ngành và UBND các xã liên quan"
@@ -240,7 +233,6 @@ _BARE_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng 
 # a unit's name often ends with its level: "... thông minh tỉnh", "... xây dựng huyện"
 _UNIT_SUFFIX = re.compile(r"(?<![a-z0-9*])(?:t[i*]nh|huy[e*]n|th[i*] x[a*]|th[a*]nh ph[o*]|(?<!li[e*]n )qu[a*]n)(?![a-z0-9*])"
                           r"(?! (?:[u*]y|h[o*]i|d[o*]i|d[o*]n|l[o*]))")
-_TIME_LINE = kw(r"(?:thoi gian|thoi han|tien do|han)(?: hoan thanh| thuc hien)?\s*:", bounded=False)
 _COMMA_VA = re.compile(r",\s*|(?<![a-z])va\s+(?![a-z])|(?<![a-z])va\s+")
 # units named after what they do ("Ban Chỉ đạo", "Trung tâm Giám sát", "Hội đồng Thẩm định")
 _FUNCTION_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng c[u*]c|c[u*]c|vi[e*]n|ph[o*]ng|"
@@ -252,349 +244,6 @@ _TASK_VERB = re.compile("|".join(p.pattern for p in (_STOP_WORDS, _QUAL_VERBS, l
 _STOP_EXACT = re.compile(r"(?<![a-z0-9*])(?:de|nham|can(?! tho)|theo|ve viec|sau khi|truoc|trong|la|duoc|phai|se|"
                          r"dang|gui|(?<!cong )(?<!chuong )(?<!quy )(?<!lo )(?<!to )(?<!tien )trinh|lam)"
                          r"(?![a-z0-9*])")
-
-
-# ---------------------------------------------------------------- tables
-
-_TABLE_MARK = re.compile(r"⟦(\d{1,4})⟧\.")
-_ROMAN_CELL = re.compile(r"[IVX]{1,5}\b")
-
-
-def _row_cells(line: str) -> list[str] | None:
-    """The cells of a table row written on one line: "| 1 | ... | ... |" (as extracted from a .docx),
-    "1 | ... | ..." or cells between tabs; None for an ordinary line."""
-    s = line.strip()
-    if not s:
-        return None
-    if s.startswith("|") and s.endswith("|") and s.count("|") >= 3:
-        return [c.strip() for c in s[1:-1].split("|")]
-    if s.count(" | ") >= 2:
-        return [c.strip() for c in s.split("|")]
-    if line.count("\t") >= 2:
-        return [c.strip() for c in line.strip("\n").split("\t")]
-    return None
-
-
-def _TABLE_HEADER_AGAIN(row: list[str], header: list[str]) -> bool:
-    return [fold_str(c).strip() for c in row] == [fold_str(c).strip() for c in header]
-
-
-# ---------------------------------------------------------------- structure
-
-
-@dataclass
-class _Node:
-    kind: str  # roman | num | sub | letter | dash | para (a paragraph after sub-items) | top
-    label: str
-    lines: list[str] = field(default_factory=list)
-    children: list["_Node"] = field(default_factory=list)
-    parent: "_Node | None" = None
-    ref: str = ""
-    value: int = 0
-    gap_from: int | None = None
-    misread: str | None = None  # the marker as written, when OCR garbled it
-    para_task: bool | None = None  # for a "para": does it assign a task of its own
-    tables: list[int] = field(default_factory=list)  # tables of tasks under this node
-    breaks: set[int] = field(default_factory=set)  # lines that start a new sentence after a heading
-
-    @property
-    def text(self) -> str:
-        return " ".join(" ".join(self.lines).split())
-
-    @property
-    def atext(self) -> str:
-        """The text for reading names and times: a heading and the sentence after it stay apart
-        ("3. Về cải cách tổ chức bộ máy" / "Giao Sở Nội vụ:"), so that neither glues onto a name."""
-        if not self.breaks:
-            return self.text
-        parts: list[list[str]] = [[]]
-        for k, ln in enumerate(self.lines):
-            if k in self.breaks and parts[-1]:
-                parts.append([])
-            parts[-1].append(ln)
-        return "\n".join(" ".join(" ".join(p).split()) for p in parts)
-
-
-def _roman_value(s: str) -> int:
-    vals = {"I": 1, "V": 5, "X": 10, "L": 50}
-    total = 0
-    for i, c in enumerate(s):
-        v = vals[c]
-        total += -v if i + 1 < len(s) and vals[s[i + 1]] > v else v
-    return total
-
-
-def _to_roman(n: int) -> str:
-    out = []
-    for v, s in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while n >= v:
-            out.append(s)
-            n -= v
-    return "".join(out)
-
-
-def _ends_sentence(line: str) -> bool:
-    s = line.rstrip()
-    return not s or s[-1] in ".:;!?…\"”’)»"
-
-
-def _mostly_upper(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return bool(letters) and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
-
-
-class _Parser:
-    def __init__(self, lines: list[str], allow_top_dashes: bool, paragraphs: bool = False) -> None:
-        self.root = _Node("top", "")
-        self.preamble: list[str] = []
-        self.lines = lines
-        self.allow_top_dashes = allow_top_dashes
-        self.section: _Node | None = None
-        self.item: _Node | None = None  # current numbered item
-        self.letter: _Node | None = None
-        self.dash: _Node | None = None
-        self.current: _Node | None = None
-        self.last_num = 0
-        self.section_nums = 0
-        self.restarts = False
-        self.prev_line: str | None = None
-        self.prev_blank = True
-        self.prev_heading = False
-        self.prev_marker = False
-        self.median: int | None = None
-        # a directive written in plain paragraphs ("Giao Sở X ...", "Đề nghị Y ..."): after the opening
-        # ("... có ý kiến chỉ đạo như sau:"), each paragraph is an item
-        self.paragraphs = paragraphs
-        self.opened = False
-        indents = [len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()]
-        self.base_indent = min(indents) if indents else 0
-        self.indented = sum(1 for k in indents if k >= self.base_indent + 3) >= 2
-
-    def _paragraph_start(self, raw: str, line: str) -> bool:
-        """In a directive of plain paragraphs: a line after the opening that starts a paragraph (after a
-        sentence's end, and indented when the text shows paragraphs by indenting)."""
-        if not self.opened or not line[:1].isupper():
-            return False
-        if self.prev_line is None:
-            return True
-        if not (_ends_sentence(self.prev_line) or self.prev_blank):
-            return False
-        if self.indented:
-            return len(raw) - len(raw.lstrip()) >= self.base_indent + 3 or self.prev_blank
-        return True
-
-    def _short_heading(self, line: str) -> bool:
-        """A line without final punctuation, clearly shorter than the text's lines (a paragraph of its
-        own, not a line wrapped at the page's width) and not ending on a word that needs more
-        ("... phối hợp với"): "5. Về xây dựng chính quyền điện tử, chính quyền số"."""
-        if self.median is None:
-            lengths = sorted(len(ln.strip()) for ln in self.lines if len(ln.strip()) > 20)
-            self.median = lengths[len(lengths) // 2] if lengths else 0
-        s = line.rstrip()
-        last = fold_str(s.split()[-1]) if s.split() else ""
-        return (len(s.split()) <= 16 and len(s) < 0.7 * self.median and not s.endswith((",", "-", "–"))
-                and last not in _OPEN_ENDED)
-
-    @staticmethod
-    def _marker_with_capital(line: str) -> bool:
-        for rx in (_NUM_RE, _LETTER_RE, _DASH_RE):
-            m = rx.match(line)
-            if m and (m.group("rest") or "")[:1].isupper():
-                return True
-        return False
-
-    def _attach(self, node: _Node, parent: _Node) -> None:
-        node.parent = parent
-        parent.children.append(node)
-        self.current = node
-
-    def run(self) -> _Node:
-        for i, raw in enumerate(self.lines):
-            self.i = i
-            line = raw.strip()
-            if not line:
-                self.prev_blank = True
-                continue
-            boundary = self.prev_line is None or _ends_sentence(self.prev_line) or self.prev_heading
-            if self.prev_blank and self.prev_line is not None and line[:1].isupper():
-                boundary = True
-            if not boundary and self.prev_marker and self._marker_with_capital(line):
-                # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã" then "a) Khi ...": the line
-                # that opened an item and the marker line below it are a heading and its first item
-                boundary = True
-            heading = self._try_marker(line, boundary)
-            self.prev_marker = heading is not None
-            if heading is None and self.paragraphs and self.current is None and not self.preamble \
-                    and _GIAO.match(fold_str(line)):
-                self.opened = True  # the body starts with its first task ("Giao Sở X ...")
-            if heading is None and self.paragraphs and self._paragraph_start(raw, line):
-                node = _Node("para", "", [line])
-                self._attach(node, self.root)
-                heading = False
-            elif heading is None and self.paragraphs and self.current is None and line.rstrip().endswith(":") \
-                    and _OPENER.search(fold_str(" ".join(self.preamble[-3:] + [line]))):
-                self.preamble.append(line)
-                self.opened = True
-                heading = False
-            elif heading is None:  # a continuation line
-                if self.current is None:
-                    self.preamble.append(line)
-                elif self._new_paragraph(line):
-                    # a paragraph after the last dash/lettered item belongs to their header, not to it
-                    parent = self.current.parent
-                    node = _Node("para", "", [line])
-                    self._attach(node, parent)
-                    if self.dash is not None and self.dash.parent is parent:
-                        self.dash = None
-                    if self.letter is not None and self.letter.parent is parent:
-                        self.letter = None
-                else:
-                    if self.prev_heading and line[:1].isupper():
-                        self.current.breaks.add(len(self.current.lines))
-                    self.current.lines.append(line)
-                heading = False
-            self.prev_heading = heading
-            self.prev_line = line
-            self.prev_blank = False
-        return self.root
-
-    def _new_paragraph(self, line: str) -> bool:
-        """Whether a line without a marker, after a dash or lettered item, starts a paragraph of its own:
-        the item ended a sentence with a full stop (a list's last item: "...; ...; ...."), the line
-        starts with a capital, and a blank line came between or the earlier items ended with ";"/","."""
-        node = self.current
-        if node is None or node.kind not in ("dash", "letter") or node.parent is None:
-            return False
-        prev = (self.prev_line or "").rstrip()
-        if not prev.endswith((".", "!", "…")) or prev.endswith("./.") or not line[:1].isupper():
-            return False
-        if _TIME_LINE.match(fold_str(line)):
-            return False  # "Thời gian: trong Quý III/2025." below an item is that item's deadline
-        if self.prev_blank:
-            return True
-        siblings = [c for c in node.parent.children if c.kind == node.kind and c is not node]
-        if not siblings:
-            return False
-        return all(c.lines and c.lines[-1].rstrip()[-1:] in ";," for c in siblings[-3:])
-
-    def _lookahead_number(self) -> int | None:
-        """The number of the next numbered item below the current line (for a garbled marker)."""
-        for ln in self.lines[self.i + 1:self.i + 300]:
-            m = _NUM_RE.match(ln)
-            if m and m.group("rest") is not None and m.group("rest")[:1].isupper():
-                return int(m.group("m"))
-        return None
-
-    def _garbled_number(self, line: str) -> bool:
-        """"l. Sở Tài chính ..." where "2." or "1." was printed: an item marker OCR misread, taken as the
-        expected next number when it looks like it, or when the next item below is the one after."""
-        m = _GARBLED_NUM_RE.match(line)
-        if not m or not m.group("rest")[:1].isupper():
-            return False
-        written = m.group("m")
-        restart = self.section is not None and self.section_nums == 0 and self.restarts
-        expected = 1 if restart else self.last_num + 1
-        if written == str(expected):
-            return False
-        want = str(expected)
-        confusable = len(written) == len(want) and all(
-            a == b or a in _CONFUSABLE.get(b, "") for a, b in zip(written, want))
-        if m.group("sep") == ")" and not written.isdigit():
-            return False  # "l)" is a lettered item
-        ahead = self._lookahead_number()
-        if not ((self.last_num >= 1 and (confusable or ahead == expected + 1)) or (confusable and ahead == expected + 1)):
-            return False
-        node = _Node("num", str(expected), [m.group("rest")], value=expected)
-        node.misread = written
-        self._attach(node, self.section or self.root)
-        self.item, self.letter, self.dash = node, None, None
-        self.last_num = expected
-        self.section_nums += 1
-        return True
-
-    def _try_marker(self, line: str, boundary: bool) -> bool | None:
-        """Start a new node if ``line`` opens one; True when it is a heading (no final punctuation)."""
-        if not boundary:
-            return None
-        m = _ROMAN_RE.match(line)
-        if m:
-            value = _roman_value(m.group("m"))
-            expected = (_roman_value(self.section.label) + 1) if self.section else 1
-            late = self.section is None and self.last_num >= 1 and not (
-                _mostly_upper(line) or (not _ends_sentence(line) and len(line.split()) <= 12))
-            if value == expected and (m.group("rest") or "")[:1] not in ("/",) and not late:
-                node = _Node("roman", m.group("m"), [m.group("rest") or ""], value=value)
-                self._attach(node, self.root)
-                self.section, self.item, self.letter, self.dash = node, None, None, None
-                self.section_nums = 0
-                return not _ends_sentence(line) or _mostly_upper(line)
-        m = _SUBNUM_RE.match(line)
-        if m and self.item is not None and int(m.group("n")) == self.item.value:
-            s = int(m.group("s"))
-            subs = [c for c in self.item.children if c.kind == "sub"]
-            if s == len(subs) + 1:
-                node = _Node("sub", f"{m.group('n')}.{s}", [m.group("rest")], value=s)
-                self._attach(node, self.item)
-                self.letter, self.dash = node, None
-                return False
-        m = _NUM_RE.match(line)
-        if m and m.group("rest") is not None:
-            n = int(m.group("m"))
-            ok = n == self.last_num + 1
-            gap = None
-            if not ok and n == 1 and self.section is not None and self.section_nums == 0 and self.last_num > 0:
-                ok = True
-                self.restarts = True
-            if not ok and self.last_num < n <= self.last_num + 3 and self.last_num > 0 and \
-                    _ends_sentence(self.prev_line or ".") and m.group("rest")[:1].isupper():
-                ok, gap = True, self.last_num
-            if ok:
-                node = _Node("num", str(n), [m.group("rest")], value=n, gap_from=gap)
-                self._attach(node, self.section or self.root)
-                self.item, self.letter, self.dash = node, None, None
-                self.last_num = n
-                self.section_nums += 1
-                # "1. Về phát triển du lịch" with "a) ..." below: a heading
-                return not _ends_sentence(line) and (_mostly_upper(line) or len(line.split()) <= 10
-                                                     or self._short_heading(line))
-        if self._garbled_number(line):
-            return False
-        m = _LETTER_RE.match(line)
-        if m:
-            parent = self.item or self.section or self.root
-            letters = [c for c in parent.children if c.kind == "letter"]
-            letter = m.group("m")
-            prev = letters[-1].label if letters else None
-            used = {c.label for c in letters}
-            step = _LETTERS_ALL.find(letter) - _LETTERS_ALL.find(prev) if prev is not None else 0
-            nxt_ok = (prev is None and letter == "a") or (
-                prev is not None and (_LETTERS.find(letter) == _LETTERS.find(prev) + 1
-                                      or (prev == "d" and letter == "e")
-                                      or (letter not in used and (1 <= step <= 3 or step == -1)
-                                          and m.group("rest")[:1].isupper())))
-            if nxt_ok and (parent is not self.root or self.current is not None or letter == "a"):
-                node = _Node("letter", letter, [m.group("rest")])
-                self._attach(node, parent)
-                self.letter, self.dash = node, None
-                return False
-        m = _DASH_RE.match(line)
-        if m:
-            mark = line.lstrip()[:1]
-            if self.dash is not None and self.current is self.dash and mark != self.dash.label \
-                    and mark in "+*•·" and self.dash.label in "-–—":
-                # "+ Đối với dự án ...: ..." under "- Chủ trì ..., trong đó:": details of that dash
-                self.dash.breaks.add(len(self.dash.lines))
-                self.dash.lines.append(line)
-                return False
-            parent = self.letter or self.item or self.section
-            if parent is None and self.allow_top_dashes:
-                parent = self.root
-            if parent is not None:
-                node = _Node("dash", mark if mark in "-–—+*•·" else "-", [m.group("rest")])
-                self._attach(node, parent)
-                self.dash = node
-                return False
-        return None
 
 
 # ---------------------------------------------------------------- the reader
@@ -613,27 +262,6 @@ class _Reader:
         self._tables_ref: list[dict] = []
 
     # ------------------------------------------------------------ lines
-
-    def _lines(self) -> list[str]:
-        lines = [ln.rstrip() for ln in self.text.split("\n")]
-        counts: dict[str, int] = {}
-        keys = []
-        for ln in lines:
-            k = " ".join(fold_str(ln).split())
-            keys.append(k)
-            if 4 <= len(k) <= 100:
-                counts[k] = counts.get(k, 0) + 1
-        out = []
-        for ln, k in zip(lines, keys):
-            if _PAGE_NO.match(ln) and ln.strip():
-                out.append("")
-                continue
-            if counts.get(k, 0) >= 3 and not _DASH_RE.match(ln) and not _NUM_RE.match(ln) and \
-                    not _LETTER_RE.match(ln):
-                out.append("")
-                continue
-            out.append(ln)
-        return out
 
     # ------------------------------------------------------------ header
 
@@ -930,8 +558,9 @@ class _Reader:
             if not sep:
                 break
             nxt = k + sep.end()
-            if nxt >= end or not f.original[f.start(nxt)].isupper():
-                break  # "... Đinh Văn Lâm Hà và đơn vị tư vấn": the list ends, another party follows
+            if nxt >= end or not f.original[f.start(nxt)].isupper() or _OTHER_PARTY.match(s, nxt) \
+                    or self._group_at(f, nxt):
+                break  # "... Đinh Văn Lâm Hà và đơn vị tư vấn", "... Tài chính và UBND các xã": another party
             k = nxt
         return (out, k) if out else None
 
@@ -1342,6 +971,11 @@ class _Reader:
                 continue  # "phù hợp với quy định" read through OCR noise as "phối hợp với"
             names, _ = self._names(f, m.end(), n, warnings, require_first=True)
             if not names:
+                # "phối hợp Công an tỉnh": OCR-tolerant "cùng" must not eat "Công"
+                bare = re.match(r"\S+ \S+(?: ch\S* ch\S*)?", s[m.start():m.end()])
+                if bare and m.start() + bare.end() < m.end():
+                    names, _ = self._names(f, m.start() + bare.end(), n, warnings, require_first=True)
+            if not names:
                 clause_start = max(s.rfind(c, 0, m.start()) for c in ".;:\n(") + 1
                 p = clause_start + len(s[clause_start:m.start()]) - len(s[clause_start:m.start()].lstrip())
                 if p < m.start() and not any(a <= p < b for a, b in lead_spans):
@@ -1386,10 +1020,10 @@ class _Reader:
     # ------------------------------------------------------------ main
 
     def read(self) -> dict:
-        lines = self._lines()
+        lines = page_lines(self.text)
         kind_at = self._find_kind(lines)
         start = self._header(lines, kind_at)
-        lines, tables = self._find_tables(lines, start)
+        lines, tables = find_tables(lines, start)
         body = self._body(lines, start)
         if self.notice["number"] is None:
             self.warnings.append(_w("no_number"))
@@ -1480,36 +1114,6 @@ class _Reader:
         return out, recipients
 
     # ------------------------------------------------------------ tables of tasks
-
-    def _find_tables(self, lines: list[str], start: int) -> tuple[list[str], list[dict]]:
-        """Tables of tasks after the header (rows as "| 1 | ... | ... |", or cells between tabs or " | "):
-        each is cut out of the lines and replaced by a marker line, so that the parser places it."""
-        tables: list[dict] = []
-        out = list(lines[:start])
-        i = start
-        n = len(lines)
-        while i < n:
-            cells = _row_cells(lines[i])
-            cols = task_table_columns(cells) if cells else None
-            if cols is None:
-                out.append(lines[i])
-                i += 1
-                continue
-            rows: list[list[str]] = []
-            j = i + 1
-            while j < n:
-                row = _row_cells(lines[j])
-                if row is None:
-                    if not lines[j].strip() and j + 1 < n and _row_cells(lines[j + 1]) is not None:
-                        j += 1  # a blank line between rows
-                        continue
-                    break
-                rows.append(row)
-                j += 1
-            tables.append({"header": cells, "cols": cols, "rows": rows})
-            out.extend([f"⟦{len(tables) - 1}⟧.", ""])
-            i = j
-        return out, tables
 
     def _place_tables(self, node: _Node, tables: list[dict], placed: set[int]) -> None:
         """Move table markers out of the nodes' text: ``node.tables`` lists the tables it heads."""
