@@ -92,3 +92,44 @@ async def test_dashboard_disabled(emulator, tmp_path):
         msg = await ask(emu, LEADER)
         assert web_app_url(msg) is None and "[dashboard]" in msg["text"]
         assert not any(c["command"] == "dashboard" for c in emu.commands_for({"type": "chat", "chat_id": LEADER}))
+
+
+async def test_a_task_completed_in_telegram_is_counted_on_the_dashboard(emulator, tmp_path):
+    """The whole loop, then the dashboard: the sample notice published, Sở Nội vụ reports 8.1 done with
+    a PDF, the office confirms; the leader's dashboard counts it, with the same numbers as /status."""
+    import re
+
+    from tests.test_e2e_tracking import SNV_GROUP, SNV_USER, card_for, published_env
+
+    emu = emulator
+    async with bot_env(emu, tmp_path, dashboard=DASHBOARD) as env:
+        server = env.app.bot_data["dashboard_server"]
+        snv, _ca, tasks, _ = await published_env(env)
+        t81 = next(t for t in tasks if t.ref == "8.1")
+        c81 = card_for(emu, SNV_GROUP, "8.1")
+        emu.send(SNV_USER, SNV_GROUP, reply_to=c81["message_id"], caption="Đã hoàn thành, gửi kèm tờ trình",
+                 document=("to-trinh.pdf", b"%PDF-1.4 test", "application/pdf"))
+        ask = await emu.wait_for_bot_message(OFFICE_CHAT, lambda m: "hoàn thành" in m["text"])
+        emu.press(ADMIN, OFFICE_CHAT, ask["message_id"], button="✅ Xác nhận hoàn thành")
+        await emu.wait_for_bot_message(SNV_GROUP, lambda m: "đã xác nhận" in m["text"])
+
+        emu.send(LEADER, LEADER, "/status")
+        status = await emu.wait_for_bot_message(LEADER, lambda m: "Tỷ lệ hoàn thành" in m["text"])
+        headers = {"Authorization": "tma " + sign_init_data(emu.token, user={"id": LEADER, "first_name": "Giang"},
+                                                           auth_date=int(env.clock().timestamp()))}
+        async with aiohttp.ClientSession() as http:
+            async with http.get(server.url + "api/overview", headers=headers) as r:
+                d = await r.json()
+            async with http.get(server.url + f"api/task/{t81.id}", headers=headers) as r:
+                history = await r.json()
+        counts = d["summary"]["counts"]
+        assert counts["done_on_time"] >= 1
+        labels = {c["id"]: c["label"] for c in d["categories"]}
+        for cat, n in counts.items():  # the same numbers as /status
+            m = re.search(re.escape(labels[cat]) + r": (\d+)", status["text"])
+            assert m and int(m.group(1)) == n, (cat, n, status["text"])
+        row = next(a for a in d["agencies"] if a["id"] == snv)
+        assert row["done"] >= 1
+        mine = next(a for a in history["assignments"] if a["agency"] == snv)
+        assert mine["confirmed"] and mine["category"] == "done_on_time"
+        assert mine["reports"][-1]["files"] == ["to-trinh.pdf"]
