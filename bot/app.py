@@ -17,12 +17,13 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import texts
 from bot.config import Config
 from bot.directory import Directory
+from bot.runtime import DondocApplication, ExactlyOnceUpdater, Runtime
 
 log = logging.getLogger("dondoc")
 
@@ -84,23 +85,47 @@ async def post_shutdown(application: Application) -> None:
         await hook(application)
 
 
+_TRANSIENT = (NetworkError, RetryAfter)  # includes TimedOut: the network, not a bug
+
+
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log, tell the user something went wrong, and tell the office."""
+    """Log; tell the user only when what they did was not stored; tell the office about bugs.
+
+    A failed send after the action was stored (the report is kept, only its answer is missing) is
+    not an error for the user; a transient network error never reaches the office group, and a
+    bug reaches it once an hour per kind of error, not once per update.
+    """
+    from bot.runtime import current
+
     error = context.error
-    log.error("error while handling an update: %r", error, exc_info=error)
+    handling = current()
+    stored = handling is not None and handling.stored
+    if isinstance(error, BadRequest) and "query is too old" in (error.message or ""):
+        log.info("a button answer came too late (the query expired): %s", error.message)
+        return
+    if isinstance(error, _TRANSIENT):
+        log.warning("network error while handling an update (%s stored): %s: %s",
+                    "action" if stored else "nothing", type(error).__name__, error)
+    else:
+        log.error("error while handling an update: %r", error, exc_info=error)
     svc: Services | None = context.application.bot_data.get("services")
-    if isinstance(update, Update) and update.effective_chat is not None:
+    if not stored and isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(update.effective_chat.id, texts.t("common.error_generic"))
         except TelegramError:
             pass
-    if svc is not None and svc.config.office.chat_id is not None:
-        try:
-            await context.bot.send_message(
-                svc.config.office.chat_id, texts.t("common.error_office", error=type(error).__name__)
-            )
-        except TelegramError:
-            pass
+    if isinstance(error, _TRANSIENT) or svc is None or svc.config.office.chat_id is None:
+        return
+    told = svc.extra.setdefault("errors_told", {})
+    kind = type(error).__name__
+    now = svc.now()
+    if kind in told and now - told[kind] < dt.timedelta(hours=1):
+        return
+    told[kind] = now
+    try:
+        await context.bot.send_message(svc.config.office.chat_id, texts.t("common.error_office", error=kind))
+    except TelegramError:
+        pass
 
 
 def build_application(cfg: Config, store: Any, directory: Directory, *,
@@ -118,14 +143,16 @@ def build_application(cfg: Config, store: Any, directory: Directory, *,
         ))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .concurrent_updates(False)
+        .application_class(DondocApplication)
     )
     if cfg.telegram.base_url:
         builder = builder.base_url(cfg.telegram.base_url).base_file_url(cfg.telegram.base_file_url)
     application = builder.build()
-    application.bot_data["services"] = Services(
-        config=cfg, store=store, directory=directory, clock=clock or (lambda: dt.datetime.now(tz))
-    )
+    svc = Services(config=cfg, store=store, directory=directory, clock=clock or (lambda: dt.datetime.now(tz)))
+    application.bot_data["services"] = svc
+    # Updates reach the handlers through our runtime (exactly once, chats concurrently), not PTB's Updater.
+    runtime = Runtime(application, store, clock=svc.now, office_chat_id=cfg.office.chat_id)
+    application.updater = ExactlyOnceUpdater(application.bot, application.update_queue, runtime)
     application.bot_data["post_init_hooks"] = []
     application.bot_data["post_shutdown_hooks"] = []
 
@@ -153,13 +180,24 @@ def run_bot(cfg: Config) -> int:
         return 2
     try:
         application = build_application(cfg, store, directory)
-        log.info("starting (polling, data in %s)", cfg.storage.path)
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            timeout=cfg.telegram.poll_timeout,
-            stop_signals=(signal.SIGINT, signal.SIGTERM),
-            drop_pending_updates=False,
-        )
+        tg = cfg.telegram
+        if tg.mode == "webhook":
+            log.info("starting (webhook %s on %s:%s, data in %s)", tg.webhook_url, tg.listen, tg.port,
+                     cfg.storage.path)
+            application.run_webhook(
+                listen=tg.listen, port=tg.port, url_path=tg.url_path, webhook_url=tg.webhook_url,
+                secret_token=cfg.webhook_secret, max_connections=tg.max_connections,
+                allowed_updates=Update.ALL_TYPES, stop_signals=(signal.SIGINT, signal.SIGTERM),
+                drop_pending_updates=False,
+            )
+        else:
+            log.info("starting (polling, data in %s)", cfg.storage.path)
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES,
+                timeout=tg.poll_timeout,
+                stop_signals=(signal.SIGINT, signal.SIGTERM),
+                drop_pending_updates=False,
+            )
     finally:
         store.close()
         log.info("stopped")

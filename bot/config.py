@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 TOKEN_ENV = "DONDOC_TOKEN"
+WEBHOOK_SECRET_ENV = "DONDOC_WEBHOOK_SECRET"
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts as secret_token
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 
 
@@ -32,8 +34,13 @@ class ConfigError(Exception):
 class TelegramSettings:
     base_url: str | None = None  # e.g. http://127.0.0.1:8081/bot (a local Bot API server)
     base_file_url: str | None = None
-    mode: str = "polling"
+    mode: str = "polling"  # or "webhook"
     poll_timeout: int = 30  # seconds of getUpdates long polling
+    webhook_url: str | None = None  # webhook mode: the public https URL Telegram posts to
+    listen: str = "127.0.0.1"  # webhook mode: where the bot's HTTP server listens (behind a TLS proxy)
+    port: int = 8443
+    url_path: str = "telegram"  # the path the server takes updates on (the proxy forwards to it)
+    max_connections: int = 40  # webhook mode: updates Telegram may post at once
     overall_max_rate: float = 30.0  # messages per second, all chats together (Telegram: about 30)
     group_max_rate: float = 20.0  # messages per group and group_time_period (Telegram: 20 a minute)
     group_time_period: float = 60.0
@@ -92,6 +99,7 @@ class Config:
     dashboard: DashboardSettings = dataclasses.field(default_factory=DashboardSettings)
     sections: dict[str, Any] = dataclasses.field(default_factory=dict)  # domain settings by section name
     source: Path | None = None
+    webhook_secret: str | None = None  # from DONDOC_WEBHOOK_SECRET (webhook mode)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -308,8 +316,21 @@ def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Pa
     else:
         cfg.token = token.strip()
     tg = cfg.telegram
-    if tg.mode not in ("polling",):
-        problems.append(f"telegram.mode: must be \"polling\" (webhook is not supported yet), got {tg.mode!r}")
+    if tg.mode not in ("polling", "webhook"):
+        problems.append(f"telegram.mode: must be \"polling\" or \"webhook\", got {tg.mode!r}")
+    elif tg.mode == "webhook":
+        url = tg.webhook_url or ""
+        local = re.match(r"^http://(127\.0\.0\.1|localhost)[:/]", url)  # a local Bot API server only
+        if not url:
+            problems.append("telegram.webhook_url: required in webhook mode (the public https URL Telegram posts to)")
+        elif not (re.match(r"^https://[^\s/]+", url) or (local and tg.base_url)):
+            problems.append(f"telegram.webhook_url: must be an https URL, got {url!r}")
+        if not 0 <= tg.port <= 65535:
+            problems.append(f"telegram.port: must be 1 to 65535, got {tg.port}")
+        if not re.match(r"^[A-Za-z0-9._~/-]*$", tg.url_path):
+            problems.append(f"telegram.url_path: letters, digits and - _ . ~ / only, got {tg.url_path!r}")
+        if not 1 <= tg.max_connections <= 100:
+            problems.append(f"telegram.max_connections: must be 1 to 100, got {tg.max_connections}")
     for key in ("base_url", "base_file_url"):
         url = getattr(tg, key)
         if url is not None and not re.match(r"^https?://[^\s/]+", url):
@@ -379,4 +400,12 @@ def load_config(path: Path | str, *, environ: dict[str, str] | None = None, requ
         raise ConfigError([f"--config: {path} is not valid TOML: {exc}"]) from None
     cfg = parse_config(data, token=env.get(TOKEN_ENV), base_dir=path.resolve().parent, require_token=require_token)
     cfg.source = path
+    secret = (env.get(WEBHOOK_SECRET_ENV) or "").strip() or None
+    if cfg.telegram.mode == "webhook":
+        if secret is None:
+            raise ConfigError([f"{WEBHOOK_SECRET_ENV}: required in webhook mode (export {WEBHOOK_SECRET_ENV}="
+                               "a random string of letters, digits, - and _, up to 256)"])
+        if not WEBHOOK_SECRET_RE.match(secret):
+            raise ConfigError([f"{WEBHOOK_SECRET_ENV}: 1 to 256 letters, digits, - and _ only"])
+    cfg.webhook_secret = secret
     return cfg

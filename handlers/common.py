@@ -41,7 +41,13 @@ async def reply(update: Update, text: str, **kwargs) -> Message | None:
     message = update.effective_message
     if message is None:
         return None
-    return await message.reply_text(text, do_quote=message.chat.type != Chat.PRIVATE, **kwargs)
+    from bot.runtime import answered, capture_reply
+
+    if capture_reply(message.chat.id, text):  # the sender floods: one summary answers them all
+        return None
+    sent = await message.reply_text(text, do_quote=message.chat.type != Chat.PRIVATE, **kwargs)
+    answered()  # the update is answered: recorded as handled at once (no second answer after a crash)
+    return sent
 
 
 async def reply_long(update: Update, text: str) -> None:

@@ -6,6 +6,7 @@ import logging
 import re
 
 from telegram import ForceReply, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import callbacks, progress, texts, workflow
@@ -64,10 +65,16 @@ async def _send(context: ContextTypes.DEFAULT_TYPE, messages: list[progress.Outg
     """Send what an action owes. The action is stored already: a failure is logged, not raised."""
     from telegram.error import TelegramError
 
+    from bot.runtime import answered, capture_reply
+
     for m in messages:
+        if m.purpose == "ack" and capture_reply(m.chat_id, m.text):
+            continue  # the sender floods: one summary answers them all
         try:
             await context.bot.send_message(m.chat_id, m.text, reply_markup=keyboard(m.buttons),
                                            reply_to_message_id=m.reply_to, allow_sending_without_reply=True)
+            if m.purpose == "ack":
+                answered()  # recorded as handled at once: no second acknowledgement after a crash
         except TelegramError as exc:
             log.warning("%s message (%s) not delivered to chat %s: %s", m.purpose, m.key, m.chat_id, exc.message)
 
@@ -147,9 +154,10 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     done = await svc.store.run(progress.record, svc.store, report, source=_message_source(message), now=svc.now(),
                                settings=_settings(context), directory=svc.directory,
                                reply_to=message.message_id, hint=hint)
-    if not done.created:
-        return  # the same Telegram message handled before: stored and answered then
-    log.info("report %s stored for assignment %s (%s)", done.report.id, a.id, done.report.status.value)
+    if done.created:
+        log.info("report %s stored for assignment %s (%s)", done.report.id, a.id, done.report.status.value)
+    else:  # stored before a crash, the update never recorded as handled: its answer may be missing
+        log.info("report %s was stored before; acknowledging it again", done.report.id)
     await _send(context, done.messages)
 
 
@@ -216,10 +224,13 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     done = await svc.store.run(progress.record, svc.store, report, source=_query_source(query), now=svc.now(),
                                settings=_settings(context), directory=svc.directory,
                                reply_to=query.message.message_id)
-    await query.answer(done.answer)
-    if done.created:  # else a double tap, the same news twice, or the same press handled before
+    try:
+        await query.answer(done.answer)
+    except BadRequest as exc:  # answered before a crash: the query is gone, the acknowledgement is not
+        log.info("button answer for assignment %s not given: %s", a.id, exc.message)
+    if done.created:  # else a double tap, the same news twice, or the same press handled before a crash
         log.info("status %s set by button for assignment %s", status.value, a.id)
-        await _send(context, done.messages)
+    await _send(context, done.messages)  # handled before a crash: its acknowledgement again
 
 
 def _query_source(query) -> progress.Source:
@@ -381,9 +392,7 @@ async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                          now=svc.now(), text=text, files=_files(message), status=status, source="command")
     done = await svc.store.run(progress.record, svc.store, report, source=_message_source(message), now=svc.now(),
                                settings=_settings(context), directory=svc.directory, reply_to=message.message_id)
-    if not done.created:
-        return
-    await _send(context, done.messages)
+    await _send(context, done.messages)  # handled before a crash (not created): its acknowledgement again
 
 
 def register(application: Application) -> None:

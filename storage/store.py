@@ -9,6 +9,8 @@ Layout of the data folder::
     meta.json                  counters (next task code number, ...)
     notices/<notice_id>.json   one notice: the notice, its tasks, assignments, reports
     sentlog/YYYY-MM.json       reminders sent, one file per month
+    updates.log                Telegram updates handled and the getUpdates offset (storage.updates;
+                               not backed up: an old offset is harmless, Telegram keeps its own)
     backups/YYYY-MM-DD/        a copy of all the above, one per day, N kept
 
 Use::
@@ -26,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 import datetime as dt
 import fcntl
 import functools
@@ -49,6 +52,7 @@ from .errors import StoreClosed, StoreCorrupt, StoreError, StoreLocked
 from .notices import NoticesRepo
 from .registry import Registry
 from .sentlog import SentLog
+from .updates import UpdateJournal
 
 T = TypeVar("T")
 
@@ -57,6 +61,10 @@ BACKUPS = "backups"
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KIND_OF_TOP = {registry_mod.FILE_NAME: "registry", counters_mod.FILE_NAME: "meta"}
 _SUBFOLDERS = {notices_mod.FOLDER_NAME: "notice", sentlog_mod.FOLDER_NAME: "sentlog"}
+
+# Set by whoever wants to know which durable writes a piece of async code made (the bot's runtime
+# sets a list per Telegram update, so that its error handler knows whether the action was stored).
+WRITES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("dondoc_store_writes", default=None)
 
 
 def _lock(folder: Path) -> int:
@@ -201,6 +209,7 @@ class DataStore:
     notices: NoticesRepo
     sentlog: SentLog
     counters: Counters
+    updates: UpdateJournal  # handled Telegram updates and the getUpdates offset (updates.log)
 
     def __init__(self, folder: Path, lock_fd: int, backups_kept: int) -> None:
         self.folder = folder
@@ -293,6 +302,7 @@ class DataStore:
         self.registry = Registry(g, folder / registry_mod.FILE_NAME, parsed.get(folder / registry_mod.FILE_NAME))
         self.notices = NoticesRepo(g, nd, {p: d for p, d in parsed.items() if p.parent == nd}, self.counters)
         self.sentlog = SentLog(g, sd, {p: d for p, d in parsed.items() if p.parent == sd})
+        self.updates = UpdateJournal(folder / "updates.log")
         for prefix, n in self.notices.max_code_numbers().items():
             self.counters.raise_floor(prefix, n)
 
@@ -427,7 +437,11 @@ class DataStore:
         """
         if self._guard.closed or self._executor is None:
             raise StoreClosed()
-        return await asyncio.wrap_future(self._executor.submit(functools.partial(fn, *args, **kw)))
+        result = await asyncio.wrap_future(self._executor.submit(functools.partial(fn, *args, **kw)))
+        writes = WRITES.get()
+        if writes is not None:
+            writes.append(getattr(fn, "__name__", "write"))
+        return result
 
     @property
     def closed(self) -> bool:
@@ -446,6 +460,8 @@ class DataStore:
             if self._guard.journal is not None:
                 self._guard.journal.close()
                 self._guard.journal = None
+            if hasattr(self, "updates"):
+                self.updates.close()
         self._release()
 
     def _release(self) -> None:

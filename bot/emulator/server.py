@@ -225,6 +225,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:  # the client died mid-request (a killed bot): nothing was asked
+            self.close_connection = True
+            return
         m = _FILE_PATH.match(url.path)
         if m:
             return self._download(unquote(m.group("token")), unquote(m.group("path")))

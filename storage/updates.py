@@ -1,0 +1,136 @@
+"""The update journal: which Telegram updates are handled, and the getUpdates offset.
+
+One small file of its own, ``updates.log``, JSON lines appended and fsynced (a crash leaves at most
+a torn last line, which is ignored: that update is simply handled again). Each line is one of::
+
+    {"done": [ids], "offset": n}    these updates were handled, their effects durable
+    {"hold": {...update...}}        an update taken in before it was handled (replayed at start)
+
+The journal remembers the latest ``KEEP`` handled ids (Telegram keeps an update 24 hours; far fewer
+are ever redelivered) and rewrites itself compactly (temp file, fsync, rename) when it grows.
+Thread-safe (one lock); each ``record`` is durable when it returns.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from .atomic import FILE_MODE, _fsync, atomic_write_bytes
+
+FILE_NAME = "updates.log"
+KEEP = 5000
+COMPACT_AFTER = 2000  # lines
+
+
+class UpdateJournal:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.offset = 0  # the next update id to ask Telegram for (0: whatever it has)
+        self._done: collections.OrderedDict[int, None] = collections.OrderedDict()
+        self.held: dict[int, dict[str, Any]] = {}
+        self._lines = 0
+        self._fd: int | None = None
+        self.writes = 0
+        self._lock = threading.Lock()
+        self._load()
+
+    # ------------------------------------------------------------------ reading
+    def _load(self) -> None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return
+        for line in raw.split(b"\n"):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:  # a torn last line: that write never finished
+                continue
+            if not isinstance(entry, dict):
+                continue
+            self._lines += 1
+            self._apply(entry)
+
+    def _apply(self, entry: dict[str, Any]) -> None:
+        for uid in entry.get("done", ()):
+            if isinstance(uid, int):
+                self._done[uid] = None
+                self._done.move_to_end(uid)
+                self.held.pop(uid, None)
+        if isinstance(entry.get("offset"), int):
+            self.offset = max(self.offset, entry["offset"])
+        hold = entry.get("hold")
+        if isinstance(hold, dict) and isinstance(hold.get("update_id"), int) and hold["update_id"] not in self._done:
+            self.held[hold["update_id"]] = hold
+        while len(self._done) > KEEP:
+            self._done.popitem(last=False)
+
+    def is_done(self, update_id: int) -> bool:
+        return update_id in self._done
+
+    @property
+    def done_count(self) -> int:
+        return len(self._done)
+
+    # ------------------------------------------------------------------ writing (durable on return)
+    def record(self, done: list[int] = (), offset: int | None = None, hold: list[dict[str, Any]] = ()) -> None:
+        """Append what changed in one durable write."""
+        with self._lock:
+            self._record(done, offset, hold)
+
+    def _record(self, done, offset, hold) -> None:
+        lines = []
+        for update in hold:
+            lines.append({"hold": update})
+        if done or (offset is not None and offset > self.offset):
+            entry: dict[str, Any] = {"done": sorted(done)}
+            if offset is not None:
+                entry["offset"] = max(offset, self.offset)
+            lines.append(entry)
+        if not lines:
+            return
+        data = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in lines).encode()
+        if self._lines + len(lines) > COMPACT_AFTER:
+            for e in lines:
+                self._apply(e)
+            self._compact()
+            return
+        fd = self._open()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        _fsync(fd)
+        self.writes += 1
+        self._lines += len(lines)
+        for e in lines:
+            self._apply(e)
+
+    def _open(self) -> int:
+        if self._fd is None:
+            new = not self.path.exists()
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+            if new:
+                from .atomic import fsync_dir
+
+                fsync_dir(self.path.parent)
+        return self._fd
+
+    def _compact(self) -> None:
+        self.close()
+        entries = [{"hold": u} for u in self.held.values()]
+        entries.append({"done": list(self._done), "offset": self.offset})
+        data = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in entries).encode()
+        atomic_write_bytes(self.path, data)
+        self._lines = len(entries)
+        self.writes += 1
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
