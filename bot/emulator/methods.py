@@ -30,6 +30,7 @@ def bad_request(what: str) -> ApiError:
 
 class BotApiMethods(World):
     closing = False
+    webhook_delivery = None  # .webhook.WebhookDelivery once setWebhook gave a URL
     _poll_generation = 0
     _last_activity = 0.0  # monotonic time of the latest request or update delivery
 
@@ -47,12 +48,28 @@ class BotApiMethods(World):
         return True
 
     def api_setWebhook(self, p: dict) -> bool:
+        if p["url"] and not p["url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = p.get("secret_token")
+        if secret is not None and not re.match(r"^[A-Za-z0-9_-]{1,256}$", secret):
+            raise bad_request("secret token contains unallowed characters")
         self.webhook = {"url": p["url"], "max_connections": p.get("max_connections", 40)}
+        if secret:
+            self.webhook["secret_token"] = secret
         if "allowed_updates" in p:
             self.webhook["allowed_updates"] = p["allowed_updates"]
         if p.get("drop_pending_updates"):
             self.updates.clear()
+        if p["url"]:
+            self._start_webhook_delivery()
+        self.changed.notify_all()  # a long poll still waiting ends (409), the delivery starts
         return True
+
+    def _start_webhook_delivery(self) -> None:
+        if getattr(self, "webhook_delivery", None) is None:
+            from .webhook import WebhookDelivery
+
+            self.webhook_delivery = WebhookDelivery(self)
 
     def api_deleteWebhook(self, p: dict) -> bool:
         self.webhook = {"url": ""}
@@ -63,6 +80,10 @@ class BotApiMethods(World):
     def api_getWebhookInfo(self, p: dict) -> dict:
         info = {"url": self.webhook["url"], "has_custom_certificate": False,
                 "pending_update_count": len(self.updates)}
+        failed = [status for _, status in getattr(self.webhook_delivery, "answers", [])[-1:] if not 200 <= status < 300]
+        if failed:
+            info["last_error_date"] = int(self.clock())
+            info["last_error_message"] = f"Wrong response from the webhook: {failed[0]}"
         for k in ("max_connections", "allowed_updates"):
             if k in self.webhook:
                 info[k] = self.webhook[k]

@@ -141,9 +141,24 @@ class BotAPIEmulator(BotApiMethods):
 
     @property
     def pending_updates(self) -> int:
-        """Updates created but not yet handed to the bot by getUpdates."""
+        """Updates created but not yet handed to the bot (by getUpdates, or answered 2xx to the webhook)."""
         with self.lock:
+            if self.webhook["url"]:
+                return len(self.updates)
             return sum(1 for u in self.updates if u["update_id"] > self.delivered_upto)
+
+    @property
+    def webhook_answers(self) -> list[tuple[int, int]]:
+        """(update_id, HTTP status) of every webhook delivery attempt, in order."""
+        with self.lock:
+            return list(getattr(self.webhook_delivery, "answers", []))
+
+    def post_update(self, update: dict, *, secret: str | None, url: str | None = None) -> int:
+        """POST one update body to the webhook URL (or ``url``) by hand, e.g. forged; the HTTP status.
+        Blocking: call it with ``asyncio.to_thread`` from the bot's event loop."""
+        from .webhook import post
+
+        return post(url or self.webhook["url"], update, secret)
 
     # ------------------------------------------------------------------ async waiters
     async def wait_until(self, cond: Callable[[], Any], timeout: float = 5.0, *, what: str = "") -> Any:
