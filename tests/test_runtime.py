@@ -1,0 +1,112 @@
+"""The runtime through the emulator: chats handled concurrently and each in order, per-user flood
+control, Telegram unreachable for 10 minutes told to the office once, the update journal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.emulator.world import ApiError
+from bot.runtime import FloodGuard
+from storage.updates import UpdateJournal
+from tests.harness import OFFICE_CHAT, bot_env
+from tests.test_e2e_tracking import CA_GROUP, CA_USER, SNV_GROUP, SNV_USER, cards, published_env
+
+
+def acks(emu, chat_id):
+    return [m for m in emu.bot_messages(chat_id) if "Đã ghi nhận" in m["text"] and m.get("reply_to_message")]
+
+
+async def test_a_busy_group_does_not_hold_up_another_and_each_group_stays_in_order(emulator, tmp_path):
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        await published_env(env)
+        snv_card = next(m for m in cards(emu, SNV_GROUP) if "mục 8.2\n" in m["text"])
+        ca_card = cards(emu, CA_GROUP)[0]
+        for k in range(1, 11):  # ten members of Sở Nội vụ, none flooding
+            emu.add_user(50000 + k, f"Cán bộ {k}")
+            emu.add_member(SNV_GROUP, 50000 + k)
+        sent = [emu.send(50000 + i % 10 + 1, SNV_GROUP, f"Tiến độ {i}: đang thực hiện",
+                         reply_to=snv_card["message_id"])["message_id"] for i in range(80)]
+        other = emu.send(CA_USER, CA_GROUP, "Đang thực hiện", reply_to=ca_card["message_id"])
+        answer = await emu.wait_for_bot_message(CA_GROUP, lambda m: "Đã ghi nhận" in m["text"], timeout=20)
+        # Công an's answer came while Sở Nội vụ's burst was still being answered, not after it.
+        assert len(acks(emu, SNV_GROUP)) < len(sent)
+        assert answer["reply_to_message"]["message_id"] == other["message_id"]
+        await emu.wait_until(lambda: len(acks(emu, SNV_GROUP)) == len(sent), timeout=60)
+        # One group's messages are handled in the order they were sent.
+        assert [m["reply_to_message"]["message_id"] for m in acks(emu, SNV_GROUP)] == sent
+        assert len(env.store.notices.reports(agency_id=env.store.registry.chat(SNV_GROUP).agency_id)) >= 80
+
+
+async def test_a_flooding_user_is_told_once_everything_is_stored_and_answered_in_one_summary(emulator, tmp_path):
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        await published_env(env)
+        runtime = env.app.updater.runtime
+        runtime.flood = FloodGuard(limit=5, window=1.0)  # 20 in 10 s in production; same rule, faster
+        card = next(m for m in cards(emu, SNV_GROUP) if "mục 8.2\n" in m["text"])
+        sent = [emu.send(SNV_USER, SNV_GROUP, f"Báo cáo {i}: đang thực hiện", reply_to=card["message_id"])
+                for i in range(15)]
+        summary = await emu.wait_for_bot_message(SNV_GROUP, lambda m: m["text"].startswith("📋"), timeout=20)
+        await emu.wait_idle()
+        slow = [m for m in emu.bot_messages(SNV_GROUP) if "chậm lại" in m["text"]]
+        assert len(slow) == 1
+        individual = acks(emu, SNV_GROUP)
+        assert 1 <= len(individual) <= 5  # the first five, before the flood
+        assert f"{15 - len(individual)} tin nhắn" in summary["text"]
+        assert "8.2" in summary["text"] or "NV" in summary["text"]
+        stored = {r.message_id for r in env.store.notices.reports() if r.chat_id == SNV_GROUP}
+        assert {m["message_id"] for m in sent} <= stored  # every message stored, once each
+        assert len([r for r in env.store.notices.reports() if r.chat_id == SNV_GROUP]) == len(stored)
+
+
+async def test_telegram_unreachable_for_ten_minutes_is_told_to_the_office_once(emulator, tmp_path, monkeypatch):
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        runtime = env.app.updater.runtime
+        runtime.retry_cap = 0.05
+        real = type(emu).api_getUpdates
+
+        def down(self, p):
+            raise ApiError(502, "Bad Gateway")
+
+        office_before = len(emu.bot_messages(OFFICE_CHAT))
+        monkeypatch.setattr(type(emu), "api_getUpdates", down)
+        failures = lambda: runtime._failures  # noqa: E731
+        await emu.wait_until(lambda: failures() >= 3, timeout=10)
+        assert len(emu.bot_messages(OFFICE_CHAT)) == office_before  # a short outage: logged, not posted
+        env.clock.now += dt.timedelta(minutes=11)
+        seen = failures()
+        await emu.wait_until(lambda: failures() >= seen + 3, timeout=10)
+        told = emu.bot_messages(OFFICE_CHAT)[office_before:]
+        assert len(told) == 1 and "không kết nối được Telegram" in told[0]["text"]
+        env.clock.now += dt.timedelta(minutes=5)
+        seen = failures()
+        await emu.wait_until(lambda: failures() >= seen + 3, timeout=10)
+        assert len(emu.bot_messages(OFFICE_CHAT)) == office_before + 1  # once, not per error
+        monkeypatch.setattr(type(emu), "api_getUpdates", real)
+        back = await emu.wait_for_bot_message(OFFICE_CHAT, lambda m: "đã kết nối lại" in m["text"], timeout=10)
+        assert "16 phút" in back["text"]
+        await emu.wait_idle()
+        assert len(emu.bot_messages(OFFICE_CHAT)) == office_before + 2
+
+
+def test_update_journal_survives_a_torn_line_and_compacts(tmp_path):
+    path = tmp_path / "updates.log"
+    j = UpdateJournal(path)
+    j.record([5, 6], 7)
+    j.record([], None, [{"update_id": 9, "message": {"x": 1}}])
+    j.close()
+    with open(path, "ab") as f:
+        f.write(b'{"done": [8')  # a crash in the middle of a write
+    j = UpdateJournal(path)
+    assert j.is_done(5) and j.is_done(6) and not j.is_done(8) and j.offset == 7
+    assert list(j.held) == [9]
+    j.record([9], 10)
+    assert not j.held and j.offset == 10
+    for n in range(11, 2500):
+        j.record([n], n + 1)
+    j.close()
+    assert len(path.read_bytes().splitlines()) < 2100  # compacted
+    j = UpdateJournal(path)
+    assert j.is_done(2499) and j.offset == 2500 and not j.is_done(8)
