@@ -86,20 +86,15 @@ def capture_reply(chat_id: int, text: str) -> bool:
 
 
 def answered() -> None:
-    """The update being handled has just been answered: once what it did is stored, record it as done
-    now, before anything else. A crash between the answer and
-    this record makes the update be handled, and answered, again after the restart, so the record is
-    written at once (on the calling thread, ~1 ms), not after the rest of the handler.
-    """
+    """The update being handled has just been answered: once what it did is stored, start recording
+    it as done now (in the journal's thread), not after the rest of its handler. A crash between the
+    answer and this record makes the update be handled, and answered, again after the restart."""
     handling = _CURRENT.get()
     runtime = handling.runtime if handling is not None else None
     if runtime is None or handling.recorded or not handling.stored:
         return  # nothing stored yet (a "reading..." notice before the work): not done
-    try:
-        runtime.journal.record([handling.update_id], None)
-        handling.recorded = True
-    except Exception as exc:  # recorded at the end of the handler instead
-        log.warning("update journal: %s", exc)
+    handling.recorded = True
+    runtime._mark_done_soon(handling.update_id)
 
 
 def chat_key(update: Update) -> Hashable:
@@ -177,6 +172,7 @@ class Runtime:
         self._held: set[int] = set()
         self._max_seen = self.journal.offset - 1
         self._pending_done: list[int] = []
+        self._done_futures: dict[int, asyncio.Future] = {}
         self._commit_future: asyncio.Future | None = None
         self._commit_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -217,7 +213,7 @@ class Runtime:
             if self._sem is None:
                 self._sem = asyncio.Semaphore(self.concurrency)
             async with self._sem:
-                recorded = await self._process(update)
+                await self._process(update)
         finally:
             if not mine.done():
                 mine.set_result(None)
@@ -227,10 +223,7 @@ class Runtime:
             self._running.discard(uid)
             self._progress.set()
         try:
-            if recorded:
-                self._commit_offset_later()
-            else:
-                await self._mark_done(uid)
+            await self._mark_done(uid)  # written already, or being written, when it was answered
         finally:
             finished = self._finishing.pop(uid, None)
             if finished is not None and not finished.done():
@@ -241,10 +234,7 @@ class Runtime:
     def stopping(self) -> bool:
         return self._stopping
 
-    def _commit_offset_later(self) -> None:
-        """The update is recorded already; the offset goes with the next record."""
-
-    async def _process(self, update: Update) -> bool:
+    async def _process(self, update: Update) -> None:
         chat = update.effective_chat
         user = update.effective_user
         handling = Handling(update.update_id, chat.id if chat else None, user.id if user else None, runtime=self)
@@ -265,7 +255,6 @@ class Runtime:
                 for text in handling.captured:
                     burst.codes.extend(c.replace(" ", "") for c in _CODE_RE.findall(re.sub(r"<[^>]*>", "", text)))
             self.handled += 1
-            return handling.recorded
         finally:
             _CURRENT.reset(token)
             WRITES.reset(wtoken)
@@ -329,13 +318,20 @@ class Runtime:
             return min(self._outstanding)
         return max(self._max_seen + 1, self.journal.offset)
 
-    async def _mark_done(self, uid: int) -> None:
+    def _mark_done_soon(self, uid: int) -> asyncio.Future:
+        """Queue ``uid`` for the next journal write (group commit); the future resolves once written."""
         self._pending_done.append(uid)
         if self._commit_future is None:
             self._commit_future = asyncio.get_running_loop().create_future()
         future = self._commit_future
         if self._commit_task is None or self._commit_task.done():
             self._commit_task = asyncio.create_task(self._commit())
+        self._done_futures[uid] = future
+        return future
+
+    async def _mark_done(self, uid: int) -> None:
+        future = self._done_futures.pop(uid, None) or self._mark_done_soon(uid)
+        self._done_futures.pop(uid, None)
         await asyncio.shield(future)
 
     async def _commit(self) -> None:

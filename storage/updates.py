@@ -45,6 +45,12 @@ class UpdateJournal:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return
+        if raw and not raw.endswith(b"\n"):  # a torn last line: cut it, so the next append starts clean
+            keep = raw.rfind(b"\n") + 1
+            with open(self.path, "r+b") as f:
+                f.truncate(keep)
+                os.fsync(f.fileno())
+            raw = raw[:keep]
         for line in raw.split(b"\n"):
             if not line.strip():
                 continue
