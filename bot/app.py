@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import signal
 import sys
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from telegram import (
     BotCommand,
@@ -18,31 +18,59 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext, ContextTypes, Defaults, ExtBot
 
 from bot import texts
 from bot.config import Config
 from bot.directory import Directory
 from bot.runtime import DondocApplication, ExactlyOnceUpdater, Runtime
 
+if TYPE_CHECKING:
+    from bot.calendar import WorkingCalendar
+    from storage import DataStore
+
 log = logging.getLogger("dondoc")
 
 
 @dataclasses.dataclass
 class Services:
-    """What handlers and jobs need; kept in ``application.bot_data["services"]``."""
+    """What handlers and jobs need: ``context.services`` (see :class:`DondocContext`)."""
 
     config: Config
-    store: Any  # storage.DataStore
+    store: "DataStore"
     directory: Directory
     clock: Callable[[], dt.datetime]
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # older string keys; prefer a field
+    runtime: "Runtime | None" = None  # how updates reach the handlers (bot/runtime.py)
+    errors_told: dict[str, dt.datetime] = dataclasses.field(default_factory=dict)  # error kind -> office told
+    _calendar: "WorkingCalendar | None" = None
 
     def now(self) -> dt.datetime:
         return self.clock()
 
+    @property
+    def calendar(self) -> "WorkingCalendar":
+        """The working calendar, built once from the config."""
+        if self._calendar is None:
+            from bot.calendar import CalendarSettings, WorkingCalendar
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+            settings = self.config.sections.get("calendar") or CalendarSettings(timezone=self.config.timezone)
+            self._calendar = WorkingCalendar(settings)
+        return self._calendar
+
+
+class DondocContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """The ``context`` of every handler and job: PTB's, plus the typed services."""
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]
+
+
+CONTEXT_TYPES = ContextTypes(context=DondocContext)
+
+
+def services(context: CallbackContext) -> Services:
     return context.application.bot_data["services"]
 
 
@@ -116,7 +144,7 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
             pass
     if isinstance(error, _TRANSIENT) or svc is None or svc.config.office.chat_id is None:
         return
-    told = svc.extra.setdefault("errors_told", {})
+    told = svc.errors_told
     kind = type(error).__name__
     now = svc.now()
     if kind in told and now - told[kind] < dt.timedelta(hours=1):
@@ -144,6 +172,7 @@ def build_application(cfg: Config, store: Any, directory: Directory, *,
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .application_class(DondocApplication)
+        .context_types(CONTEXT_TYPES)
     )
     if cfg.telegram.base_url:
         builder = builder.base_url(cfg.telegram.base_url).base_file_url(cfg.telegram.base_file_url)
@@ -153,6 +182,7 @@ def build_application(cfg: Config, store: Any, directory: Directory, *,
     # Updates reach the handlers through our runtime (exactly once, chats concurrently), not PTB's Updater.
     runtime = Runtime(application, store, clock=svc.now, office_chat_id=cfg.office.chat_id)
     application.updater = ExactlyOnceUpdater(application.bot, application.update_queue, runtime)
+    svc.runtime = runtime
     application.bot_data["post_init_hooks"] = []
     application.bot_data["post_shutdown_hooks"] = []
 

@@ -238,21 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = notice_sub.add_parser("import", parents=[parent], help="store a notice file as a draft to publish")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_notice_import)
-    try:
-        from bot.notices import cli as notices_cli
-    except ImportError:
-        pass
-    else:
-        notices_cli.register(notice_sub, parent)
+    from bot import demo
+    from bot.notices import cli as notices_cli
     from bot.ops import cli as ops_cli
 
+    notices_cli.register(notice_sub, parent)
     ops_cli.register(sub, parent)
-    try:
-        from bot import demo
-    except ImportError:
-        pass
-    else:
-        demo.register(sub, parent)
+    demo.register(sub, parent)
     return parser
 
 

@@ -118,20 +118,14 @@ class Config:
 
 def _domain_sections() -> dict[str, type]:
     """Sections whose settings dataclass lives in a domain module."""
-    found: dict[str, type] = {}
-    for section, module, cls in (
-        ("calendar", "bot.calendar", "CalendarSettings"),
-        ("tracking", "bot.tracking", "TrackingSettings"),
-        ("reminders", "bot.reminders", "ReminderSettings"),
-        ("digest", "bot.digest", "DigestSettings"),
-        ("ocr", "bot.notices.ocr", "OcrSettings"),
-    ):
-        try:
-            mod = __import__(module, fromlist=[cls])
-            found[section] = getattr(mod, cls)
-        except (ImportError, AttributeError):  # module not built yet
-            continue
-    return found
+    from bot.calendar import CalendarSettings
+    from bot.digest import DigestSettings
+    from bot.notices.ocr import OcrSettings
+    from bot.reminders import ReminderSettings
+    from bot.tracking import TrackingSettings
+
+    return {"calendar": CalendarSettings, "tracking": TrackingSettings, "reminders": ReminderSettings,
+            "digest": DigestSettings, "ocr": OcrSettings}
 
 
 _CORE_SECTIONS: dict[str, type] = {
@@ -369,14 +363,12 @@ def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Pa
         if not cfg.directory.file.is_file():
             problems.append(f"directory.file: cannot read {cfg.directory.file}")
         else:
-            try:
-                from bot.directory import Directory, DirectoryError
+            from bot.directory import Directory, DirectoryError
 
+            try:
                 Directory.load(cfg.directory.file)
             except DirectoryError as exc:
                 problems.append(f"directory.file: {exc}")
-            except ImportError:
-                pass
     if problems:
         raise ConfigError(problems)
     return cfg

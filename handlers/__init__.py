@@ -14,13 +14,7 @@ MODULES = ("handlers.registration", "handlers.notices", "handlers.tracking", "ha
 
 def register_all(application: Application) -> None:
     for name in MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # feature not built yet
-                continue
-            raise
-        module.register(application)
+        importlib.import_module(name).register(application)
     # Last: every button press no handler took is still answered (no spinning client).
     from telegram.ext import CallbackQueryHandler
 

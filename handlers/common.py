@@ -75,14 +75,7 @@ def keyboard(buttons):
 
 def calendar_of(context):
     """The working calendar, built once per application from the config."""
-    svc = services(context)
-    cal = svc.extra.get("calendar")
-    if cal is None:
-        from bot.calendar import CalendarSettings, WorkingCalendar
-
-        settings = svc.config.sections.get("calendar") or CalendarSettings(timezone=svc.config.timezone)
-        cal = svc.extra["calendar"] = WorkingCalendar(settings)
-    return cal
+    return services(context).calendar
 
 
 def command(name: str, callback, *, block: bool = True):
