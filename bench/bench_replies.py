@@ -37,6 +37,9 @@ from tests.test_e2e_publish_load import reading  # noqa: E402
 
 GROUP, USER = -1004001, 4001
 UNPACED = {"overall_max_rate": 1e6, "group_max_rate": 1e6, "group_time_period": 1.0}
+# The replies come from 30 members in turn: one person sending 300 replies in a burst is a flood
+# (more than 20 in 10 s), answered by dondoc in one summary, not 300 acknowledgements.
+USERS = [USER + k for k in range(30)]
 ACK = "Đã ghi nhận"
 
 
@@ -69,7 +72,7 @@ async def _drive(emu, cards: list[dict], n_latency: int, n_burst: int) -> tuple[
         card = cards[i % len(cards)]
         before = count()
         t0 = time.perf_counter()
-        emu.send(USER, GROUP, f"Báo cáo lần {i}: đang triển khai, đã hoàn thành 60% khối lượng.",
+        emu.send(USERS[i % len(USERS)], GROUP, f"Báo cáo lần {i}: đang triển khai, đã hoàn thành 60% khối lượng.",
                  reply_to=card["message_id"])
         while count() <= before:
             await asyncio.sleep(0.0005)
@@ -79,7 +82,8 @@ async def _drive(emu, cards: list[dict], n_latency: int, n_burst: int) -> tuple[
     t0 = time.perf_counter()
     for i in range(n_burst):
         card = cards[i % len(cards)]
-        emu.send(USER, GROUP, f"Đợt {i}: đang triển khai, đã hoàn thành 70% khối lượng.", reply_to=card["message_id"])
+        emu.send(USERS[i % len(USERS)], GROUP, f"Đợt {i}: đang triển khai, đã hoàn thành 70% khối lượng.",
+                 reply_to=card["message_id"])
     while count() - before < n_burst:
         await asyncio.sleep(0.01)
     return latencies, n_burst / (time.perf_counter() - t0)
@@ -100,8 +104,9 @@ async def run_dondoc(year: bool, n_latency: int, n_burst: int) -> tuple[list[flo
             # (Telegram's limits would cap both bots alike: 20 a minute in a group).
             async with bot_env(emu, Path(tmp), fast=False, telegram=UNPACED) as env:
                 emu.set_flood_limits(FloodLimits.off())
-                emu.add_user(USER, "Minh")
-                emu.add_group(GROUP, "Sở Nội vụ", members=[USER])
+                for uid in USERS:
+                    emu.add_user(uid, f"Cán bộ {uid - USER}")
+                emu.add_group(GROUP, "Sở Nội vụ", members=USERS)
                 emu.add_bot_to_group(GROUP, by_user=USER)
                 agency = env.directory.resolve("Sở Nội vụ").agency.id
                 env.store.registry.bind_chat(ChatBinding(chat_id=GROUP, agency_id=agency, title="Sở Nội vụ"))
@@ -146,8 +151,9 @@ async def run_bare(n_latency: int, n_burst: int) -> tuple[list[float], float, st
         app = (Application.builder().token(emu.token).base_url(emu.base_url).base_file_url(emu.base_file_url)
                .build())
         app.add_handler(MessageHandler(filters.REPLY, on_reply))
-        emu.add_user(USER, "Minh")
-        emu.add_group(GROUP, "Sở Nội vụ", members=[USER])
+        for uid in USERS:
+            emu.add_user(uid, f"Cán bộ {uid - USER}")
+        emu.add_group(GROUP, "Sở Nội vụ", members=USERS)
         emu.add_bot_to_group(GROUP, by_user=USER)
         async with running(app):
             sent = []
