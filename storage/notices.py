@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Hashable, Iterable
@@ -74,6 +75,18 @@ class _NoticeFile:
         return next(iter(self.notice.values()), None)
 
 
+_SHARED = ("notice_id", "assignment_id", "agency_id", "author_name", "source", "status")
+
+
+def _intern(raw: dict[str, Any]) -> None:
+    """One copy of the values many reports repeat (ids, names, status): a year of reports is held
+    in memory, and the JSON parser makes a new string for each occurrence."""
+    for field in _SHARED:
+        value = raw.get(field)
+        if type(value) is str:
+            raw[field] = sys.intern(value)
+
+
 def _add(index: dict[Hashable, dict[str, None]], key: Hashable, value: str) -> None:
     index[key][value] = None
 
@@ -122,6 +135,7 @@ class NoticesRepo:
             for a in nf.assignments.values():
                 self._index_assignment(a)
             for r in nf.reports.values():
+                _intern(r)
                 self._index_report(r)
 
     # ---------------------------------------------------------------- indexes
