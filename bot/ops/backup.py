@@ -90,7 +90,10 @@ def create_backup(data_folder: Path, out: Path, *, now: dt.datetime | None = Non
         raise OpsError(f"--out: cannot create {out.parent}: {exc.strerror}") from None
     with tempfile.TemporaryDirectory(prefix="dondoc-backup-") as tmp:
         stage = Path(tmp) / DATA
-        files = consistent_copy(data_folder, stage)
+        try:
+            files = consistent_copy(data_folder, stage)
+        except OSError as exc:
+            raise OpsError(f"cannot read {exc.filename or data_folder}: {exc.strerror or exc}") from None
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -320,7 +323,11 @@ def restore_backup(path: Path, data_folder: Path, *, force: bool = False,
             _check_opens(tmp)
             if (data_folder / "backups").is_dir():  # the daily backups go on with the restored data
                 os.rename(data_folder / "backups", tmp / "backups")
-            previous = _swap(tmp, data_folder, now)
+            try:
+                previous = _swap(tmp, data_folder, now)
+            except OSError as exc:  # e.g. the data folder is a mount point: one line, not a traceback
+                raise BackupRefused(f"cannot put the restored folder in place of {data_folder}: "
+                                    f"{exc.strerror or exc}; data left untouched") from None
         except BaseException:
             if (tmp / "backups").is_dir() and not (data_folder / "backups").exists() and data_folder.is_dir():
                 with contextlib.suppress(OSError):
