@@ -1090,7 +1090,8 @@ class _Reader:
         recipients: list[str] = []
         i = 0
         while i < len(body):
-            m = _TO.match(fold_str(body[i]))
+            head = body[i].lstrip()[:1]
+            m = _TO.match(fold_str(body[i])) if head in ("K", "k") else None  # folding every line costs
             if not m:
                 out.append(body[i])
                 i += 1
