@@ -315,12 +315,28 @@ def _date(value, *, line: int | None, default_year: int | None, errors: list, ke
     try:
         date = workflow.parse_date(text, default_year=default_year)
     except workflow.EditError:
-        errors.append((key, {"line": str(line or ""), "value": text[:60]}))
-        return None, None
+        date = _written_deadline(text, default_year)
+        if date is None:
+            errors.append((key, {"line": str(line or ""), "value": text[:60]}))
+            return None, None
     if not 2000 <= date.year <= 2100:
         errors.append((key, {"line": str(line or ""), "value": text[:60]}))
         return None, None
     return date, text
+
+
+def _written_deadline(text: str, year: int | None) -> dt.date | None:
+    """A deadline written in words, as notices write them and the reader reads them: "trong quý
+    II/2024", "tháng 6/2024", "trước ngày 30/6/2024". None when it names no single sure date."""
+    try:
+        from bot.notices.deadlines import find_deadlines, pick_deadline
+    except ImportError:  # the reader's deadline rules are not installed: dates only
+        return None
+    for attempt in (text, f"trong {text}"):
+        found = pick_deadline(find_deadlines(attempt, year))
+        if found is not None and found.date is not None and not found.problem:
+            return found.date
+    return None
 
 
 def split_names(text: str) -> list[str]:

@@ -329,3 +329,17 @@ def test_a_zip_bomb_is_refused_before_it_is_expanded():
     with pytest.raises(sheet.SheetError) as err:
         sheet.read_sheet(out.getvalue())
     assert err.value.errors[0][0].startswith("upload_limits.")
+
+
+@pytest.mark.parametrize("written,date", [
+    ("Quý II/2024", dt.date(2024, 6, 30)),
+    ("trong tháng 6/2024", dt.date(2024, 6, 30)),
+    ("Trước ngày 15/7/2024", dt.date(2024, 7, 15)),
+    ("31/3", dt.date(2024, 3, 31)),
+])
+def test_deadlines_written_in_words_as_notices_write_them(written, date):
+    notice, tasks = make_notice()
+    data = edit(sheet.write_sheet(notice, tasks), lambda wb: wb["Nhiệm vụ"].__setitem__("F3", written))
+    result = sheet.diff(sheet.read_sheet(data), notice, tasks, DIRECTORY, new_task_id=new_ids())
+    nv2 = result.tasks[1]
+    assert nv2.deadline == date and nv2.deadline_text == written
