@@ -186,6 +186,9 @@ def build_application(cfg: Config, store: Any, directory: Directory, *,
     application.bot_data["post_init_hooks"] = []
     application.bot_data["post_shutdown_hooks"] = []
 
+    from bot.workflow import know_outside_parties
+
+    know_outside_parties((task for n in store.notices.all_notices() for task in store.notices.tasks(n.id)), directory)
     from handlers import register_all
 
     register_all(application)

@@ -561,9 +561,26 @@ class Directory:
     # ------------------------------------------------------------------ queries
 
     def get(self, agency_id: str) -> Agency | None:
-        """The agency with this id (the province's or a national one), or None."""
+        """The agency with this id (the province's, a national one or an outside party), or None."""
         e = self._entries.get(agency_id) or self._entries.get(self._alias.get(agency_id, ""))
-        return e.agency if e else None
+        if e is None:
+            return self.__dict__.setdefault("_outside", {}).get(agency_id)
+        return e.agency
+
+    def add_outside(self, name: str) -> Agency:
+        """A party beyond the directory (a ministry, an investor, a company), kept as written.
+
+        Its id is made from its name, so the same name always gives the same party: the tasks a
+        notice gives it wait until someone registers a group for it (``/invite`` with that name).
+        It is no member of any group and is never what :meth:`resolve` answers.
+        """
+        shown = " ".join(str(name).split())
+        agency_id = outside_id(shown)
+        outside = self.__dict__.setdefault("_outside", {})
+        return outside.setdefault(agency_id, Agency(id=agency_id, name=shown, kind=AgencyKind.OTHER))
+
+    def outside_parties(self) -> list[Agency]:
+        return sorted(self.__dict__.get("_outside", {}).values(), key=lambda a: a.name)
 
     def is_listed(self, agency_id: str) -> bool:
         """True when the agency is one of the province's (not only a national name)."""
@@ -1014,3 +1031,14 @@ __all__ = [
     "Directory", "DirectoryError", "Match", "NATIONAL_FILE", "STANDARD_GROUPS", "normalise",
     "strip_diacritics",
 ]
+
+
+OUTSIDE_PREFIX = "ngoai-"
+
+
+def outside_id(name: str) -> str:
+    """The id of a party beyond the directory: "ngoai-" and its name folded ("ngoai-cong-ty-tnhh-abc")."""
+    s = unicodedata.normalize("NFD", name).replace("đ", "d").replace("Đ", "D")
+    s = "".join(c for c in s if unicodedata.category(c) != "Mn").lower()
+    slug = "-".join(re.findall(r"[a-z0-9]+", s))[:60].strip("-")
+    return OUTSIDE_PREFIX + (slug or "khong-ten")

@@ -70,7 +70,11 @@ def agency_ref(directory: Directory, text: str) -> dict | None:
 
 
 def expand(ref: dict, directory: Directory) -> list[str]:
-    """Agency ids an AGENCY dict stands for (a group expands to its members; unresolved: none)."""
+    """Agency ids an AGENCY dict stands for (a group expands to its members).
+
+    A single party the directory does not know (a ministry, an investor, "Công ty ...") is kept as
+    written, as an outside party: its tasks wait for it to register a group (``/invite`` its name).
+    """
     if ref.get("agency_id"):
         return [ref["agency_id"]]
     group = ref.get("group")
@@ -79,7 +83,25 @@ def expand(ref: dict, directory: Directory) -> list[str]:
             return [a.id for a in directory.members(group)]
         except (KeyError, ValueError):
             return []
+    written = (ref.get("as_written") or ref.get("name") or "").strip()
+    if written and is_single_party(written):
+        return [directory.add_outside(written).id]
     return []
+
+
+def is_single_party(written: str) -> bool:
+    """A name that stands for one party, not a vague collective ("các đơn vị liên quan", "các địa phương")."""
+    from bot.notices.normalize import fold_str
+
+    folded = fold_str(written).lower()
+    return not re.match(r"^(cac|nhung|moi|toan)\b", folded) and "lien quan" not in folded
+
+
+def know_outside_parties(tasks: Iterable[Task], directory: Directory) -> None:
+    """At start: the outside parties the stored tasks name, so their names show and /invite finds them."""
+    for task in tasks:
+        for ref in (*task.lead, *task.coordinate):
+            expand(ref, directory)
 
 
 def unresolved(task: Task) -> list[dict]:

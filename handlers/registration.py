@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import logging
 import secrets
 
 from telegram import Chat, ChatMemberUpdated, Update
 from telegram.ext import Application, ChatMemberHandler, ContextTypes
 
+from bot.directory import OUTSIDE_PREFIX, outside_id
 from bot import texts
 from bot.models import ChatBinding, Contact, Invite
 from handlers.common import command, display_name, is_admin, is_group, is_leader, refuse, reply, reply_long, services
@@ -66,18 +68,16 @@ async def cmd_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await reply(update, texts.t("registration.invite_usage"))
         return
     svc = services(context)
-    match = svc.directory.resolve(name)
-    if match.agency is None or not match.sure or match.rest.strip() or not match.listed:
-        if match.candidates:
-            lines = "\n".join(f"• {texts.escape(a.name)}" for a in match.candidates[:5])
-            await reply(update, texts.t("registration.invite_unsure", name=name, candidates=texts.Raw(lines)))
-        else:
-            await reply(update, texts.t("registration.invite_unknown_agency", name=name))
+    agency = _invited_agency(svc.directory, name)
+    if agency is None:
+        match = svc.directory.resolve(name)
+        lines = "\n".join(f"• {texts.escape(a.name)}" for a in match.candidates[:5])
+        await reply(update, texts.t("registration.invite_unsure", name=name, candidates=texts.Raw(lines)))
         return
     now = svc.now()
     invite = Invite(
         code=new_code(),
-        agency_id=match.agency.id,
+        agency_id=agency.id,
         created_by=update.effective_user.id,
         created_at=now,
         expires_at=now + dt.timedelta(days=svc.config.registration.invite_days),
@@ -85,8 +85,29 @@ async def cmd_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await svc.store.run(svc.store.registry.add_invite, invite)
     link = f"https://t.me/{context.bot.username}?startgroup={invite.code}"
     log.info("invite created for agency %s by user %s", invite.agency_id, invite.created_by)
-    await reply(update, texts.t("registration.invite_created", agency=match.agency.name, code=invite.code,
-                                expires=_fmt_time(invite.expires_at), link=link))
+    outside = agency.id.startswith(OUTSIDE_PREFIX)
+    await reply(update, texts.t("registration.invite_created", agency=agency.name, code=invite.code,
+                                expires=_fmt_time(invite.expires_at), link=link)
+                + ("\n" + texts.t("registration.invite_outside") if outside else ""))
+
+
+def _invited_agency(directory, name: str):
+    """The agency an admin's /invite names: a sure match in the province's directory, a party the
+    notices name beyond it (kept as written), or, with "ngoài:" before it or when nothing in the
+    directory is like it, a new outside party. None: unsure, the admin chooses among candidates."""
+    forced = re.match(r"^\s*ngo[aà]i\s*:\s*", name, re.IGNORECASE)
+    if forced:
+        rest = name[forced.end():].strip()
+        return directory.add_outside(rest) if rest else None
+    known = directory.get(outside_id(name))
+    if known is not None:
+        return known
+    match = directory.resolve(name)
+    if match.agency is not None and match.sure and not match.rest.strip() and match.listed:
+        return match.agency
+    if match.candidates:
+        return None
+    return directory.add_outside(name)
 
 
 async def cmd_register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -94,8 +94,8 @@ def test_an_agency_that_never_got_the_card_is_not_told():
 
 def test_no_lead_left_is_refused():
     tasks, asg = published()
-    after = dataclasses.replace(tasks[0], lead=[{"name": "Nhà đầu tư", "agency_id": None, "group": None,
-                                                 "as_written": "Nhà đầu tư"}])
+    after = dataclasses.replace(tasks[0], lead=[{"name": "các đơn vị liên quan", "agency_id": None, "group": None,
+                                                 "as_written": "các đơn vị liên quan"}])
     plan = run(tasks, tasks[0], after, asg)
     assert [t.code for t in plan.unassigned] == ["NV1"]
 

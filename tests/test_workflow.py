@@ -42,12 +42,16 @@ def ids():
 
 def test_plan_expands_groups_lead_wins_and_never_duplicates(directory):
     tasks = [task(1, [ref(group="all")]), task(2, [ref("snv")], [ref("stc"), ref("snv"), ref(group="lien-quan")]),
-             task(3, [ref(None, None, "Ban Quản lý dự án")])]
+             task(3, [ref(None, None, "Ban Quản lý dự án")]), task(4, [ref(None, None, "các đơn vị liên quan")])]
     plan = workflow.plan_assignments(tasks, directory, new_id=ids())
     got = sorted((a.task_id, a.agency_id, a.role.value) for a in plan.assignments)
+    # A party beyond the directory is kept as written (its task waits for it to register);
+    # a vague collective ("các đơn vị liên quan") is nobody: the clerk must name the lead.
     assert got == [("n1-1", "qn", "lead"), ("n1-1", "snv", "lead"), ("n1-1", "stc", "lead"),
-                   ("n1-2", "snv", "lead"), ("n1-2", "stc", "coordinate")]
-    assert [t.code for t in plan.unassigned_tasks] == ["NV3"]
+                   ("n1-2", "snv", "lead"), ("n1-2", "stc", "coordinate"),
+                   ("n1-3", "ngoai-ban-quan-ly-du-an", "lead")]
+    assert directory.get("ngoai-ban-quan-ly-du-an").name == "Ban Quản lý dự án"
+    assert [t.code for t in plan.unassigned_tasks] == ["NV4"]
     again = workflow.plan_assignments(tasks, directory, existing=plan.assignments, new_id=ids())
     assert again.assignments == []
     tasks[0].dropped = True
