@@ -173,6 +173,7 @@ class Runtime:
         self._max_seen = self.journal.offset - 1
         self._pending_done: list[int] = []
         self._done_futures: dict[int, asyncio.Future] = {}
+        self._last_sync = 0.0
         self._commit_future: asyncio.Future | None = None
         self._commit_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -352,7 +353,13 @@ class Runtime:
     def _record(self, done, offset, hold=()) -> None:
         if self.store.closed:
             raise RuntimeError("the store is closed")
-        self.journal.record(done, offset, hold)
+        # Marks of handled updates: written at once (they survive a kill), fsynced at most twice a
+        # second (a power cut may only make an update be handled again: its effects are idempotent).
+        now = time.monotonic()
+        sync = bool(hold) or now - self._last_sync >= 0.5
+        self.journal.record(done, offset, hold, sync=sync)
+        if sync:
+            self._last_sync = now
 
     async def flush(self) -> None:
         """Wait until every finished update is recorded."""

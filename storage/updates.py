@@ -37,6 +37,7 @@ class UpdateJournal:
         self._fd: int | None = None
         self.writes = 0
         self._lock = threading.Lock()
+        self._dirty = False  # appended lines not fsynced yet
         self._load()
 
     # ------------------------------------------------------------------ reading
@@ -85,12 +86,26 @@ class UpdateJournal:
         return len(self._done)
 
     # ------------------------------------------------------------------ writing (durable on return)
-    def record(self, done: list[int] = (), offset: int | None = None, hold: list[dict[str, Any]] = ()) -> None:
-        """Append what changed in one durable write."""
-        with self._lock:
-            self._record(done, offset, hold)
+    def record(self, done: list[int] = (), offset: int | None = None, hold: list[dict[str, Any]] = (),
+               *, sync: bool = True) -> None:
+        """Append what changed in one write; fsynced unless ``sync=False``.
 
-    def _record(self, done, offset, hold) -> None:
+        ``sync=False`` (marks of handled updates): the line is in the kernel when this returns, so it
+        survives the process being killed; it reaches the disk with the next synced record, the next
+        :meth:`sync` or :meth:`close`. A mark lost to a power cut only makes that update be handled
+        again — its effects are durable on their own and idempotent — so it need not cost an fsync.
+        Held updates are always synced: the getUpdates offset moves past them.
+        """
+        with self._lock:
+            self._record(done, offset, hold, sync or bool(hold))
+
+    def sync(self) -> None:
+        with self._lock:
+            if self._fd is not None and self._dirty:
+                _fsync(self._fd)
+                self._dirty = False
+
+    def _record(self, done, offset, hold, sync=True) -> None:
         lines = []
         for update in hold:
             lines.append({"hold": update})
@@ -111,7 +126,11 @@ class UpdateJournal:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        _fsync(fd)
+        if sync:
+            _fsync(fd)
+            self._dirty = False
+        else:
+            self._dirty = True
         self.writes += 1
         self._lines += len(lines)
         for e in lines:
@@ -138,5 +157,8 @@ class UpdateJournal:
 
     def close(self) -> None:
         if self._fd is not None:
+            if self._dirty:
+                _fsync(self._fd)
+                self._dirty = False
             os.close(self._fd)
             self._fd = None
