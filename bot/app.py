@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import signal
 import sys
@@ -18,7 +19,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext, ContextTypes, Defaults, ExtBot
+from telegram.ext import Application, ApplicationBuilder, CallbackContext, ContextTypes, Defaults, ExtBot
 
 from bot import texts
 from bot.config import Config
@@ -88,6 +89,7 @@ async def post_init(application: Application) -> None:
     """Command lists per scope, like python-telegram-bot's rules-bot."""
     svc: Services = application.bot_data["services"]
     bot = application.bot
+    await start_sender(application)
     await bot.set_my_commands(_commands([c for c in PRIVATE_COMMANDS if texts.has(f"commands.{c}")]),
                               scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands(_commands([c for c in GROUP_COMMANDS if texts.has(f"commands.{c}")]),
@@ -114,6 +116,34 @@ async def post_shutdown(application: Application) -> None:
 
 
 _TRANSIENT = (NetworkError, RetryAfter)  # includes TimedOut: the network, not a bug
+
+
+async def start_sender(application: Application) -> None:
+    """The outbox's sender, on the application's loop; it resumes what was pending at the last stop."""
+    from bot import sender as sender_mod
+
+    svc: Services = application.bot_data["services"]
+    outbox = getattr(svc.store, "outbox", None)
+    if outbox is None or application.bot_data.get("sender") is not None:
+        return
+    tg = svc.config.telegram
+    snd = sender_mod.Sender(application.bot, outbox, application.bot_data["pacer"],
+                            media_write_timeout=tg.media_write_timeout)
+    for kind, hook in application.bot_data.get("delivery_hooks", {}).items():
+        snd.on_delivered(kind, functools.partial(hook, application))
+    application.bot_data["sender"] = snd
+    sender_mod.register(application.bot, outbox, snd)
+    await snd.start()
+
+
+async def post_stop(application: Application) -> None:
+    """Stop the sender before the bot's connections close; what is pending stays in the outbox."""
+    from bot import sender as sender_mod
+
+    snd = application.bot_data.pop("sender", None)
+    if snd is not None:
+        await snd.stop()
+    sender_mod.unregister(application.bot)
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -159,20 +189,26 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
 def build_application(cfg: Config, store: Any, directory: Directory, *,
                       clock: Callable[[], dt.datetime] | None = None) -> Application:
     texts.set_language(cfg.language)
+    from bot import sender as sender_mod
+    from bot.pacer import Pacer
+
     tz = cfg.tz
+    pacer = Pacer(sender_mod.pace_limits(cfg.telegram))
+    request, updates_request = sender_mod.requests(cfg.telegram)
     builder = (
         ApplicationBuilder()
         .token(cfg.token or "")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=tz, link_preview_options=None))
-        .rate_limiter(AIORateLimiter(
-            overall_max_rate=cfg.telegram.overall_max_rate, overall_time_period=1,
-            group_max_rate=cfg.telegram.group_max_rate, group_time_period=cfg.telegram.group_time_period,
-            max_retries=5,  # the default (0) re-raises Telegram's 429 instead of waiting and retrying
-        ))
+        .request(request)
+        .get_updates_request(updates_request)
+        # One sliding-window pacer for every message: the outbox's sender takes its slots itself,
+        # other requests (answers in private chats, previews) through this limiter.
+        .rate_limiter(sender_mod.PacedRateLimiter(pacer))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .application_class(DondocApplication)
         .context_types(CONTEXT_TYPES)
+        .post_stop(post_stop)
     )
     if cfg.telegram.base_url:
         builder = builder.base_url(cfg.telegram.base_url).base_file_url(cfg.telegram.base_file_url)
@@ -185,6 +221,8 @@ def build_application(cfg: Config, store: Any, directory: Directory, *,
     svc.runtime = runtime
     application.bot_data["post_init_hooks"] = []
     application.bot_data["post_shutdown_hooks"] = []
+    application.bot_data["pacer"] = pacer
+    application.bot_data["delivery_hooks"] = {}  # outbox kind -> async hook(application, entry)
 
     from bot.workflow import know_outside_parties
 

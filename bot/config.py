@@ -44,6 +44,14 @@ class TelegramSettings:
     overall_max_rate: float = 30.0  # messages per second, all chats together (Telegram: about 30)
     group_max_rate: float = 20.0  # messages per group and group_time_period (Telegram: 20 a minute)
     group_time_period: float = 60.0
+    private_max_rate: float = 1.0  # messages per private chat and private_time_period (Telegram: about 1/s)
+    private_time_period: float = 1.0
+    pace_margin: float = 0.02  # seconds added to every pacing window (clock jitter up to Telegram)
+    connect_timeout: float = 10.0  # seconds; request timeouts of every Bot API call
+    read_timeout: float = 30.0  # an answer slower than this is taken as lost (and the message sent again)
+    write_timeout: float = 30.0
+    media_write_timeout: float = 300.0  # uploading a document (up to 50 MB)
+    pool_timeout: float = 10.0
 
 
 @dataclasses.dataclass
@@ -333,6 +341,11 @@ def parse_config(data: dict[str, Any], *, token: str | None, base_dir: Path = Pa
         problems.append("telegram.base_file_url: set base_url and base_file_url together")
     if tg.overall_max_rate <= 0 or tg.group_max_rate <= 0 or tg.group_time_period <= 0:
         problems.append("telegram: overall_max_rate, group_max_rate and group_time_period must be positive")
+    if tg.private_max_rate <= 0 or tg.private_time_period <= 0 or tg.pace_margin < 0:
+        problems.append("telegram: private_max_rate and private_time_period must be positive, pace_margin >= 0")
+    for key in ("connect_timeout", "read_timeout", "write_timeout", "media_write_timeout", "pool_timeout"):
+        if not 0 < getattr(tg, key) <= 3600:
+            problems.append(f"telegram.{key}: must be between 0 and 3600 seconds, got {getattr(tg, key)}")
     if tg.poll_timeout < 0 or tg.poll_timeout > 600:
         problems.append(f"telegram.poll_timeout: must be between 0 and 600 seconds, got {tg.poll_timeout}")
     for key in ("admins", "leaders"):

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from typing import Iterable
 
-from telegram import Chat, Message, Update
+from telegram import Chat, ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.app import Services, services
 from bot.messages import split_message
+from bot.outgoing import Outgoing, coerce
 
 log = logging.getLogger("dondoc.handlers")
 
-__all__ = ["services", "Services", "is_admin", "is_leader", "is_group", "reply", "reply_long", "display_name"]
+__all__ = ["services", "Services", "is_admin", "is_leader", "is_group", "reply", "reply_long", "display_name",
+           "send", "enqueue"]
 
 
 def is_admin(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
@@ -37,7 +41,56 @@ def display_name(user) -> str:
     return " ".join(p for p in (user.first_name, user.last_name) if p) or (user.username or str(user.id))
 
 
-async def reply(update: Update, text: str, **kwargs) -> Message | None:
+_REPLY_SEQ: OrderedDict[int, int] = OrderedDict()  # update id -> replies enqueued for it so far
+
+
+def _reply_key(update: Update) -> str | None:
+    """``u<update id>:<n>``: the n-th answer to an update. Handling a redelivered update again
+    gives the same keys, so its answers are not sent twice."""
+    if update.update_id is None:
+        return None
+    n = _REPLY_SEQ.get(update.update_id, 0)
+    _REPLY_SEQ[update.update_id] = n + 1
+    _REPLY_SEQ.move_to_end(update.update_id)
+    while len(_REPLY_SEQ) > 10000:
+        _REPLY_SEQ.popitem(last=False)
+    return f"u{update.update_id}:{n}"
+
+
+def _markup_fields(reply_markup) -> dict:
+    if isinstance(reply_markup, InlineKeyboardMarkup):
+        return {"buttons": [[(b.text, b.callback_data) for b in row] for row in reply_markup.inline_keyboard]}
+    if isinstance(reply_markup, ForceReply):
+        return {"force_reply": True}
+    return {}
+
+
+async def enqueue(bot_or_context, messages: Iterable[Outgoing] | Outgoing) -> list:
+    """Record messages in the outbox (durable when this returns); the sender delivers them.
+    Without a running application's outbox (a bare bot in a unit test) they are sent at once."""
+    from bot import sender as sender_mod
+
+    bot = bot_or_context.bot if hasattr(bot_or_context, "application") else bot_or_context
+    messages = [coerce(m) for m in ([messages] if hasattr(messages, "chat_id") else messages)]
+    outbox = sender_mod.outbox_of(bot)
+    if outbox is not None:
+        return await outbox.enqueue(messages)
+    for msg in messages:  # no outbox: straight to Telegram
+        await sender_mod.Sender(bot, None)._call(msg, msg.chat_id, paced=False)
+    return []
+
+
+async def send(context, chat_id: int, text: str, *, reply_markup=None, reply_to_message_id: int | None = None,
+               key: str | None = None, kind: str = "message", ref: str = "", **_ignored) -> None:
+    """``context.bot.send_message`` through the outbox: returns once recorded, never waits for
+    Telegram or for a chat's sending budget."""
+    await enqueue(context, Outgoing(chat_id, text, key=key, kind=kind, ref=ref, reply_to=reply_to_message_id,
+                                    **_markup_fields(reply_markup)))
+
+
+async def reply(update: Update, text: str, *, reply_markup=None, key: str | None = None,
+                kind: str = "reply", ref: str = "") -> None:
+    """Answer the update's message (quoting it in groups) through the outbox."""
     message = update.effective_message
     if message is None:
         return None
@@ -45,9 +98,18 @@ async def reply(update: Update, text: str, **kwargs) -> Message | None:
 
     if capture_reply(message.chat.id, text):  # the sender floods: one summary answers them all
         return None
-    sent = await message.reply_text(text, do_quote=message.chat.type != Chat.PRIVATE, **kwargs)
-    answered()  # the update is answered: recorded as handled at once (no second answer after a crash)
-    return sent
+    if isinstance(reply_markup, InlineKeyboardMarkup) and any(
+            b.callback_data is None for row in reply_markup.inline_keyboard for b in row):
+        # web_app / url buttons are not kept by the outbox: an interactive answer, sent (paced) at once
+        sent = await message.reply_text(text, do_quote=message.chat.type != Chat.PRIVATE, reply_markup=reply_markup)
+        answered()
+        return sent
+    key = key or _reply_key(update)
+    quote = message.message_id if message.chat.type != Chat.PRIVATE else None
+    await enqueue(message.get_bot(), Outgoing(message.chat.id, text, key=key, kind=kind, ref=ref, reply_to=quote,
+                                              **_markup_fields(reply_markup)))
+    answered()  # the answer is owed durably (the outbox): the update counts as answered
+    return None
 
 
 async def reply_long(update: Update, text: str) -> None:

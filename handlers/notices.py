@@ -17,7 +17,8 @@ from bot import amend, callbacks, cards, sheet, texts, workflow
 from bot.messages import split_message
 from bot.importing import new_assignment_id, new_task_id, read_any, store_draft
 from bot.models import Assignment, Task
-from handlers.common import command, calendar_of, is_admin, keyboard, pressed, refuse, reply, services
+from bot.outgoing import Outgoing
+from handlers.common import command, calendar_of, enqueue, is_admin, keyboard, pressed, refuse, reply, services
 
 log = logging.getLogger("dondoc.notices")
 
@@ -46,7 +47,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if size and size > MAX_DOWNLOAD:
         await reply(update, texts.t("notice.too_big_to_download"))
         return
-    status = await reply(update, texts.t("notice.reading", name=name))
+    status = await message.reply_text(texts.t("notice.reading", name=name))  # edited with OCR progress
     tg_file = await context.bot.get_file(file_id)
     data = bytes(await tg_file.download_as_bytearray())
     loop = asyncio.get_running_loop()
@@ -338,13 +339,9 @@ async def send_owed(context: ContextTypes.DEFAULT_TYPE, notice_id: str | None = 
                     continue
                 chat_id = a.chat_id if a.chat_id in chats else chats[0]
                 text = cards.amendment_message(a, task, notice, task.history[tell.entry], tell.kind)
-                try:
-                    await context.bot.send_message(
-                        chat_id, text, reply_to_message_id=a.message_id if chat_id == a.chat_id else None,
-                        allow_sending_without_reply=True)
-                except TelegramError as exc:
-                    log.warning("amendment of %s not sent to chat %s: %s", task.code, chat_id, exc.message)
-                    continue
+                # owed once in the outbox (its key: never twice); the sender delivers and retries
+                await enqueue(context, Outgoing(chat_id, text, key=f"amend:{key}", kind="amendment",
+                                                reply_to=a.message_id if chat_id == a.chat_id else None))
                 await svc.store.run(svc.store.sentlog.mark_sent, key, svc.now(), {"chat": chat_id})
                 sent += 1
     return sent
@@ -659,32 +656,58 @@ async def on_publish_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def deliver_notice(context: ContextTypes.DEFAULT_TYPE, notice_id: str, report_chat: int) -> None:
-    """Send every unsent assignment of a notice to its agency's group, paced by the rate limiter."""
+    """Put every unsent card of a notice in the outbox, then report to the office clerk what was
+    delivered, what is still pending and what failed, as the outbox sees it."""
     svc = services(context)
     notice = svc.store.notices.notice(notice_id)
     pending = [a for a in svc.store.notices.assignments(notice_id=notice_id) if a.sent_at is None and not a.closed]
     agencies = {a.agency_id for a in pending}
     status = await context.bot.send_message(report_chat, texts.t(
         "notice.publish_started", number=notice.number or "", total=len(pending), agencies=len(agencies)))
-    result = await deliver(context, pending, progress_message=status)
+    result = await deliver(context, pending)
+    counts = await _await_delivery(context, result["keys"], progress_message=status)
     waiting_names = ""
     if result["waiting"]:
         names = sorted({cards.agency_name(svc.directory, a) for a in result["waiting_agencies"]})
         waiting_names = " (" + ", ".join(names[:15]) + (", …" if len(names) > 15 else "") + ")"
     failed_reasons = ""
-    if result["failed"]:
-        failed_reasons = " (" + "; ".join(sorted(result["reasons"]))[:500] + ")"
-    done = texts.t("notice.publish_done", number=notice.number or "", sent=result["sent"],
-                   waiting=result["waiting"], waiting_names=waiting_names, failed=result["failed"],
+    if counts["failed"]:
+        failed_reasons = " (" + "; ".join(sorted(set(svc.store.outbox.errors(result["keys"]))))[:500] + ")"
+    done = texts.t("notice.publish_done", number=notice.number or "", sent=counts["delivered"],
+                   waiting=result["waiting"], waiting_names=waiting_names, failed=counts["failed"],
                    failed_reasons=failed_reasons)
+    if counts["pending"]:
+        done += "\n" + texts.t("outbox.publish_pending", pending=counts["pending"])
     # Names the reader kept as written (no agency in the directory) reach nobody: say so.
     unresolved = sorted({r.get("as_written") or r.get("name") or "?" for task in svc.store.notices.tasks(notice_id)
                          if not task.dropped for r in workflow.unresolved(task)})
     if unresolved:
         done += "\n" + texts.t("notice.publish_unresolved", names=", ".join(unresolved)[:800])
     await status.edit_text(done)
-    log.info("notice %s delivered: %d sent, %d waiting, %d failed", notice_id, result["sent"], result["waiting"],
-             result["failed"])
+    log.info("notice %s delivered: %d sent, %d pending, %d waiting, %d failed", notice_id, counts["delivered"],
+             counts["pending"], result["waiting"], counts["failed"])
+
+
+REPORT_WAIT = 15 * 60  # seconds a publish report waits for the outbox before saying what is still pending
+
+
+async def _await_delivery(context, keys: list[str], *, progress_message=None, every: float = 3.0) -> dict[str, int]:
+    """Outbox counts of these cards once none is pending (or the bot stops, or REPORT_WAIT passed);
+    the progress message is edited every few seconds meanwhile."""
+    svc = services(context)
+    start = last_edit = time.monotonic()
+    shown = None
+    while True:
+        counts = svc.store.outbox.counts(keys)
+        if not counts["pending"] or not context.application.running or time.monotonic() - start > REPORT_WAIT:
+            return counts
+        if progress_message is not None and time.monotonic() - last_edit >= every and counts != shown:
+            last_edit, shown = time.monotonic(), counts
+            try:
+                await progress_message.edit_text(texts.t("outbox.publish_progress", total=len(keys), **counts))
+            except TelegramError:
+                pass
+        await asyncio.sleep(0.1)
 
 
 def _needs_delivery(a: Assignment, bound: set[int]) -> bool:
@@ -704,80 +727,120 @@ def undelivered(svc, *, agency_id: str | None = None) -> list[Assignment]:
     return out
 
 
-async def deliver(context: ContextTypes.DEFAULT_TYPE, assignments: list[Assignment], *, progress_message=None) -> dict:
-    """Send each assignment's task message to its agency's group, paced by the rate limiter.
+def card_key(assignment_id: str, chat_id: int) -> str:
+    """The outbox key of an assignment's card in one group: enqueued once, delivered once."""
+    return f"card:{assignment_id}:{chat_id}"
 
-    Publishing, a registration and the start-up resume may run at the same time: one lock
-    and a fresh read of each assignment before sending make sure no card goes out twice.
-    """
+
+async def deliver(context: ContextTypes.DEFAULT_TYPE, assignments: list[Assignment]) -> dict:
+    """Put each assignment's card in the outbox for its agency's group (one durable write); the
+    sender delivers them, paced. Publishing, a registration and the start-up resume may ask for the
+    same card at once: its key makes the outbox take it once. Returns the keys enqueued, new ones
+    apart, and the assignments whose agency has no group yet."""
     svc = services(context)
     cal = calendar_of(context)
-    lock = svc.extra.setdefault("delivery_lock", asyncio.Lock())
-    result = {"sent": 0, "waiting": 0, "failed": 0, "reasons": set(), "waiting_agencies": set()}
-    last_edit = time.monotonic()
-    for i, planned in enumerate(assignments, 1):
-        if not context.application.running:  # shutting down: stop between cards, the start-up resume goes on
-            break
-        async with lock:
-            a = svc.store.notices.assignment(planned.id)
-            chats = svc.store.registry.chats_of(planned.agency_id)
-            if a is None or not _needs_delivery(a, {c.chat_id for c in chats}):
-                continue
-            if not chats:
-                result["waiting"] += 1
-                result["waiting_agencies"].add(a.agency_id)
-                continue
-            task = svc.store.notices.task(a.task_id)
-            notice = svc.store.notices.notice(a.notice_id)
-            text, buttons = cards.task_card(a, task, notice, cal)
-            chat = chats[0]
-            try:
-                sent = await context.bot.send_message(chat.chat_id, text, reply_markup=keyboard(buttons))
-            except TelegramError as exc:
-                result["failed"] += 1
-                result["reasons"].add(exc.message)
-                log.warning("assignment %s not sent to chat %s: %s", a.id, chat.chat_id, exc.message)
-                continue
-
-            def mark(aid=a.id, chat_id=chat.chat_id, message_id=sent.message_id) -> None:
-                fresh = svc.store.notices.assignment(aid)  # only the delivery fields change
-                fresh.chat_id, fresh.message_id, fresh.sent_at = chat_id, message_id, svc.now()
-                svc.store.notices.update_assignment(fresh)
-
-            await svc.store.run(mark)
-            result["sent"] += 1
-        if progress_message is not None and time.monotonic() - last_edit > 3:
-            last_edit = time.monotonic()
-            try:
-                await progress_message.edit_text(texts.t("notice.publish_progress", sent=i, total=len(assignments)))
-            except TelegramError:
-                pass
+    result = {"keys": [], "new": 0, "waiting": 0, "waiting_agencies": set()}
+    messages = []
+    for planned in assignments:
+        a = svc.store.notices.assignment(planned.id)
+        chats = svc.store.registry.chats_of(planned.agency_id)
+        if a is None or not _needs_delivery(a, {c.chat_id for c in chats}):
+            continue
+        if not chats:
+            result["waiting"] += 1
+            result["waiting_agencies"].add(a.agency_id)
+            continue
+        task = svc.store.notices.task(a.task_id)
+        notice = svc.store.notices.notice(a.notice_id)
+        text, buttons = cards.task_card(a, task, notice, cal)
+        key = card_key(a.id, chats[0].chat_id)
+        result["keys"].append(key)
+        if svc.store.outbox.get(key) is None:
+            result["new"] += 1
+        messages.append(Outgoing(chats[0].chat_id, text, key=key, kind="card", ref=a.id, buttons=buttons))
+    if messages:
+        await enqueue(context, messages)
     return result
+
+
+async def card_delivered(application: Application, entry) -> None:
+    """Outbox hook: a card reached its group; the assignment keeps where (replies to it find the
+    task). Cards answered together are stored in one write."""
+    svc = application.bot_data["services"]
+    batch = svc.extra.setdefault("card_marks", _Batch(svc))
+    await batch.add(entry)
+
+
+class _Batch:
+    """Marks delivered cards on their assignments, those that arrive meanwhile in the same write."""
+
+    def __init__(self, svc) -> None:
+        self.svc = svc
+        self.waiting: list[tuple[object, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    async def add(self, entry) -> None:
+        fut = asyncio.get_running_loop().create_future()
+        self.waiting.append((entry, fut))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._flush())
+        await fut
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)
+        svc = self.svc
+        while self.waiting:
+            batch, self.waiting = self.waiting, []
+
+            def mark(entries=[e for e, _ in batch]) -> None:
+                now = svc.now()
+                by_notice: dict[str, list[Assignment]] = {}
+                for e in entries:
+                    fresh = svc.store.notices.assignment(e.ref)  # only the delivery fields change
+                    if fresh is None:
+                        continue
+                    fresh.chat_id, fresh.message_id, fresh.sent_at = e.chat_id, e.message_id, now
+                    by_notice.setdefault(fresh.notice_id, []).append(fresh)
+                for changed in by_notice.values():  # one durable write per notice
+                    svc.store.notices.update_assignments(changed)
+            try:
+                await svc.store.run(mark)
+            except Exception as exc:  # noqa: BLE001 - each hook re-runs at the next start
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_result(None)
 
 
 async def on_binding_change(context: ContextTypes.DEFAULT_TYPE, agency_id: str) -> None:
     """An agency bound or unbound a group: what was waiting for it (or sent to a group it no longer
-    has) goes to its group, in the background so that the bot keeps answering everyone else."""
+    has) goes to its group through the outbox; the office hears how many once they arrived."""
     svc = services(context)
     pending = undelivered(svc, agency_id=agency_id)
     if not pending:
         return
+    result = await deliver(context, pending)
+    log.info("agency %s: %d waiting cards put in the outbox", agency_id, result["new"])
 
-    async def send() -> None:
-        result = await deliver(context, pending)
-        log.info("agency %s: %d waiting assignments sent to its group", agency_id, result["sent"])
+    async def report() -> None:
+        counts = await _await_delivery(context, result["keys"])
         office = svc.config.office.chat_id
-        if office is not None and result["sent"]:
-            await context.bot.send_message(office, texts.t("notice.pending_delivered",
-                                                           agency=cards.agency_name(svc.directory, agency_id),
-                                                           count=result["sent"]))
+        if office is not None and counts["delivered"]:
+            await enqueue(context, Outgoing(office, texts.t(
+                "notice.pending_delivered", agency=cards.agency_name(svc.directory, agency_id),
+                count=counts["delivered"]), kind="office"))
 
-    context.application.create_task(send())
+    if result["keys"]:
+        context.application.create_task(report())
 
 
 async def resume_deliveries(application: Application) -> None:
-    """At start: cards of published notices that never went out (a crash or a stop mid-publish)
-    go out as soon as the bot runs; the office is told."""
+    """At start: cards of published notices that never reached the outbox (a crash between the
+    publish and the enqueue) go into it as soon as the bot runs; the office is told.
+    What the outbox already holds is resumed by the sender itself."""
     if undelivered(application.bot_data["services"]):
         application.job_queue.run_once(_resume_job, when=0.5, name="resume-deliveries")
 
@@ -785,10 +848,13 @@ async def resume_deliveries(application: Application) -> None:
 async def _resume_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     result = await deliver(context, undelivered(svc))
-    log.info("resumed delivery at start: %d sent", result["sent"])
-    if result["sent"] and svc.config.office.chat_id is not None:
-        await context.bot.send_message(svc.config.office.chat_id, texts.t(
-            "notice.resumed", sent=result["sent"], waiting=result["waiting"], failed=result["failed"]))
+    counts = await _await_delivery(context, result["keys"])
+    log.info("resumed delivery at start: %d delivered, %d failed, %d pending", counts["delivered"],
+             counts["failed"], counts["pending"])
+    if result["keys"] and svc.config.office.chat_id is not None:
+        await enqueue(context, Outgoing(svc.config.office.chat_id, texts.t(
+            "notice.resumed", sent=counts["delivered"], waiting=result["waiting"], failed=counts["failed"]),
+            kind="office"))
 
 
 async def resume_amendments(application: Application) -> None:
@@ -825,3 +891,4 @@ def register(application: Application) -> None:
     application.bot_data.setdefault("on_binding_change", []).append(on_binding_change)
     application.bot_data.setdefault("post_init_hooks", []).append(resume_deliveries)
     application.bot_data["post_init_hooks"].append(resume_amendments)
+    application.bot_data.setdefault("delivery_hooks", {})["card"] = card_delivered

@@ -13,7 +13,7 @@ from telegram.ext import Application, ChatMemberHandler, ContextTypes
 from bot.directory import OUTSIDE_PREFIX, outside_id
 from bot import texts
 from bot.models import ChatBinding, Contact, Invite
-from handlers.common import command, display_name, is_admin, is_group, is_leader, refuse, reply, reply_long, services
+from handlers.common import command, display_name, is_admin, is_group, is_leader, refuse, reply, reply_long, send, services
 
 log = logging.getLogger("dondoc.registration")
 
@@ -161,7 +161,7 @@ async def _register(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
     await reply(update, texts.t("registration.register_done", agency=agency_name, contact=contact.name))
     office = svc.config.office.chat_id
     if office is not None and office != chat.id:
-        await context.bot.send_message(office, texts.t("registration.register_office_notice", agency=agency_name,
+        await send(context, office, texts.t("registration.register_office_notice", agency=agency_name,
                                                        chat=chat.title or str(chat.id), contact=contact.name))
     for hook in context.application.bot_data.get("on_binding_change", []):
         await hook(context, binding.agency_id)
@@ -237,7 +237,7 @@ async def _greet_later(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None
     await asyncio.sleep(1.5)  # a deep-link "/start CODE" follows the membership change
     svc = services(context)
     if svc.store.registry.chat(chat_id) is None:
-        await context.bot.send_message(chat_id, texts.t("registration.added_without_code"))
+        await send(context, chat_id, texts.t("registration.added_without_code"))
 
 
 def register(application: Application) -> None:

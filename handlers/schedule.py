@@ -8,17 +8,19 @@ the store's sent-log, so a restart neither repeats nor loses anything.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 
-from telegram import InputFile, Update
-from telegram.error import Forbidden, TelegramError
+from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import followup, texts
 from bot.digest import DigestSettings
 from bot.reminders import ReminderSettings
-from handlers.common import command, calendar_of, is_admin, is_leader, refuse, reply, services
+from bot.outgoing import Outgoing
+from handlers.common import command, calendar_of, enqueue, is_admin, is_leader, refuse, reply, services
 
 log = logging.getLogger("dondoc.schedule")
 
@@ -59,19 +61,10 @@ async def _send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     outgoing = followup.due_reminders(svc.store, svc.directory, now, cal, settings, office,
                                       svc.config.people.leaders)
     for out in outgoing:
-        try:
-            for i, part in enumerate(out.parts):
-                part_key = f"{out.keys[0]}#{i}@{out.chat_id}"  # a long reminder's parts: none sent twice
-                if len(out.parts) > 1 and svc.store.sentlog.was_sent(part_key):
-                    continue
-                await context.bot.send_message(out.chat_id, part)
-                if len(out.parts) > 1:
-                    await svc.store.run(svc.store.sentlog.mark_sent, part_key, now, {"chat_id": out.chat_id})
-        except Forbidden as exc:  # the bot was removed, or a leader never started it: nobody to retry for
-            log.warning("reminder to chat %s impossible: %s", out.chat_id, exc.message)
-        except TelegramError as exc:
-            log.warning("reminder to chat %s not sent, will retry: %s", out.chat_id, exc.message)
-            continue
+        # Each part is owed to its chat once recorded in the outbox (its key: never twice, also if
+        # this tick runs again before the sent-log is written); the sender delivers and retries.
+        await enqueue(context, [Outgoing(out.chat_id, part, key=f"{out.keys[0]}#{i}@{out.chat_id}", kind="reminder")
+                                for i, part in enumerate(out.parts)])
 
         def mark(keys=out.keys) -> None:
             for key in keys:
@@ -82,7 +75,8 @@ async def _send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("reminders sent: %d messages", len(outgoing))
 
 
-async def send_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int, *, scheduled: bool = False) -> None:
+async def send_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int, *, scheduled: bool = False,
+                      key: str | None = None) -> None:
     """The digest in ``chat_id``. The weekly one covers everything since the previous weekly one
     (a digest moved by a holiday or a downtime leaves no gap); on demand, the last 7 days."""
     svc = services(context)
@@ -92,10 +86,13 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int, *, sched
     since = followup.previous_slot_time(now, cal, settings) if scheduled else None
     # Built in a worker thread (a year of data takes about two seconds): the bot keeps answering.
     digest = await asyncio.to_thread(followup.make_digest, svc.store, svc.directory, now, cal, settings, since)
-    for part in digest.messages:
-        await context.bot.send_message(chat_id, part)
-    for name, data in digest.files().items():
-        await context.bot.send_document(chat_id, InputFile(data, filename=name))
+    base = f"digest:{key}@{chat_id}" if key else None
+    messages = [Outgoing(chat_id, part, kind="digest") for part in digest.messages]
+    messages += [Outgoing(chat_id, "", kind="digest", file_name=name, file_data=data)
+                 for name, data in digest.files().items()]
+    if base:  # the weekly one: each part once, also if the tick runs again before the sent-log is written
+        messages = [dataclasses.replace(m, key=f"{base}#{i}") for i, m in enumerate(messages)]
+    await enqueue(context, messages)
 
 
 async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -115,7 +112,7 @@ async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
         await svc.store.run(svc.store.sentlog.mark_sent, key, now, {"skipped": "nothing published"})
         return
     try:
-        await send_digest(context, office, scheduled=True)
+        await send_digest(context, office, scheduled=True, key=key)
     except TelegramError as exc:
         log.warning("weekly digest not sent: %s", exc.message)
         return

@@ -13,7 +13,7 @@ from bot import callbacks, progress, texts, workflow
 from bot.importing import new_report_id
 from bot.models import Assignment, Progress, Report, ReportFile
 from bot.tracking import detect_progress, progress_label
-from handlers.common import command, calendar_of, display_name, is_admin, keyboard, pressed, reply, services
+from handlers.common import command, calendar_of, display_name, enqueue, is_admin, keyboard, pressed, reply, send, services
 
 log = logging.getLogger("dondoc.tracking")
 
@@ -62,21 +62,14 @@ def _new_report(a: Assignment, *, chat_id: int, message_id: int | None, user, no
 
 
 async def _send(context: ContextTypes.DEFAULT_TYPE, messages: list[progress.Outgoing]) -> None:
-    """Send what an action owes. The action is stored already: a failure is logged, not raised."""
-    from telegram.error import TelegramError
-
+    """What an action owes goes to the outbox (durable on return; their keys: never twice); the
+    sender delivers, retries and paces. The handler never waits for a chat's sending budget."""
     from bot.runtime import answered, capture_reply
 
-    for m in messages:
-        if m.purpose == "ack" and capture_reply(m.chat_id, m.text):
-            continue  # the sender floods: one summary answers them all
-        try:
-            await context.bot.send_message(m.chat_id, m.text, reply_markup=keyboard(m.buttons),
-                                           reply_to_message_id=m.reply_to, allow_sending_without_reply=True)
-            if m.purpose == "ack":
-                answered()  # recorded as handled at once: no second acknowledgement after a crash
-        except TelegramError as exc:
-            log.warning("%s message (%s) not delivered to chat %s: %s", m.purpose, m.key, m.chat_id, exc.message)
+    keep = [m for m in messages if not (m.purpose == "ack" and capture_reply(m.chat_id, m.text))]
+    await enqueue(context, keep)  # the sender floods: one summary answers the acks captured
+    if any(m.purpose == "ack" for m in keep):
+        answered()  # recorded as handled at once: no second acknowledgement after a crash
 
 
 def _codes_in(text: str | None) -> list[str]:
@@ -215,9 +208,9 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     task = svc.store.notices.task(a.task_id)
     if status == Progress.EXTENSION:
         await query.answer()
-        await context.bot.send_message(query.message.chat.id, texts.t("progress.extension_prompt", code=task.code),
-                                       reply_to_message_id=query.message.message_id,
-                                       reply_markup=ForceReply(selective=False))
+        await send(context, query.message.chat.id, texts.t("progress.extension_prompt", code=task.code),
+                   reply_to_message_id=query.message.message_id, reply_markup=ForceReply(selective=False),
+                   key=f"q:{query.id}:prompt", kind="prompt")
         return
     report = _new_report(a, chat_id=query.message.chat.id, message_id=None, user=query.from_user, now=svc.now(),
                          status=status, source="button")

@@ -11,6 +11,7 @@ Layout of the data folder::
     sentlog/YYYY-MM.json       reminders sent, one file per month
     updates.log                Telegram updates handled and the getUpdates offset (storage.updates;
                                not backed up: an old offset is harmless, Telegram keeps its own)
+    outbox/                    messages owed to someone, an append journal (storage/outbox.py)
     backups/YYYY-MM-DD/        a copy of all the above, one per day, N kept
 
 Use::
@@ -51,6 +52,7 @@ from .counters import Counters
 from .errors import StoreClosed, StoreCorrupt, StoreError, StoreLocked
 from .notices import NoticesRepo
 from .registry import Registry
+from .outbox import Outbox
 from .sentlog import SentLog
 from .updates import UpdateJournal
 
@@ -208,6 +210,7 @@ class DataStore:
     registry: Registry
     notices: NoticesRepo
     sentlog: SentLog
+    outbox: Outbox
     counters: Counters
     updates: UpdateJournal  # handled Telegram updates and the getUpdates offset (updates.log)
 
@@ -278,6 +281,7 @@ class DataStore:
             os.chmod(journal_path, FILE_MODE)
         g.on_abort = self._reload
         g.on_large = self._queue_compaction
+        self.outbox = Outbox(self.folder / "outbox")
         self._executor = _Writer(self._guard)
 
     def _recover(self) -> int:
@@ -452,6 +456,8 @@ class DataStore:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
+        if getattr(self, "outbox", None) is not None:
+            self.outbox.close()
         with self._guard.lock:
             if not self._guard.closed and self._guard.journal is not None:
                 with contextlib.suppress(OSError):  # the journal keeps everything if this fails

@@ -37,7 +37,10 @@ class Clock:
 
 def make_config(emu, data: Path, **sections):
     raw = {
-        "telegram": {"base_url": emu.base_url, "base_file_url": emu.base_file_url, "poll_timeout": 1},
+        # Private chats paced like the emulator's window (5 in 5 s, Telegram's "short bursts") to keep
+        # the suite fast; the default (1 a second in any window) is tested in tests/test_outbox.py.
+        "telegram": {"base_url": emu.base_url, "base_file_url": emu.base_file_url, "poll_timeout": 1,
+                     "private_max_rate": 5, "private_time_period": 5},
         "storage": {"path": str(data)},
         "people": {"admins": [ADMIN], "leaders": [LEADER]},
         "office": {"chat_id": OFFICE_CHAT},
@@ -100,7 +103,15 @@ async def bot_env(emu, tmp_path: Path, *, now=None, jobs=False, fast=True, **sec
     app.bot_data["jobs_enabled"] = jobs
     try:
         async with running(app):
-            await emu.wait_idle()
-            yield Env(emu, app, store, clock, cfg)
+            sender = app.bot_data.get("sender")
+            probe = (lambda: sender.settled()) if sender is not None else None
+            if probe is not None:  # "idle" includes the outbox: nothing left that it would send soon
+                emu.idle_checks.append(probe)
+            try:
+                await emu.wait_idle()
+                yield Env(emu, app, store, clock, cfg)
+            finally:
+                if probe is not None:
+                    emu.idle_checks.remove(probe)
     finally:
         store.close()

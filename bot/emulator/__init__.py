@@ -75,13 +75,26 @@ Flood limits (Telegram's, on by default): FloodLimits(bot 30/1s, group 20/60s, p
 answered 429 with an integer parameters.retry_after. BotAPIEmulator(flood=FloodLimits.off()),
 emu.set_flood_limits(FloodLimits(group_count=3, group_seconds=1.0)) or FloodLimits().scaled(60).
 
+Fault injection (per method, per chat; each fault hits the next `times` matching requests)::
+
+    emu.inject("error", status=500, times=3)                 # 500 without doing anything
+    emu.inject("slow", delay=2.0, method="sendMessage")      # done, answered 2 s later
+    emu.inject("drop", chat_id=-100123)                      # connection closed, nothing done
+    emu.inject("drop_after")                                 # done, then the connection closed
+    emu.inject("429", times=100, retry_after=2)              # a 429 storm, nothing done
+    emu.fault_log; emu.clear_faults()
+
+Flood limits are sliding windows (`any` window of the length holds at most the count): the bot
+30/1 s, a group 20/60 s, a private chat 5/5 s by default (Telegram allows short bursts there);
+FloodLimits(private_count=1, private_seconds=1.0) is the strict 1 a second.
+
 Telegram behaviour reproduced: HTML parse mode is parsed (bad HTML -> 400 "can't parse
 entities"), empty/too long texts, "message is not modified", unknown message ids, callback
 answered twice, 64-byte callback_data, command names, getUpdates conflicts (409).
 """
 from .flood import FloodLimits
-from .server import DEFAULT_TOKEN, BotAPIEmulator
+from .server import DEFAULT_TOKEN, BotAPIEmulator, Fault
 from .spec import SpecChecker, UploadedFile
 from .world import ApiError
 
-__all__ = ["BotAPIEmulator", "FloodLimits", "SpecChecker", "UploadedFile", "ApiError", "DEFAULT_TOKEN"]
+__all__ = ["BotAPIEmulator", "Fault", "FloodLimits", "SpecChecker", "UploadedFile", "ApiError", "DEFAULT_TOKEN"]

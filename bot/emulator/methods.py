@@ -456,6 +456,7 @@ class BotApiMethods(World):
         chat.next_message_id += 1
         self._store(msg)
         self.bot_sent.append((self.seq, chat.id, msg["message_id"]))
+        self.sent_times.append((time.monotonic(), chat.id, msg["message_id"]))
         self.changed.notify_all()
         return copy.deepcopy(msg)
 

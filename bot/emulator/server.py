@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
+import random
 import re
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +23,52 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456789:AAEmulatorTestTokenForDondocBotApi0"
 _SPEC: SpecChecker | None = None
+
+
+@dataclasses.dataclass
+class Fault:
+    """One injected fault: the next ``times`` matching requests (after ``skip`` of them) get it.
+
+    kind: "error" (answer ``status``, e.g. 500, without doing anything), "429" (answer 429 with
+    ``retry_after``, nothing done), "drop" (close the connection without an answer, nothing done),
+    "slow" (do it, then wait ``delay`` seconds before answering), "drop_after" (do it, then close the
+    connection without an answer: the client cannot know it arrived).
+    method: a Bot API method name, "messages" (every method that posts a message) or None (any
+    but getUpdates); chat_id: only requests to this chat; probability: of hitting a matching request
+    (seeded random, so runs repeat).
+    """
+
+    kind: str
+    method: str | None = "messages"
+    chat_id: int | None = None
+    times: int = 1
+    skip: int = 0
+    status: int = 500
+    retry_after: int = 1
+    delay: float = 0.0
+    probability: float = 1.0
+    hits: int = 0
+    seen: int = 0
+
+    def matches(self, method: str, chat_id: Any) -> bool:
+        if self.hits >= self.times:
+            return False
+        if self.method == "messages":
+            if method not in MESSAGE_METHODS:
+                return False
+        elif self.method is None:
+            if method == "getUpdates":
+                return False
+        elif self.method != method:
+            return False
+        if self.chat_id is not None and str(self.chat_id) != str(chat_id):
+            return False
+        return True
+
+
+MESSAGE_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto", "sendVideo", "sendAudio", "sendVoice",
+                             "sendAnimation", "sendSticker", "sendMediaGroup", "sendLocation", "sendContact",
+                             "sendPoll", "sendDice", "sendVenue", "copyMessage", "forwardMessage"})
 
 
 def _spec() -> SpecChecker:
@@ -49,6 +98,37 @@ class BotAPIEmulator(BotApiMethods):
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.closing = False
+        self.idle_checks: list[Callable[[], bool]] = []  # the client's own "nothing left to send" probes
+        self.faults: list[Fault] = []
+        self.fault_log: list[tuple[str, str, Any]] = []  # (kind, method, chat_id) of each fault applied
+        self._fault_random = random.Random(1234)
+
+    # ------------------------------------------------------------------ fault injection
+    def inject(self, kind: str, **kw: Any) -> Fault:
+        """Add a fault (see :class:`Fault`); e.g. ``emu.inject("error", times=3)``,
+        ``emu.inject("slow", delay=2.0, chat_id=-100)``, ``emu.inject("429", times=50, retry_after=2)``."""
+        fault = Fault(kind, **kw)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.faults.clear()
+
+    def _take_fault(self, method: str, chat_id: Any) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(method, chat_id):
+                    fault.seen += 1
+                    if fault.seen <= fault.skip:
+                        continue
+                    if fault.probability < 1.0 and self._fault_random.random() >= fault.probability:
+                        continue
+                    fault.hits += 1
+                    self.fault_log.append((fault.kind, method, chat_id))
+                    return fault
+        return None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "BotAPIEmulator":
@@ -196,9 +276,13 @@ class BotAPIEmulator(BotApiMethods):
         return found
 
     async def wait_idle(self, quiet: float = 0.15, timeout: float = 10.0) -> None:
-        """Wait until the bot has fetched every pending update and made no request for `quiet` s."""
+        """Wait until the bot has fetched every pending update and made no request for `quiet` s
+        (and every probe in `idle_checks`, e.g. the bot's outbox sender, says it is idle)."""
         def idle():
             if self.pending_updates or self._in_flight:
+                return False
+            if not all(check() for check in list(self.idle_checks)):
+                self._last_activity = time.monotonic()
                 return False
             return time.monotonic() - self._last_activity >= quiet
         await self.wait_until(idle, timeout, what="the bot to go idle")
@@ -268,8 +352,32 @@ class _Handler(BaseHTTPRequestHandler):
                 raw.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         except ValueError as exc:
             return self._reply(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"})
-        status, payload = self.emulator.handle(m.group("method"), raw, files, form=form, token=unquote(m.group("token")))
+        emu = self.emulator
+        fault = emu._take_fault(emu.spec.method_name(m.group("method")) or m.group("method"), raw.get("chat_id")) \
+            if emu.faults else None
+        if fault is not None and fault.kind in ("error", "429", "drop"):
+            if fault.kind == "drop":
+                return self._drop()
+            if fault.kind == "429":
+                return self._reply(429, {"ok": False, "error_code": 429,
+                                         "description": f"Too Many Requests: retry after {fault.retry_after}",
+                                         "parameters": {"retry_after": fault.retry_after}})
+            return self._reply(fault.status, {"ok": False, "error_code": fault.status,
+                                              "description": "Internal Server Error"})
+        status, payload = emu.handle(m.group("method"), raw, files, form=form, token=unquote(m.group("token")))
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay)
+        if fault is not None and fault.kind == "drop_after":
+            return self._drop()
         self._reply(status, payload)
+
+    def _drop(self) -> None:
+        """Close the connection without an answer (a proxy or the network failing)."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _download(self, token: str, path: str) -> None:
         data = self.emulator.file_by_path(path) if token == self.emulator.token else None

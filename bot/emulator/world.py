@@ -105,6 +105,7 @@ class World:
         self.deleted: set[tuple[int, int]] = set()
         self.edit_seq: dict[tuple[int, int], int] = {}  # seq of the latest bot edit
         self.bot_sent: list[tuple[int, int, int]] = []  # (seq, chat_id, message_id), in order
+        self.sent_times: list[tuple[float, int, int]] = []  # (time.monotonic(), chat id, message id) of each bot message
         self.files: dict[str, StoredFile] = {}
         self.pinned: dict[int, int] = {}  # chat id -> pinned message id
         self.callback_queries: dict[str, dict] = {}

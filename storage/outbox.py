@@ -1,0 +1,496 @@
+"""The outbox: every message the bot owes someone, recorded before it is sent.
+
+Layout under the data folder::
+
+    outbox/journal-<n>.jsonl     an append-only journal, one JSON object a line
+    outbox/files/<id>-<name>     a document waiting to be sent (deleted once it went out)
+
+Each change is one appended line, fsynced before the call returns (several callers at once share
+one write and one fsync: group commit in the outbox's own writer thread, so a send never rewrites a
+big file and never waits behind the notices' writes). Lines:
+
+    {"op": "add", "id", "at", "msg": {...Outgoing.to_dict()}, "file"?}     recorded, to be sent
+    {"op": "sent", "id", "at", "mid", "chat"}                             Telegram answered ok
+    {"op": "failed", "id", "at", "error"}                                 given up (permanent error)
+    {"op": "hooked", "id"}                                                the after-send hook ran
+
+At open the journal is replayed (a torn last line, from a crash in the middle of a write, was
+never confirmed to anyone and is dropped), then compacted into a new file that starts with
+``{"op": "snapshot"}`` and holds the pending entries plus the settled ones of the last
+``keep_days`` (their keys keep a logical message from being sent twice); older journals are
+deleted. The journal is compacted again whenever it grows by ``compact_every`` lines.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import queue
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from bot.outgoing import Outgoing, coerce
+
+from .atomic import DIR_MODE, FILE_MODE, atomic_write_bytes, fsync_dir
+from . import atomic
+
+log = logging.getLogger("dondoc.outbox")
+
+FOLDER_NAME = "outbox"
+FILES = "files"
+JOURNAL_RE = re.compile(r"^journal-(\d{6,})\.jsonl$")
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+_ENC = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclasses.dataclass
+class OutboxEntry:
+    id: int
+    key: str
+    chat_id: int  # where it goes (where it went, for a migrated group)
+    kind: str
+    ref: str
+    created: float  # epoch seconds
+    message: Outgoing | None  # None once settled (the body is not kept)
+    state: str = PENDING
+    message_id: int | None = None
+    settled: float | None = None
+    error: str | None = None
+    hooked: bool = False
+    file: str | None = None  # name under outbox/files/
+    attempts: int = 0  # sending attempts in this run (not persisted)
+
+    @property
+    def pending(self) -> bool:
+        return self.state == PENDING
+
+
+class Outbox:
+    """Thread-safe. ``await enqueue(messages)`` and the ``mark_*`` calls return once durable."""
+
+    def __init__(self, folder: Path, *, keep_days: float = 7.0, compact_every: int = 5000,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.folder = Path(folder)
+        self.files = self.folder / FILES
+        self.keep_seconds = keep_days * 86400
+        self.compact_every = compact_every
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._entries: dict[int, OutboxEntry] = {}
+        self._by_key: dict[str, int] = {}
+        self._next_id = 1
+        self._journal_no = 0
+        self._lines_since_snapshot = 0
+        self._listeners: list[Callable[[list[OutboxEntry]], None]] = []
+        self.writes = 0  # journal writes (fsyncs) done, for tests and benchmarks
+        self.folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        self.files.mkdir(mode=DIR_MODE, exist_ok=True)
+        atomic.clean_temp_files(self.folder)
+        atomic.clean_temp_files(self.files)
+        self._replay()
+        self._compact()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._writer, name="dondoc-outbox", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------------ enqueue
+    async def enqueue(self, messages: Iterable[Outgoing] | Outgoing) -> list[OutboxEntry]:
+        """Record messages durably (one write for the batch) and hand them to the sender.
+
+        A message whose key is already in the outbox is not added again: its existing entry is
+        returned instead. Returns one entry per message, in order."""
+        import asyncio
+
+        entries, new, payload = self._reserve(messages)
+        if new:
+            try:
+                await asyncio.wrap_future(self._submit(payload, new))
+            except BaseException:
+                self._unreserve(new)
+                raise
+            self._publish(new)
+        return entries
+
+    def enqueue_sync(self, messages: Iterable[Outgoing] | Outgoing) -> list[OutboxEntry]:
+        """The same from a thread (not from the event loop: it blocks until the write is durable)."""
+        entries, new, payload = self._reserve(messages)
+        if new:
+            try:
+                self._submit(payload, new).result()
+            except BaseException:
+                self._unreserve(new)
+                raise
+            self._publish(new)
+        return entries
+
+    def listen(self, callback: Callable[[list[OutboxEntry]], None]) -> Callable[[], None]:
+        """Call ``callback(entries)`` with each batch of newly recorded entries (from the thread
+        that enqueued them). Returns a function that stops listening."""
+        with self._lock:
+            self._listeners.append(callback)
+
+        def stop() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(callback)
+        return stop
+
+    def _reserve(self, messages) -> tuple[list[OutboxEntry], list[OutboxEntry], list[tuple[str, bytes]]]:
+        if isinstance(messages, Outgoing) or hasattr(messages, "chat_id"):
+            messages = [messages]
+        messages = [coerce(m) for m in messages]
+        now = self.clock()
+        entries: list[OutboxEntry] = []
+        new: list[OutboxEntry] = []
+        files: list[tuple[str, bytes]] = []
+        with self._lock:
+            self._check_open()
+            for msg in messages:
+                if msg.key is not None and msg.key in self._by_key:
+                    entries.append(self._entries[self._by_key[msg.key]])
+                    continue
+                eid = self._next_id
+                self._next_id += 1
+                key = msg.key if msg.key is not None else f"#{eid}"
+                entry = OutboxEntry(id=eid, key=key, chat_id=msg.chat_id, kind=msg.kind, ref=msg.ref,
+                                    created=now, message=msg)
+                if msg.file_data is not None:
+                    entry.file = f"{eid}-{_safe_name(msg.file_name or 'file')}"
+                    files.append((entry.file, msg.file_data))
+                self._by_key[key] = eid
+                self._entries[eid] = entry
+                entries.append(entry)
+                new.append(entry)
+        return entries, new, files
+
+    def _unreserve(self, new: list[OutboxEntry]) -> None:
+        with self._lock:
+            for e in new:
+                self._entries.pop(e.id, None)
+                if self._by_key.get(e.key) == e.id:
+                    del self._by_key[e.key]
+
+    def _submit(self, files: list[tuple[str, bytes]], new: list[OutboxEntry]) -> concurrent.futures.Future:
+        lines = [_line({"op": "add", "id": e.id, "at": round(e.created, 3), "msg": self._msg_dict(e),
+                        **({"file": e.file} if e.file else {})}) for e in new]
+        return self._write_later(lines, files)
+
+    @staticmethod
+    def _msg_dict(e: OutboxEntry) -> dict[str, Any]:
+        raw = e.message.to_dict()
+        raw["key"] = e.key
+        return raw
+
+    def _publish(self, new: list[OutboxEntry]) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for callback in listeners:
+            try:
+                callback(new)
+            except Exception:  # a listener's bug must not undo a durable enqueue
+                log.exception("outbox listener failed")
+
+    # ------------------------------------------------------------------ settling
+    async def mark_sent(self, entry: OutboxEntry, message_id: int | None, chat_id: int | None = None, *,
+                        hooked: bool = False) -> None:
+        """Telegram answered: sent as ``message_id`` (to ``chat_id`` if it moved). ``hooked``: no
+        after-send hook to run for it."""
+        import asyncio
+
+        await asyncio.wrap_future(self._settle(entry, SENT, message_id=message_id, chat_id=chat_id,
+                                               hooked=hooked))
+
+    async def mark_failed(self, entry: OutboxEntry, error: str) -> None:
+        import asyncio
+
+        await asyncio.wrap_future(self._settle(entry, FAILED, error=error))
+
+    async def mark_hooked(self, entry: OutboxEntry) -> None:
+        import asyncio
+
+        with self._lock:
+            entry.hooked = True
+        await asyncio.wrap_future(self._write_later([_line({"op": "hooked", "id": entry.id})], []))
+
+    def _settle(self, entry: OutboxEntry, state: str, *, message_id: int | None = None,
+                chat_id: int | None = None, error: str | None = None,
+                hooked: bool = False) -> concurrent.futures.Future:
+        now = self.clock()
+        with self._lock:
+            entry.state, entry.settled = state, now
+            if chat_id is not None:
+                entry.chat_id = chat_id
+            if state == SENT:
+                entry.message_id = message_id
+                line = {"op": "sent", "id": entry.id, "at": round(now, 3), "mid": message_id, "chat": entry.chat_id}
+                if hooked:
+                    entry.hooked = True
+                    line["hooked"] = True
+            else:
+                entry.error = (error or "")[:300]
+                line = {"op": "failed", "id": entry.id, "at": round(now, 3), "error": entry.error}
+            entry.message = None
+            drop = entry.file
+        return self._write_later([_line(line)], [], delete=[drop] if drop else [])
+
+    # ------------------------------------------------------------------ reading
+    def pending(self) -> list[OutboxEntry]:
+        """Entries still to send, oldest first."""
+        with self._lock:
+            return [e for e in self._entries.values() if e.state == PENDING]
+
+    def unhooked(self) -> list[OutboxEntry]:
+        """Sent entries whose after-send hook may not have run (a crash in between)."""
+        with self._lock:
+            return [e for e in self._entries.values() if e.state == SENT and not e.hooked]
+
+    def get(self, key: str) -> OutboxEntry | None:
+        with self._lock:
+            eid = self._by_key.get(key)
+            return None if eid is None else self._entries.get(eid)
+
+    def counts(self, keys: Iterable[str]) -> dict[str, int]:
+        """How many of these logical messages were delivered (and their hook ran), are pending,
+        failed, or are unknown."""
+        out = {"delivered": 0, "pending": 0, "failed": 0, "unknown": 0}
+        with self._lock:
+            for key in keys:
+                eid = self._by_key.get(key)
+                e = None if eid is None else self._entries.get(eid)
+                if e is None:
+                    out["unknown"] += 1
+                elif e.state == SENT and not e.hooked:
+                    out["pending"] += 1  # arrived, but what it changes (e.g. where a card is) not stored yet
+                else:
+                    out[{SENT: "delivered", PENDING: "pending", FAILED: "failed"}[e.state]] += 1
+        return out
+
+    def errors(self, keys: Iterable[str]) -> list[str]:
+        with self._lock:
+            return [e.error or "" for k in keys if (eid := self._by_key.get(k)) is not None
+                    and (e := self._entries.get(eid)) is not None and e.state == FAILED]
+
+    def file_bytes(self, entry: OutboxEntry) -> bytes | None:
+        if entry.file is None:
+            return None
+        try:
+            return (self.files / entry.file).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def message_of(self, entry: OutboxEntry) -> Outgoing | None:
+        """The message of a pending entry (its document bytes read from the data folder)."""
+        with self._lock:
+            msg = entry.message
+        if msg is None or not msg.is_document or msg.file_data is not None:
+            return msg
+        data = self.file_bytes(entry)
+        return None if data is None else dataclasses.replace(msg, file_data=data)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    # ------------------------------------------------------------------ the writer thread
+    def _write_later(self, lines: list[bytes], files: list[tuple[str, bytes]], *,
+                     delete: list[str] | None = None) -> concurrent.futures.Future:
+        fut: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            self._check_open()
+            self._queue.put((lines, files, delete or [], fut))
+        return fut
+
+    def _writer(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            while True:  # group commit: everything queued meanwhile goes in the same write
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)
+                    break
+                batch.append(more)
+            try:
+                for _, files, _, _ in batch:
+                    for name, data in files:
+                        atomic_write_bytes(self.files / name, data)
+                self._append(b"".join(line for lines, _, _, _ in batch for line in lines))
+            except BaseException as exc:  # noqa: BLE001 - handed to the callers
+                for _, _, _, fut in batch:
+                    fut.set_exception(exc)
+                continue
+            for _, _, delete, fut in batch:
+                for name in delete:
+                    with contextlib.suppress(OSError):
+                        (self.files / name).unlink()
+                fut.set_result(None)
+            if self._lines_since_snapshot >= self.compact_every:
+                try:
+                    self._compact()
+                except OSError as exc:
+                    log.warning("outbox compaction failed: %s", exc)
+
+    def _journal(self) -> Path:
+        return self.folder / f"journal-{self._journal_no:06d}.jsonl"
+
+    def _append(self, data: bytes) -> None:
+        if not data:
+            return
+        fd = os.open(self._journal(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            atomic._fsync(fd)
+        finally:
+            os.close(fd)
+        self.writes += 1
+        self._lines_since_snapshot += data.count(b"\n")
+
+    def close(self) -> None:
+        """Finish pending writes, stop the writer thread. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def _check_open(self) -> None:
+        if getattr(self, "_closed", False):
+            from .errors import StoreClosed
+
+            raise StoreClosed()
+
+    # ------------------------------------------------------------------ replay and compaction
+    def _journals(self) -> list[Path]:
+        found = []
+        for p in self.folder.iterdir():
+            m = JOURNAL_RE.match(p.name)
+            if m and p.is_file():
+                found.append((int(m.group(1)), p))
+        return [p for _, p in sorted(found)]
+
+    def _replay(self) -> None:
+        journals = self._journals()
+        for path in journals:
+            self._journal_no = max(self._journal_no, int(JOURNAL_RE.match(path.name).group(1)))
+            data = path.read_bytes()
+            lines = data.split(b"\n")
+            for n, raw in enumerate(lines):
+                if not raw.strip():
+                    continue
+                try:
+                    rec = json.loads(raw)
+                except ValueError:
+                    if n == len(lines) - 1:  # torn last line: its write never returned
+                        log.warning("outbox: dropped a torn line at the end of %s", path.name)
+                        continue
+                    log.warning("outbox: skipped an unreadable line %d of %s", n + 1, path.name)
+                    continue
+                self._apply(rec)
+
+    def _apply(self, rec: dict[str, Any]) -> None:
+        op = rec.get("op")
+        if op == "snapshot":
+            self._entries.clear()
+            self._by_key.clear()
+            return
+        eid = rec.get("id")
+        if not isinstance(eid, int):
+            return
+        self._next_id = max(self._next_id, eid + 1)
+        if op in ("add", "entry"):
+            msg = rec.get("msg") or {}
+            key = msg.get("key") or f"#{eid}"
+            state = rec.get("state", PENDING)
+            message = None
+            if state == PENDING:
+                try:
+                    message = Outgoing.from_dict(msg)  # a document's bytes are read from its file when sent
+                except (KeyError, ValueError, TypeError) as exc:
+                    log.warning("outbox: entry %s unreadable (%s), dropped", eid, exc)
+                    return
+            entry = OutboxEntry(id=eid, key=key, chat_id=int(rec.get("chat", msg.get("chat_id", 0))),
+                                kind=msg.get("kind", "message"), ref=msg.get("ref", ""),
+                                created=float(rec.get("at", 0)), message=message, state=state,
+                                message_id=rec.get("mid"), settled=rec.get("settled"), error=rec.get("error"),
+                                hooked=bool(rec.get("hooked")), file=rec.get("file"))
+            self._entries[eid] = entry
+            self._by_key[key] = eid
+            return
+        entry = self._entries.get(eid)
+        if entry is None:
+            return
+        if op == "sent":
+            entry.state, entry.message_id, entry.settled = SENT, rec.get("mid"), rec.get("at")
+            entry.chat_id = int(rec.get("chat", entry.chat_id))
+            entry.hooked = bool(rec.get("hooked"))
+            entry.message = None
+        elif op == "failed":
+            entry.state, entry.error, entry.settled = FAILED, rec.get("error"), rec.get("at")
+            entry.message = None
+        elif op == "hooked":
+            entry.hooked = True
+
+    def _compact(self) -> None:
+        """Write the live state to a new journal, then delete the older ones (and stale files)."""
+        now = self.clock()
+        with self._lock:
+            keep = []
+            for e in list(self._entries.values()):
+                if e.state != PENDING and (e.settled or 0) < now - self.keep_seconds and (e.hooked or e.state == FAILED):
+                    del self._entries[e.id]
+                    if self._by_key.get(e.key) == e.id:
+                        del self._by_key[e.key]
+                    continue
+                keep.append(e)
+            lines = [_line({"op": "snapshot", "next": self._next_id})]
+            for e in keep:
+                rec: dict[str, Any] = {"op": "entry", "id": e.id, "at": round(e.created, 3), "state": e.state,
+                                       "chat": e.chat_id}
+                if e.message is not None and e.state == PENDING:
+                    rec["msg"] = self._msg_dict(e)
+                else:
+                    rec["msg"] = {"key": e.key, "kind": e.kind, "ref": e.ref, "chat_id": e.chat_id}
+                for name, value in (("mid", e.message_id), ("settled", e.settled), ("error", e.error),
+                                    ("file", e.file if e.state == PENDING else None)):
+                    if value is not None:
+                        rec[name] = value
+                if e.hooked:
+                    rec["hooked"] = True
+                lines.append(_line(rec))
+            live_files = {e.file for e in keep if e.file and e.state == PENDING}
+            old = self._journals()
+            self._journal_no += 1
+            atomic_write_bytes(self._journal(), b"".join(lines))
+            self._lines_since_snapshot = 0
+        for p in old:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        for p in self.files.iterdir():
+            if p.name not in live_files and not atomic.is_temp_name(p.name):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+        fsync_dir(self.folder)
+
+
+def _line(rec: dict[str, Any]) -> bytes:
+    return (_ENC.encode(rec) + "\n").encode("utf-8")
+
+
+def _safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE).strip("._") or "file"
+    return cleaned[:80]

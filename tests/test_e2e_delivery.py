@@ -1,0 +1,169 @@
+"""Delivery through the outbox, as Telegram sees it: faults injected in the emulator during a
+publish (500s, dropped connections, slow answers, a 429 storm), a restart with messages pending,
+a kicked bot, and pacing (the first 20 cards of a group at once, never a 429)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.importing import store_draft
+from bot.models import ChatBinding
+from tests.harness import ADMIN, bot_env
+
+GROUPS = 8
+TASKS = 5
+
+
+def directory_file(tmp_path, agencies: int = GROUPS):
+    lines = ['province = "Tỉnh Thử"\n']
+    for i in range(agencies):
+        lines.append(f'[[agency]]\nid = "so-{i:02d}"\nname = "Sở Thử Nghiệm Số {i:02d}"\nkind = "department"\n'
+                     f'groups = ["so-ban-nganh"]\n')
+    path = tmp_path / "agencies.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def reading(tasks: int = TASKS):
+    return {
+        "notice": {"number": "9/TB-UBND", "issued_on": "2024-03-01", "issuer": "UBND tỉnh", "kind": "Thông báo",
+                   "title": "Thử lỗi mạng"},
+        "items": [{"ref": str(i + 1), "text": f"Nhiệm vụ số {i + 1}: triển khai, báo cáo kết quả.",
+                   "lead": [{"name": "Các sở, ban, ngành", "agency_id": None, "group": "so-ban-nganh",
+                             "as_written": "các sở, ban, ngành"}],
+                   "coordinate": [], "deadline": "2024-06-30", "deadline_text": "trước ngày 30/6/2024",
+                   "recurring": None, "warnings": []} for i in range(tasks)],
+        "warnings": [],
+    }
+
+
+def chat_of(i: int) -> int:
+    return -1004000 - i
+
+
+def setup_world(env, groups: int = GROUPS, tasks: int = TASKS, *, first_time: bool = True) -> None:
+    emu = env.emu
+    for i in range(groups):
+        if first_time:
+            emu.add_user(6000 + i, f"Cán bộ {i}")
+            emu.add_group(chat_of(i), f"Sở {i:02d}", members=[6000 + i])
+            emu.add_bot_to_group(chat_of(i), by_user=6000 + i)
+        env.store.registry.bind_chat(ChatBinding(chat_id=chat_of(i), agency_id=f"so-{i:02d}", title=f"Sở {i:02d}"))
+    store_draft(env.store, reading(tasks), source=b"fault-test", source_name="faults.txt", now=env.clock.now,
+                by=ADMIN)
+
+
+async def publish(env) -> None:
+    emu = env.emu
+    await emu.wait_idle()
+    emu.send(ADMIN, ADMIN, "/preview")
+    preview = await emu.wait_for_bot_message(ADMIN, lambda m: bool(m.get("reply_markup")))
+    emu.press(ADMIN, ADMIN, preview["message_id"], button="📢 Công bố")
+
+
+def cards_in(emu, chat_id: int) -> list[str]:
+    return [m["text"] for m in emu.bot_messages(chat_id) if m["text"].startswith("📌")]
+
+
+def assert_each_card_once(env, groups: int = GROUPS, tasks: int = TASKS) -> None:
+    for i in range(groups):
+        texts = cards_in(env.emu, chat_of(i))
+        assert len(texts) == tasks and len(set(texts)) == tasks, (chat_of(i), len(texts), len(set(texts)))
+    assignments = env.store.notices.assignments()
+    assert len(assignments) == groups * tasks
+    for a in assignments:  # each assignment knows where its card is (replies to it find the task)
+        assert a.sent_at is not None
+        m = env.emu.message(a.chat_id, a.message_id)
+        assert m is not None and m["text"].startswith("📌")
+
+
+async def test_faults_during_a_publish_every_card_arrives_exactly_once(emulator, tmp_path):
+    path = directory_file(tmp_path)
+    async with bot_env(emulator, tmp_path, directory={"file": str(path)}) as env:
+        setup_world(env)
+        emu = env.emu
+        emu.inject("error", status=500, times=3, skip=2)
+        emu.inject("error", status=502, times=2, skip=9)
+        emu.inject("drop", times=3, skip=5)
+        emu.inject("slow", delay=1.5, times=3, skip=12)  # slow answers: they arrived, must not be resent
+        emu.inject("429", times=25, retry_after=1, skip=20)  # a storm
+        await publish(env)
+        done = await emu.wait_for_bot_message(ADMIN, lambda m: "Đã công bố" in m["text"], include_edits=True,
+                                              timeout=60)
+        kinds = [k for k, _, _ in emu.fault_log]
+        assert kinds.count("error") == 5 and kinds.count("drop") == 3 and kinds.count("slow") == 3
+        assert kinds.count("429") == 25
+        assert f"Đã gửi: {GROUPS * TASKS}" in done["text"] and "Lỗi: 0" in done["text"], done["text"]
+        assert_each_card_once(env)
+        assert not env.store.outbox.pending()
+
+
+async def test_restart_with_pending_messages_resumes_without_doubles(emulator, tmp_path):
+    path = directory_file(tmp_path)
+    half = [chat_of(i) for i in range(GROUPS // 2)]
+    async with bot_env(emulator, tmp_path, directory={"file": str(path)}) as env:
+        setup_world(env)
+        for chat in half:  # these groups are unreachable for now: their cards stay pending
+            env.emu.inject("error", status=503, chat_id=chat, times=10_000)
+        await publish(env)
+        await env.emu.wait_until(lambda: sum(len(cards_in(env.emu, chat_of(i))) for i in range(GROUPS // 2, GROUPS))
+                                 == TASKS * (GROUPS - GROUPS // 2), timeout=30, what="the reachable half")
+        await env.emu.wait_until(lambda: len(env.store.outbox.pending()) == TASKS * len(half), timeout=5,
+                                 what="only the unreachable half pending")
+    emulator.clear_faults()
+    assert all(cards_in(emulator, chat) == [] for chat in half)
+    async with bot_env(emulator, tmp_path, directory={"file": str(path)}) as env:  # the restart
+        await env.emu.wait_until(lambda: not env.store.outbox.pending(), timeout=30, what="the outbox to empty")
+        await env.emu.wait_idle(quiet=0.5)
+        assert_each_card_once(env)
+        # nothing for the start-up resume to add: the outbox had them all
+        assert len([e for e in env.store.outbox.pending()]) == 0
+
+
+async def test_a_kicked_bot_fails_its_cards_and_the_others_go_on(emulator, tmp_path):
+    path = directory_file(tmp_path, 3)
+    async with bot_env(emulator, tmp_path, directory={"file": str(path)}) as env:
+        setup_world(env, 3, 2)
+        env.emu.remove_bot_from_group(chat_of(1), kicked=True)
+        await env.emu.wait_idle()
+        await publish(env)
+        done = await env.emu.wait_for_bot_message(ADMIN, lambda m: "Đã công bố" in m["text"], include_edits=True,
+                                                  timeout=30)
+        assert "Đã gửi: 4" in done["text"] and "Lỗi: 2" in done["text"], done["text"]
+        assert "kicked" in done["text"]
+        assert len(cards_in(env.emu, chat_of(0))) == 2 and len(cards_in(env.emu, chat_of(2))) == 2
+
+
+async def test_a_429_on_one_group_does_not_hold_up_another(emulator, tmp_path):
+    path = directory_file(tmp_path, 2)
+    async with bot_env(emulator, tmp_path, directory={"file": str(path)}) as env:
+        setup_world(env, 2, 3)
+        env.emu.inject("429", chat_id=chat_of(0), times=1, retry_after=4)
+        started = time.monotonic()
+        await publish(env)
+        await env.emu.wait_until(lambda: len(cards_in(env.emu, chat_of(1))) == 3, timeout=10, what="group 1")
+        other = time.monotonic() - started
+        await env.emu.wait_until(lambda: len(cards_in(env.emu, chat_of(0))) == 3, timeout=20, what="group 0")
+        waited = time.monotonic() - started
+        assert other < 3.5 < waited, (other, waited)
+
+
+async def test_first_twenty_cards_of_a_group_at_once_then_paced_without_a_429(emulator, tmp_path):
+    """Telegram's real limits (20 a minute per group) scaled to 20 a second on both sides."""
+    path = directory_file(tmp_path, 1)
+    async with bot_env(emulator, tmp_path, directory={"file": str(path)}) as env:
+        setup_world(env, 1, 45)
+        await publish(env)
+        await env.emu.wait_until(lambda: len(cards_in(env.emu, chat_of(0))) == 45, timeout=30, what="45 cards")
+        stamps = sorted(t for t, chat, _ in env.emu.sent_times if chat == chat_of(0))
+        assert env.emu.refused_429 == 0, env.emu.flood.refusals
+        assert len(stamps) == 45
+        gaps = [round(b - a, 3) for a, b in zip(stamps, stamps[20:])]
+        # the first 20 at once (well inside the scaled minute), the 21st a full window after the first
+        assert stamps[19] - stamps[0] < 0.8 and stamps[20] - stamps[0] >= 1.0 - 0.02, (stamps[19] - stamps[0], gaps)
+        for i in range(20, 45):  # any window of a (scaled) minute holds at most 20
+            assert stamps[i] - stamps[i - 20] >= 1.0 - 0.02, gaps
+        await env.emu.wait_idle()
+        assert_each_card_once(env, 1, 45)
+    await asyncio.sleep(0)

@@ -1,0 +1,119 @@
+"""The outbox journal: durable enqueue, dedupe by key, replay after a restart, torn lines, compaction."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.outgoing import Outgoing, parts
+from storage.outbox import Outbox
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return tmp_path / "outbox"
+
+
+async def test_enqueue_is_durable_and_deduplicated(folder):
+    box = Outbox(folder)
+    try:
+        a, b = await box.enqueue([Outgoing(-1, "card A", key="card:A"), Outgoing(-2, "card B", key="card:B")])
+        again = await box.enqueue(Outgoing(-1, "card A (again)", key="card:A"))
+        assert again[0] is a and len(box.pending()) == 2
+        await box.mark_sent(a, 77, hooked=True)
+    finally:
+        box.close()
+    box = Outbox(folder)  # a restart
+    try:
+        assert [e.key for e in box.pending()] == ["card:B"]
+        assert box.get("card:A").state == "sent" and box.get("card:A").message_id == 77
+        assert box.counts(["card:A", "card:B", "card:C"]) == {"delivered": 1, "pending": 1, "failed": 0,
+                                                              "unknown": 1}
+        assert (await box.enqueue(Outgoing(-1, "A", key="card:A")))[0].state == "sent"  # still not twice
+        pending = box.pending()[0]
+        assert box.message_of(pending).text == "card B"
+    finally:
+        box.close()
+
+
+async def test_concurrent_enqueues_share_writes(folder):
+    box = Outbox(folder)
+    try:
+        before = box.writes
+        await asyncio.gather(*(box.enqueue(Outgoing(-i, f"m{i}", key=f"k{i}")) for i in range(1, 201)))
+        assert len(box.pending()) == 200
+        assert box.writes - before < 200  # group commit
+    finally:
+        box.close()
+
+
+async def test_documents_kept_in_the_data_folder_until_sent(folder):
+    box = Outbox(folder)
+    try:
+        [e] = await box.enqueue(Outgoing(-1, "", file_name="báo cáo.xlsx", file_data=b"PK\x03\x04data", kind="digest"))
+    finally:
+        box.close()
+    box = Outbox(folder)
+    try:
+        [e] = box.pending()
+        msg = box.message_of(e)
+        assert msg.file_data == b"PK\x03\x04data" and msg.file_name == "báo cáo.xlsx"
+        await box.mark_sent(e, 5, hooked=True)
+        assert list((folder / "files").iterdir()) == []
+    finally:
+        box.close()
+
+
+async def test_a_torn_last_line_is_dropped_and_the_rest_kept(folder):
+    box = Outbox(folder)
+    try:
+        await box.enqueue([Outgoing(-1, "one", key="a"), Outgoing(-1, "two", key="b")])
+    finally:
+        box.close()
+    [journal] = list(folder.glob("journal-*.jsonl"))
+    with open(journal, "ab") as f:
+        f.write(b'{"op":"add","id":99,"msg":{"chat_id":-1,"te')  # a crash in the middle of a write
+    box = Outbox(folder)
+    try:
+        assert [e.key for e in box.pending()] == ["a", "b"]
+        [e] = await box.enqueue(Outgoing(-1, "three", key="c"))
+        assert e.id > 2
+    finally:
+        box.close()
+    box = Outbox(folder)
+    try:
+        assert [e.key for e in box.pending()] == ["a", "b", "c"]
+    finally:
+        box.close()
+
+
+async def test_compaction_keeps_pending_and_recent_and_prunes_old(folder):
+    now = [1_000_000.0]
+    box = Outbox(folder, compact_every=10, clock=lambda: now[0])
+    try:
+        entries = await box.enqueue([Outgoing(-1, f"m{i}", key=f"k{i}") for i in range(30)])
+        for e in entries[:20]:
+            await box.mark_sent(e, 1, hooked=True)
+        now[0] += 8 * 86400  # older than keep_days
+        more = await box.enqueue([Outgoing(-2, f"n{i}", key=f"n{i}") for i in range(15)])
+        assert len(more) == 15
+    finally:
+        box.close()
+    assert len(list(folder.glob("journal-*.jsonl"))) == 1
+    box = Outbox(folder, clock=lambda: now[0])
+    try:
+        assert len(box.pending()) == 25
+        assert box.get("k0") is None  # delivered long ago: pruned
+        size = sum(p.stat().st_size for p in folder.glob("journal-*.jsonl"))
+        assert size < 10_000
+    finally:
+        box.close()
+
+
+def test_parts_keys_and_buttons_on_the_last():
+    msgs = parts(-1, ["a", "b"], key="digest:w1", kind="digest", buttons=[[("OK", "x")]])
+    assert [m.key for m in msgs] == ["digest:w1#0", "digest:w1#1"]
+    assert msgs[0].buttons == () and msgs[1].buttons == (((("OK", "x")),),)
+    with pytest.raises(ValueError):
+        Outgoing(-1, "")
