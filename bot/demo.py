@@ -170,6 +170,9 @@ async def _run(pause: float, out_dir: Path | None = None) -> Path:
         everyone = (OFFICE, LEADER, *(g[1] for g in GROUPS))
         try:
             async with running(app):
+                sender = app.bot_data.get("sender")
+                if sender is not None:  # idle includes the outbox: nothing left it would send soon
+                    emu.idle_checks.append(sender.settled)
                 _scene("1. Registration: each agency's group is bound to the bot by an invite link")
                 emu.press_start(ADMIN)
                 await bot_says(ADMIN)
