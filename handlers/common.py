@@ -84,6 +84,10 @@ async def send(context, chat_id: int, text: str, *, reply_markup=None, reply_to_
                key: str | None = None, kind: str = "message", ref: str = "", **_ignored) -> None:
     """``context.bot.send_message`` through the outbox: returns once recorded, never waits for
     Telegram or for a chat's sending budget."""
+    if isinstance(reply_markup, InlineKeyboardMarkup) and any(
+            b.callback_data is None for row in reply_markup.inline_keyboard for b in row):
+        await context.bot.send_message(chat_id, text, reply_markup=reply_markup, reply_to_message_id=reply_to_message_id)
+        return
     await enqueue(context, Outgoing(chat_id, text, key=key, kind=kind, ref=ref, reply_to=reply_to_message_id,
                                     **_markup_fields(reply_markup)))
 
