@@ -106,6 +106,10 @@ async def test_sigkill_three_times_during_300_replies_loses_nothing_and_doubles_
             proc = start(cfg, emu, log)
         await emu.wait_until(lambda: answered() >= len(sent), timeout=120, what="every reply acknowledged")
         await emu.wait_idle(quiet=1.0, timeout=60)
+        # The last start may still be importing when everything was answered before it: SIGTERM
+        # before its signal handlers exist would end it by the default action (-15), not cleanly.
+        await emu.wait_until(lambda: (tmp_path / "bot.log").read_text(errors="replace").count(" ready") > kills,
+                             timeout=60, what="the last start ready")
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
