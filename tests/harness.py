@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.app import build_application
 from bot.config import parse_config
 from bot.directory import Directory
-from bot.emulator.testing import running
+from bot.emulator.runner import running
 from storage import DataStore
 
 ROOT = Path(__file__).resolve().parent.parent

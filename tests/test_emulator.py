@@ -13,7 +13,7 @@ from telegram.ext import (AIORateLimiter, CallbackQueryHandler, CommandHandler, 
 
 from bot.emulator import BotAPIEmulator, FloodLimits, SpecChecker
 from bot.emulator.flood import FloodControl
-from bot.emulator.testing import application_builder, running  # the `emulator` fixture: conftest.py
+from bot.emulator.runner import application_builder, running  # the `emulator` fixture: conftest.py
 from bot.emulator.text import EntityParseError, parse_html
 
 GROUP = -100123

@@ -13,8 +13,8 @@ Start it and point PTB at it::
     ...
     emu.stop()
 
-In tests: the `emulator` fixture, and `running(app)` / `application_builder(emu)`, from
-bot.emulator.testing. The fixture fails the test at teardown if any request broke api.json or
+In tests: the `emulator` fixture (tests/conftest.py), and `running(app)` / `application_builder(emu)`
+from bot.emulator.runner. The fixture fails the test at teardown if any request broke api.json or
 called a method the emulator does not emulate::
 
     async def test_x(emulator):
