@@ -33,9 +33,11 @@ async def test_a_busy_group_does_not_hold_up_another_and_each_group_stays_in_ord
         assert len(acks(emu, SNV_GROUP)) < len(sent)
         assert answer["reply_to_message"]["message_id"] == other["message_id"]
         await emu.wait_until(lambda: len(acks(emu, SNV_GROUP)) == len(sent), timeout=60)
-        # One group's messages are handled in the order they were sent.
-        assert [m["reply_to_message"]["message_id"] for m in acks(emu, SNV_GROUP)] == sent
-        assert len(env.store.notices.reports(agency_id=env.store.registry.chat(SNV_GROUP).agency_id)) >= 80
+        # One group's messages are handled (stored) in the order they were sent, and each answered.
+        # (The answers' arrival order is the sender's: a retried answer may land after the next one.)
+        stored = [r.message_id for r in env.store.notices.reports() if r.chat_id == SNV_GROUP and r.message_id in sent]
+        assert stored == sent
+        assert sorted(m["reply_to_message"]["message_id"] for m in acks(emu, SNV_GROUP)) == sorted(sent)
 
 
 async def test_a_flooding_user_is_told_once_everything_is_stored_and_answered_in_one_summary(emulator, tmp_path):
