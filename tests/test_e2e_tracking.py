@@ -4,11 +4,13 @@ extend, /status, /mytasks, and the refusals."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from pathlib import Path
 
 from bot.models import Progress
-from tests.harness import ADMIN, LEADER, OFFICE_CHAT, STRANGER, bot_env
+from storage import DataStore
+from tests.harness import ADMIN, LEADER, OFFICE_CHAT, STRANGER, TZ, bot_env
 
 SAMPLE = Path(__file__).parent / "data" / "notices" / "notice-89-TB-UBND-2024.txt"
 SNV_GROUP, SNV_USER = -1002001, 2001
@@ -368,14 +370,20 @@ async def test_a_publish_cut_by_a_restart_is_finished_at_start(emulator, tmp_pat
 
     async with bot_env(emulator, tmp_path) as env:
         snv = await register(env, "Sở Nội vụ", SNV_GROUP, SNV_USER, "Minh")
-        # State as a crash mid-publish leaves it: published, assignments stored, no card sent.
-        reading, _ = read_any(SAMPLE.read_bytes(), SAMPLE.name, env.directory)
-        imported = store_draft(env.store, reading, source=SAMPLE.read_bytes(), source_name=SAMPLE.name,
-                               now=env.clock.now, by=ADMIN)
-        plan = workflow.plan_assignments(imported.tasks, env.directory, new_id=new_assignment_id)
-        env.store.notices.add_assignments(plan.assignments)
+        cfg, directory = env.cfg, env.directory
+    # State as a crash mid-publish leaves it: published, assignments stored, no card sent. Written
+    # while no bot runs, so nothing of the first run (its registration hook) can see it.
+    store = DataStore.open(cfg.storage.path)
+    try:
+        reading, _ = read_any(SAMPLE.read_bytes(), SAMPLE.name, directory)
+        imported = store_draft(store, reading, source=SAMPLE.read_bytes(), source_name=SAMPLE.name,
+                               now=dt.datetime(2024, 3, 12, 9, 0, tzinfo=TZ), by=ADMIN)
+        plan = workflow.plan_assignments(imported.tasks, directory, new_id=new_assignment_id)
+        store.notices.add_assignments(plan.assignments)
         imported.notice.state = "published"
-        env.store.notices.update_notice(imported.notice)
+        store.notices.update_notice(imported.notice)
+    finally:
+        store.close()
     async with bot_env(emulator, tmp_path) as env:  # the restart
         emu = env.emu
         await emu.wait_until(lambda: all(a.sent_at for a in env.store.notices.assignments(agency_id=snv)), timeout=15)
