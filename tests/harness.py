@@ -78,7 +78,7 @@ class Env:
 async def bot_env(emu, tmp_path: Path, *, now=None, jobs=False, fast=True, **sections):
     """Start dondoc against the emulator with an admin, a leader and the office group.
 
-    ``fast``: Telegram's per-group limit (20 a minute) runs 60 times faster, on both sides
+    ``fast``: Telegram's per-group (20 a minute) and per-private-chat limits run 60 times faster, on both sides
     (the emulator's flood control and the bot's rate limiter), so a test can send dozens
     of messages to one group without waiting minutes; the behaviour is the same.
     """
@@ -86,7 +86,7 @@ async def bot_env(emu, tmp_path: Path, *, now=None, jobs=False, fast=True, **sec
         from bot.emulator import FloodLimits
 
         emu.set_flood_limits(FloodLimits().scaled(60))
-        sections.setdefault("telegram", {}).update(group_time_period=1.0, overall_max_rate=30.0)
+        sections.setdefault("telegram", {}).update(group_time_period=1.0, private_time_period=1.0 / 60, overall_max_rate=30.0)
     clock = Clock(now or dt.datetime(2024, 3, 12, 9, 0, tzinfo=TZ))
     cfg = make_config(emu, tmp_path / "data", **sections)
     store = DataStore.open(cfg.storage.path)
