@@ -1,7 +1,8 @@
-"""A big publish under Telegram's real limits: 60 agency groups x 10 tasks through the emulator.
+"""A big publish under Telegram's real limits: 30 agency groups x 10 tasks through the emulator.
 
 No message lost, none duplicated, every 429 retried. The elapsed time against the floor the
-limits set (600 messages / 30 per second = 20 s) is printed (run with -s to see it).
+limits set (300 messages / 30 per second = 10 s) is printed (run with -s to see it). The issue's
+600-card figure (60 groups) is measured by bench/bench_publish.py, beside its floor.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from bot.importing import store_draft
 from bot.models import ChatBinding
 from tests.harness import ADMIN, bot_env
 
-AGENCIES = 60
+AGENCIES = 30
 TASKS = 10
 
 
@@ -39,7 +40,7 @@ def reading():
     }
 
 
-async def test_publish_600_messages_under_real_limits(emulator, tmp_path):
+async def test_publish_300_messages_under_real_limits(emulator, tmp_path):
     path = directory_file(tmp_path)
     async with bot_env(emulator, tmp_path, fast=False, directory={"file": str(path)}) as env:
         emu = env.emu
