@@ -2,13 +2,15 @@
 
 The sender keeps one FIFO queue per chat (the order a chat sees its messages is the order they
 were recorded) and sends the heads of many chats at once: a chat waiting for its budget or for
-a 429's retry_after never holds up another. Each send takes a slot from the sliding-window
+a 429's retry_after never holds up another. A chat has at most one message on its way: the next
+goes only once the previous one is settled (sent and marked on disk, failed, or back at the head
+of the queue waiting for its retry), so a retried message is never overtaken. Each send takes a slot from the sliding-window
 :class:`~bot.pacer.Pacer` before it goes, so a burst never exceeds Telegram's limits.
 
 Outcomes of one send:
 
-* Telegram's answer: the entry is marked sent (durably), then the hook registered for its kind
-  runs (a card's hook stores where the card went); the hook is marked done, and re-run at start
+* Telegram's answer: the entry is marked sent at once (written before anything else runs on the
+  loop, fsynced in the outbox writer's next batch), then the hook registered for its kind runs (a card's hook stores where the card went); the hook is marked done, and re-run at start
   if a crash came in between.
 * 429: the chat waits ``retry_after`` (plus a little), the message stays at the head of its queue.
 * 5xx, a timeout, a dropped connection: the message is sent again after an exponential backoff
@@ -22,8 +24,9 @@ lost may have been carried out. The request timeouts are therefore generous (a r
 30 s by default, far above an answer that is merely slow), so a slow answer is waited for and
 counted as delivered. When no answer comes at all (a read timeout, a connection dropped after
 the request was written), the message is sent again: a card or an acknowledgement twice is a
-nuisance, a card never received is a task nobody does. A crash between Telegram's answer and
-the durable "sent" mark (a millisecond) resends that one message at the next start.
+nuisance, a card never received is a task nobody does. A kill after Telegram took a message but
+before its answer was read and marked (the answer's way back plus one ``write``) resends that one
+message at the next start: at most one per chat that was sending at the moment of the kill.
 """
 
 from __future__ import annotations
@@ -313,8 +316,11 @@ class Sender:
                 pass
 
     async def _send(self, chat: int, entry) -> None:
+        """One message of ``chat``: the chat is busy (none of its other messages goes) until this one
+        is settled: sent and its mark on disk, failed, or back at the head of its queue for a retry."""
+        hook = False
         try:
-            await self._deliver(entry)
+            hook = await self._deliver(entry)
         except asyncio.CancelledError:
             self._queued.discard(entry.id)  # stays pending in the outbox: resumed at the next start
             raise
@@ -325,8 +331,11 @@ class Sender:
             self._busy.discard(chat)
             if self._wake is not None:
                 self._wake.set()
+        if hook:
+            await self._run_hook(entry)
 
-    async def _deliver(self, entry) -> None:
+    async def _deliver(self, entry) -> bool:
+        """Send one entry; True when it was sent and its after-send hook is still to run."""
         chat = entry.chat_id
         msg = self.outbox.message_of(entry)
         if msg is None:
@@ -335,7 +344,7 @@ class Sender:
             await self.outbox.mark_failed(entry, "the message's file is missing from the data folder")
             self._queued.discard(entry.id)
             log.warning("outbox: %s %s to chat %s failed: file missing", entry.kind, entry.id, entry.chat_id)
-            return
+            return False
         entry.attempts += 1
         try:
             try:
@@ -343,43 +352,42 @@ class Sender:
             finally:
                 self.pacer.done(chat)  # dated by the answer (or the failure)
                 self._sending -= 1
+            # Marked at once, before anything else runs on this loop: a kill after this line cannot
+            # make the message go twice. Its fsync is batched with the writer's next write.
+            hook = self.hooks.get(entry.kind)
+            synced = self.outbox.mark_sent_now(entry, sent.message_id, entry.chat_id, hooked=hook is None)
 
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after) + random.uniform(0.05, 0.25)
             self.stats["429"] += 1
             log.info("outbox: 429 for chat %s, waiting %.1f s", entry.chat_id, wait)
             self._requeue(entry, wait)
-            return
+            return False
         except ChatMigrated as exc:
             log.info("outbox: chat %s is now %s", entry.chat_id, exc.new_chat_id)
             entry.chat_id = int(exc.new_chat_id)
             self._requeue(entry, 0.0)
-            return
+            return False
         except (Forbidden, BadRequest, InvalidToken) as exc:
             await self._fail(entry, exc)
-            return
+            return False
         except (TimedOut, NetworkError) as exc:  # 5xx, timeouts, dropped connections
             if time.time() - entry.created > self.give_up_after:
                 await self._fail(entry, exc)
-                return
+                return False
             wait = self._backoff(entry.attempts)
             self.stats["retried"] += 1
             log.info("outbox: %s %s to chat %s: %s (attempt %d), again in %.1f s", entry.kind, entry.id,
                      entry.chat_id, type(exc).__name__, entry.attempts, wait)
             self._requeue(entry, wait)
-            return
+            return False
         except TelegramError as exc:  # anything else Telegram says: treat as permanent
             await self._fail(entry, exc)
-            return
+            return False
         self._queued.discard(entry.id)
         self.stats["sent"] += 1
-        self._busy.discard(chat)  # the chat's next message may go while this one is marked
-        if self._wake is not None:
-            self._wake.set()
-        hook = self.hooks.get(entry.kind)
-        await self.outbox.mark_sent(entry, sent.message_id, entry.chat_id, hooked=hook is None)
-        if hook is not None:
-            await self._run_hook(entry)
+        await asyncio.wrap_future(synced)  # the chat's next message goes once this one's mark is on disk
+        return hook is not None
 
     def _backoff(self, attempts: int) -> float:
         base = min(self.backoff_cap, self.backoff_base * 2 ** max(0, attempts - 1))

@@ -7,7 +7,11 @@ Layout under the data folder::
 
 Each change is one appended line, fsynced before the call returns (several callers at once share
 one write and one fsync: group commit in the outbox's own writer thread, so a send never rewrites a
-big file and never waits behind the notices' writes). Lines:
+big file and never waits behind the notices' writes). A "sent" mark is written to the journal at
+once, on the caller's thread, the moment Telegram's answer is in (a kill after that ``write`` cannot
+lose it: the kernel has it), and fsynced with the others in the writer's next batch: the window in
+which a kill makes a delivered message be sent again is the answer's way back plus one small
+``write``, never a queue behind other writes. Lines:
 
     {"op": "add", "id", "at", "msg": {...Outgoing.to_dict()}, "file"?}     recorded, to be sent
     {"op": "sent", "id", "at", "mid", "chat"}                             Telegram answered ok
@@ -89,6 +93,7 @@ class Outbox:
         self._journal_no = 0
         self._lines_since_snapshot = 0
         self._listeners: list[Callable[[list[OutboxEntry]], None]] = []
+        self._fd: int | None = None  # the journal, open for appends (under self._lock)
         self.writes = 0  # journal writes (fsyncs) done, for tests and benchmarks
         self.folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self.files.mkdir(mode=DIR_MODE, exist_ok=True)
@@ -204,8 +209,13 @@ class Outbox:
         after-send hook to run for it."""
         import asyncio
 
-        await asyncio.wrap_future(self._settle(entry, SENT, message_id=message_id, chat_id=chat_id,
-                                               hooked=hooked))
+        await asyncio.wrap_future(self.mark_sent_now(entry, message_id, chat_id, hooked=hooked))
+
+    def mark_sent_now(self, entry: OutboxEntry, message_id: int | None, chat_id: int | None = None, *,
+                      hooked: bool = False) -> concurrent.futures.Future:
+        """Write the "sent" mark now (a kill cannot lose it once this returns); the returned future
+        is done once it is fsynced too (batched with whatever else is being written)."""
+        return self._settle(entry, SENT, message_id=message_id, chat_id=chat_id, hooked=hooked, now=True)
 
     async def mark_failed(self, entry: OutboxEntry, error: str) -> None:
         import asyncio
@@ -221,23 +231,27 @@ class Outbox:
 
     def _settle(self, entry: OutboxEntry, state: str, *, message_id: int | None = None,
                 chat_id: int | None = None, error: str | None = None,
-                hooked: bool = False) -> concurrent.futures.Future:
-        now = self.clock()
+                hooked: bool = False, now: bool = False) -> concurrent.futures.Future:
+        at = self.clock()
         with self._lock:
-            entry.state, entry.settled = state, now
+            entry.state, entry.settled = state, at
             if chat_id is not None:
                 entry.chat_id = chat_id
             if state == SENT:
                 entry.message_id = message_id
-                line = {"op": "sent", "id": entry.id, "at": round(now, 3), "mid": message_id, "chat": entry.chat_id}
+                line = {"op": "sent", "id": entry.id, "at": round(at, 3), "mid": message_id, "chat": entry.chat_id}
                 if hooked:
                     entry.hooked = True
                     line["hooked"] = True
             else:
                 entry.error = (error or "")[:300]
-                line = {"op": "failed", "id": entry.id, "at": round(now, 3), "error": entry.error}
+                line = {"op": "failed", "id": entry.id, "at": round(at, 3), "error": entry.error}
             entry.message = None
             drop = entry.file
+            if now:  # written at once, under the lock that orders every write to the journal
+                self._check_open()
+                self._write_fd(_line(line))
+                return self._write_later([], [], delete=[drop] if drop else [], sync=True)
         return self._write_later([_line(line)], [], delete=[drop] if drop else [])
 
     # ------------------------------------------------------------------ reading
@@ -300,12 +314,23 @@ class Outbox:
 
     # ------------------------------------------------------------------ the writer thread
     def _write_later(self, lines: list[bytes], files: list[tuple[str, bytes]], *,
-                     delete: list[str] | None = None) -> concurrent.futures.Future:
+                     delete: list[str] | None = None, sync: bool = False) -> concurrent.futures.Future:
+        """Queue lines for the writer thread; ``sync``: nothing to write, only the fsync of what
+        was written at once (the future is done when it is on disk)."""
         fut: concurrent.futures.Future = concurrent.futures.Future()
         with self._lock:
             self._check_open()
             self._queue.put((lines, files, delete or [], fut))
         return fut
+
+    def _write_fd(self, data: bytes) -> None:
+        """Append to the journal (caller holds self._lock); no fsync."""
+        if self._fd is None:
+            self._fd = os.open(self._journal(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view):]
+        self._lines_since_snapshot += data.count(b"\n")
 
     def _writer(self) -> None:
         while True:
@@ -346,18 +371,15 @@ class Outbox:
         return self.folder / f"journal-{self._journal_no:06d}.jsonl"
 
     def _append(self, data: bytes) -> None:
-        if not data:
+        """Write ``data`` (may be empty) and fsync the journal: also what was written at once."""
+        with self._lock:
+            if data:
+                self._write_fd(data)
+            fd = self._fd
+        if fd is None:
             return
-        fd = os.open(self._journal(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            atomic._fsync(fd)
-        finally:
-            os.close(fd)
+        atomic._fsync(fd)  # outside the lock: marks written at once meanwhile do not wait for it
         self.writes += 1
-        self._lines_since_snapshot += data.count(b"\n")
 
     def close(self) -> None:
         """Finish pending writes, stop the writer thread. Idempotent."""
@@ -367,6 +389,12 @@ class Outbox:
             self._closed = True
         self._queue.put(None)
         self._thread.join(timeout=30)
+        with self._lock:
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    atomic._fsync(self._fd)
+                os.close(self._fd)
+                self._fd = None
 
     def _check_open(self) -> None:
         if getattr(self, "_closed", False):
@@ -474,6 +502,9 @@ class Outbox:
                 lines.append(_line(rec))
             live_files = {e.file for e in keep if e.file and e.state == PENDING}
             old = self._journals()
+            if self._fd is not None:  # what was written at once is in the snapshot: the old journal goes
+                os.close(self._fd)
+                self._fd = None
             self._journal_no += 1
             atomic_write_bytes(self._journal(), b"".join(lines))
             self._lines_since_snapshot = 0

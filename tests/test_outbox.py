@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 
 import pytest
 
@@ -117,3 +118,22 @@ def test_parts_keys_and_buttons_on_the_last():
     assert msgs[0].buttons == () and msgs[1].buttons == (((("OK", "x")),),)
     with pytest.raises(ValueError):
         Outgoing(-1, "")
+
+
+async def test_a_sent_mark_is_written_at_once_so_a_kill_right_after_the_answer_keeps_it(folder):
+    box = Outbox(folder)
+    try:
+        a, b = await box.enqueue([Outgoing(-1, "one", key="a"), Outgoing(-1, "two", key="b")])
+        synced = box.mark_sent_now(a, 41)  # returns before its fsync: the kernel has the line
+        # A kill now: what a new process finds in the data folder (no close, no flush).
+        copy = folder.parent / "after-kill"
+        shutil.copytree(folder, copy)
+        reopened = Outbox(copy)
+        try:
+            assert reopened.get("a").state == "sent" and reopened.get("a").message_id == 41
+            assert [e.key for e in reopened.pending()] == ["b"]
+        finally:
+            reopened.close()
+        await asyncio.wrap_future(synced)
+    finally:
+        box.close()

@@ -25,6 +25,11 @@ async def test_a_busy_group_does_not_hold_up_another_and_each_group_stays_in_ord
         for k in range(1, 11):  # ten members of Sở Nội vụ, none flooding
             emu.add_user(50000 + k, f"Cán bộ {k}")
             emu.add_member(SNV_GROUP, 50000 + k)
+        # Faults on Sở Nội vụ's answers: a retried answer holds its group's queue (the next waits).
+        emu.inject("error", status=500, chat_id=SNV_GROUP, method="sendMessage", times=3, skip=4)
+        emu.inject("drop", chat_id=SNV_GROUP, method="sendMessage", times=2, skip=15)
+        emu.inject("error", status=502, chat_id=SNV_GROUP, method="sendMessage", times=1, skip=30)
+        emu.inject("429", chat_id=SNV_GROUP, method="sendMessage", times=1, retry_after=1, skip=45)
         sent = [emu.send(50000 + i % 10 + 1, SNV_GROUP, f"Tiến độ {i}: đang thực hiện",
                          reply_to=snv_card["message_id"])["message_id"] for i in range(80)]
         other = emu.send(CA_USER, CA_GROUP, "Đang thực hiện", reply_to=ca_card["message_id"])
@@ -33,11 +38,13 @@ async def test_a_busy_group_does_not_hold_up_another_and_each_group_stays_in_ord
         assert len(acks(emu, SNV_GROUP)) < len(sent)
         assert answer["reply_to_message"]["message_id"] == other["message_id"]
         await emu.wait_until(lambda: len(acks(emu, SNV_GROUP)) == len(sent), timeout=60)
-        # One group's messages are handled (stored) in the order they were sent, and each answered.
-        # (The answers' arrival order is the sender's: a retried answer may land after the next one.)
+        # One group's messages are handled (stored) in the order they were sent, and answered in that
+        # order as the group sees them arrive, each once, faults and retries included.
         stored = [r.message_id for r in env.store.notices.reports() if r.chat_id == SNV_GROUP and r.message_id in sent]
         assert stored == sent
-        assert sorted(m["reply_to_message"]["message_id"] for m in acks(emu, SNV_GROUP)) == sorted(sent)
+        assert [m["reply_to_message"]["message_id"] for m in acks(emu, SNV_GROUP)] == sent
+        assert sorted(kind for kind, _, chat in emu.fault_log if str(chat) == str(SNV_GROUP)) == \
+            ["429", "drop", "drop", "error", "error", "error", "error"]
 
 
 async def test_a_flooding_user_is_told_once_everything_is_stored_and_answered_in_one_summary(emulator, tmp_path):
