@@ -168,10 +168,9 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
         log.error("error while handling an update: %r", error, exc_info=error)
     svc: Services | None = context.application.bot_data.get("services")
     if not stored and isinstance(update, Update) and update.effective_chat is not None:
-        try:
-            await context.bot.send_message(update.effective_chat.id, texts.t("common.error_generic"))
-        except TelegramError:
-            pass
+        # Owed through the outbox like every answer (once per update: a redelivery says it once).
+        await _tell(context, update.effective_chat.id, texts.t("common.error_generic"),
+                    key=f"u{update.update_id}:error" if update.update_id is not None else None)
     if isinstance(error, _TRANSIENT) or svc is None or svc.config.office.chat_id is None:
         return
     told = svc.errors_told
@@ -180,8 +179,22 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     if kind in told and now - told[kind] < dt.timedelta(hours=1):
         return
     told[kind] = now
+    await _tell(context, svc.config.office.chat_id, texts.t("common.error_office", error=kind))
+
+
+async def _tell(context: CallbackContext, chat_id: int, text: str, *, key: str | None = None) -> None:
+    """The error handler's messages go through the outbox; straight to Telegram only when the
+    outbox itself is what failed (a full disk): the person still hears something."""
+    from bot.outgoing import Outgoing
+    from handlers.common import enqueue
+
     try:
-        await context.bot.send_message(svc.config.office.chat_id, texts.t("common.error_office", error=kind))
+        await enqueue(context, Outgoing(chat_id, text, key=key, kind="error"))
+        return
+    except Exception as exc:  # noqa: BLE001 - the outbox could not record it
+        log.warning("error message not recorded in the outbox (%s): sent at once", type(exc).__name__)
+    try:
+        await context.bot.send_message(chat_id, text)
     except TelegramError:
         pass
 

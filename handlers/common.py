@@ -17,7 +17,7 @@ from bot.outgoing import Outgoing, coerce
 log = logging.getLogger("dondoc.handlers")
 
 __all__ = ["services", "Services", "is_admin", "is_leader", "is_group", "reply", "reply_long", "display_name",
-           "send", "enqueue"]
+           "send", "enqueue", "send_parts", "answer_key", "delivered"]
 
 
 def is_admin(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
@@ -57,6 +57,11 @@ def _reply_key(update: Update) -> str | None:
     return f"u{update.update_id}:{n}"
 
 
+def answer_key(update: Update | None) -> str | None:
+    """The outbox key of the next answer to this update (see :func:`_reply_key`)."""
+    return None if update is None else _reply_key(update)
+
+
 def _markup_fields(reply_markup) -> dict:
     if isinstance(reply_markup, InlineKeyboardMarkup):
         return {"buttons": [[(b.text, b.callback_data) for b in row] for row in reply_markup.inline_keyboard]}
@@ -90,6 +95,29 @@ async def send(context, chat_id: int, text: str, *, reply_markup=None, reply_to_
         return
     await enqueue(context, Outgoing(chat_id, text, key=key, kind=kind, ref=ref, reply_to=reply_to_message_id,
                                     **_markup_fields(reply_markup)))
+
+
+async def send_parts(context, chat_id: int, text: str, *, buttons=None, update: Update | None = None,
+                     kind: str = "message") -> None:
+    """A long text in parts under Telegram's limit, through the outbox in one write; ``buttons``
+    (rows of (label, callback_data)) under the last part. With ``update``: keyed as its answers, so a
+    redelivered update sends nothing twice."""
+    parts = split_message(text)
+    await enqueue(context, [Outgoing(chat_id, part, key=answer_key(update), kind=kind,
+                                     buttons=buttons if i == len(parts) - 1 else ())
+                            for i, part in enumerate(parts)])
+
+
+async def delivered(entry, *, timeout: float = 60.0, every: float = 0.05) -> int | None:
+    """Wait until an outbox entry is sent; its message id (None if it failed or the wait ran out).
+    For a message the bot edits afterwards (a progress report)."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while entry.pending and time.monotonic() < deadline:
+        await asyncio.sleep(every)
+    return entry.message_id if entry.state == "sent" else None
 
 
 async def reply(update: Update, text: str, *, reply_markup=None, key: str | None = None,

@@ -18,7 +18,8 @@ from bot.messages import split_message
 from bot.importing import new_assignment_id, new_task_id, read_any, store_draft
 from bot.models import Assignment, Task
 from bot.outgoing import Outgoing
-from handlers.common import command, calendar_of, enqueue, is_admin, keyboard, pressed, refuse, reply, services
+from handlers.common import (answer_key, calendar_of, command, delivered, enqueue, is_admin, keyboard, pressed,
+                             refuse, reply, send_parts, services)
 
 log = logging.getLogger("dondoc.notices")
 
@@ -88,10 +89,7 @@ async def send_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, notic
     notice = svc.store.notices.notice(notice_id)
     tasks = svc.store.notices.tasks(notice_id)
     text, buttons = cards.preview(notice, tasks, calendar_of(context))
-    parts = split_message(text)
-    for i, part in enumerate(parts):
-        await context.bot.send_message(update.effective_chat.id, part,
-                                       reply_markup=keyboard(buttons) if i == len(parts) - 1 else None)
+    await send_parts(context, update.effective_chat.id, text, buttons=buttons, update=update, kind="preview")
 
 
 # ------------------------------------------------------------------ the notice as an Excel sheet
@@ -127,18 +125,19 @@ def sheet_refusal(exc: sheet.SheetError) -> str:
     return "\n".join([texts.t("sheet.refused_many", count=len(lines)), *shown])
 
 
-async def send_sheet(context: ContextTypes.DEFAULT_TYPE, chat_id: int, notice_id: str | None) -> None:
-    """The notice's tasks as .xlsx (an empty template when ``notice_id`` is None)."""
-    from telegram import InputFile
-
+async def send_sheet(context: ContextTypes.DEFAULT_TYPE, chat_id: int, notice_id: str | None,
+                     update: Update | None = None) -> None:
+    """The notice's tasks as .xlsx (an empty template when ``notice_id`` is None), through the
+    outbox (the file waits in the data folder until Telegram took it)."""
     svc = services(context)
     notice = svc.store.notices.notice(notice_id) if notice_id else None
     tasks = svc.store.notices.tasks(notice.id) if notice else []
     data = await asyncio.to_thread(sheet.write_sheet, notice, tasks)
     caption = (texts.t("sheet.caption", number=notice.number or notice.id) if notice
                else texts.t("sheet.caption_template"))
-    await context.bot.send_document(chat_id, InputFile(data, filename=sheet.file_name(notice)), caption=caption)
-    log.info("sheet of notice %s sent to chat %s", notice.id if notice else "(template)", chat_id)
+    await enqueue(context, Outgoing(chat_id, caption, key=answer_key(update), kind="sheet", ref=notice.id if notice else "",
+                                    file_name=sheet.file_name(notice), file_data=data))
+    log.info("sheet of notice %s owed to chat %s", notice.id if notice else "(template)", chat_id)
 
 
 def _current_draft(context: ContextTypes.DEFAULT_TYPE) -> str | None:
@@ -179,7 +178,7 @@ async def cmd_table(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         notice_id = notice.id
     if notice_id is not None:
         context.user_data["draft"] = notice_id
-    await send_sheet(context, update.effective_chat.id, notice_id)
+    await send_sheet(context, update.effective_chat.id, notice_id, update)
 
 
 async def on_excel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -196,7 +195,7 @@ async def on_excel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await query.answer()
     if chat.type == "private":
         context.user_data["draft"] = notice.id
-    await send_sheet(context, chat.id, notice.id)
+    await send_sheet(context, chat.id, notice.id, update)
 
 
 async def on_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str, name: str,
@@ -358,9 +357,7 @@ async def _sheet_published(update, context, parsed: sheet.Sheet, notice, file_id
         return
     context.user_data["amend"] = {"notice": notice.id, "file_id": file_id, "sha": workflow.sha256(data)}
     text, buttons = cards.amendment_confirm(notice, result)
-    for i, part in enumerate(parts := split_message(text)):
-        await context.bot.send_message(update.effective_chat.id, part,
-                                       reply_markup=keyboard(buttons) if i == len(parts) - 1 else None)
+    await send_parts(context, update.effective_chat.id, text, buttons=buttons, update=update, kind="amend_confirm")
 
 
 async def on_amend_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -662,8 +659,11 @@ async def deliver_notice(context: ContextTypes.DEFAULT_TYPE, notice_id: str, rep
     notice = svc.store.notices.notice(notice_id)
     pending = [a for a in svc.store.notices.assignments(notice_id=notice_id) if a.sent_at is None and not a.closed]
     agencies = {a.agency_id for a in pending}
-    status = await context.bot.send_message(report_chat, texts.t(
-        "notice.publish_started", number=notice.number or "", total=len(pending), agencies=len(agencies)))
+    # The report is owed (through the outbox); once it is out it is edited with the progress.
+    started = await enqueue(context, Outgoing(report_chat, texts.t(
+        "notice.publish_started", number=notice.number or "", total=len(pending), agencies=len(agencies)),
+        key=f"publish:{notice_id}:{len(pending)}@{report_chat}", kind="publish_report"))
+    status = await _report_message(context, report_chat, started)
     result = await deliver(context, pending)
     counts = await _await_delivery(context, result["keys"], progress_message=status)
     waiting_names = ""
@@ -683,12 +683,45 @@ async def deliver_notice(context: ContextTypes.DEFAULT_TYPE, notice_id: str, rep
                          if not task.dropped for r in workflow.unresolved(task)})
     if unresolved:
         done += "\n" + texts.t("notice.publish_unresolved", names=", ".join(unresolved)[:800])
-    await status.edit_text(done)
+    await status.edit_text(done, final=True)
     log.info("notice %s delivered: %d sent, %d pending, %d waiting, %d failed", notice_id, counts["delivered"],
              counts["pending"], result["waiting"], counts["failed"])
 
 
 REPORT_WAIT = 15 * 60  # seconds a publish report waits for the outbox before saying what is still pending
+
+
+class _Report:
+    """The publish report: owed through the outbox, then edited in place with the progress and the
+    result once it is out; the result is a message of its own when the first never went out."""
+
+    def __init__(self, context, chat_id: int, entry) -> None:
+        self.context, self.chat_id, self.entry = context, chat_id, entry
+
+    def _message_id(self) -> int | None:
+        e = self.entry
+        return e.message_id if e is not None and e.state == "sent" else None
+
+    async def edit_text(self, text: str, *, final: bool = False) -> None:
+        mid = self._message_id()
+        if mid is None and final and self.entry is not None:
+            mid = await delivered(self.entry, timeout=5.0)
+        if mid is not None:
+            try:
+                await self.context.bot.edit_message_text(text, chat_id=self.chat_id, message_id=mid)
+                return
+            except TelegramError as exc:
+                if not final:
+                    raise
+                log.info("publish report not edited (%s): sent anew", exc.message)
+        elif not final:
+            raise TelegramError("the publish report is not out yet")
+        key = None if self.entry is None else f"{self.entry.key}:done"
+        await enqueue(self.context, Outgoing(self.chat_id, text, key=key, kind="publish_report"))
+
+
+async def _report_message(context, chat_id: int, entries) -> _Report:
+    return _Report(context, chat_id, entries[0] if entries else None)
 
 
 async def _await_delivery(context, keys: list[str], *, progress_message=None, every: float = 3.0) -> dict[str, int]:

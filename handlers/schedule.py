@@ -133,12 +133,10 @@ async def _send_calendar_warning(context: ContextTypes.DEFAULT_TYPE) -> None:
     if due is None:
         return
     key, year = due
-    try:
-        await context.bot.send_message(office, texts.t("calendar.missing_year", year=year,
-                                                       covered=", ".join(map(str, cal.covered_years()))))
-    except TelegramError as exc:
-        log.warning("calendar warning not sent: %s", exc.message)
-        return
+    # Owed once through the outbox (its key), then noted as done in the sent log.
+    await enqueue(context, Outgoing(office, texts.t("calendar.missing_year", year=year,
+                                                    covered=", ".join(map(str, cal.covered_years()))),
+                                    key=f"calendar:{key}", kind="office"))
     await svc.store.run(svc.store.sentlog.mark_sent, key, now, {"chat_id": office})
     log.info("calendar warning sent for %s", year)
 
