@@ -8,13 +8,15 @@ scans the year's reports to answer one message.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import itertools
 import re
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Hashable, Iterable
+from typing import TYPE_CHECKING, Any, Hashable, Iterable, Iterator
 
 from bot.models import Assignment, Notice, Report, Task, from_dict, to_dict
 
@@ -61,15 +63,35 @@ def notice_file_data(notice: Notice, tasks: Iterable[Task] = (), assignments: It
     return data
 
 
+# Change stamps of notices (see NoticesRepo.versions): never reused in a process, so a notice
+# re-read from the disk (the store reloaded after a failed write) gets a new one too.
+_STAMPS = itertools.count(1)
+
+
+class _StampedTable(KeyedTable):
+    """A table of a notice file: every change gives the file a new change stamp."""
+
+    def __init__(self, owner: "_NoticeFile", db: Any, name: str) -> None:
+        super().__init__(db, name, lambda r: r["id"])
+        self._owner = owner
+
+    @contextlib.contextmanager
+    def _change(self) -> Iterator[None]:
+        with super()._change():
+            self._owner.version = next(_STAMPS)
+            yield
+
+
 class _NoticeFile:
     def __init__(self, path: Path, data: dict[str, Any] | None, guard: Guard) -> None:
         self.path = path
+        self.version = next(_STAMPS)
         self.db = open_db(path, data, "notice", guard)
         self.storage = storage_of(self.db)
-        self.notice = KeyedTable(self.db, "notice", lambda r: r["id"])
-        self.tasks = KeyedTable(self.db, "tasks", lambda r: r["id"])
-        self.assignments = KeyedTable(self.db, "assignments", lambda r: r["id"])
-        self.reports = KeyedTable(self.db, "reports", lambda r: r["id"])
+        self.notice = _StampedTable(self, self.db, "notice")
+        self.tasks = _StampedTable(self, self.db, "tasks")
+        self.assignments = _StampedTable(self, self.db, "assignments")
+        self.reports = _StampedTable(self, self.db, "reports")
 
     def notice_raw(self) -> dict[str, Any] | None:
         return next(iter(self.notice.values()), None)
@@ -292,6 +314,14 @@ class NoticesRepo:
             out = [from_dict(Notice, nf.notice_raw()) for nf in self._files.values()]
         out.sort(key=lambda n: (n.created_at or _MIN_AT, n.id))
         return out
+
+    def versions(self) -> dict[str, int]:
+        """Every notice's id → its change stamp: a number that changes with every write touching the
+        notice (its tasks, assignments, reports) and is never given again in this process. A reader
+        that keeps what it derived from a notice reads this first, then the notice, and reads the
+        notice again when its stamp moved."""
+        with self._g:
+            return {nid: nf.version for nid, nf in self._files.items()}
 
     def update_notice(self, notice: Notice) -> None:
         with self._g:

@@ -226,26 +226,6 @@ async def test_a_write_to_the_store_shows_at_the_next_request(world):
         assert {t["code"] for t in d["tasks"]} == {"NV2", "NV5"}
 
 
-def test_snapshot_is_kept_until_the_store_changes(world):
-    import dataclasses
-
-    from bot.dashboard.api import Cache
-    from bot.models import Progress, Report
-
-    cache = Cache()
-    first = cache.snapshot(world.store)
-    assert cache.snapshot(world.store) is first  # nothing changed
-    world.store.notices.add_report(Report(
-        id="r9", assignment_id="a2", notice_id="n1", agency_id=w.STC, chat_id=w.TC_GROUP, message_id=999,
-        author_id=w.CONTACT, author_name="Lê Văn Tài", at=w.at(2024, 3, 11, 10), text="Đã trình UBND tỉnh",
-        status=Progress.IN_PROGRESS))
-    second = cache.snapshot(world.store)
-    assert second is not first
-    world.store.registry.add_contact(dataclasses.replace(world.store.registry.all_contacts()[0], name="Tài"))
-    third = cache.snapshot(world.store)
-    assert third is not second and sorted(third.notices) == ["n1", "n2"]
-
-
 async def test_latest_report_of_an_overdue_task_is_the_newest(world):
     from bot.models import Progress, Report
 

@@ -159,6 +159,7 @@ class DashboardServer:
         self.web_app = build_web_app(svc, token)
         self.listen, self.port = listen, port
         self._runner: web.AppRunner | None = None
+        self.warmed: asyncio.Future | None = None  # the state read once at start (see :func:`api.warm`)
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.web_app, access_log=None, handle_signals=False)
@@ -169,8 +170,23 @@ class DashboardServer:
         if sockets:
             self.port = sockets[0].getsockname()[1]
         log.info("dashboard: serving on http://%s:%s/", self.listen, self.port)
+        self.warmed = asyncio.ensure_future(self._warm())
+
+    async def _warm(self) -> None:
+        """Read the store once now, in a worker thread, so that the first leader is not the one who waits."""
+        svc = self.web_app[_SERVICES]
+        started = time.perf_counter()
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, api.warm, svc.store, svc.directory, _calendar(svc), svc.now(), self.web_app[_CACHE])
+        except Exception as exc:  # the store closed meanwhile, ...: requests build the state themselves
+            log.warning("dashboard: warm-up failed (%s: %s)", type(exc).__name__, exc)
+            return
+        log.info("dashboard: state read in %.0f ms", (time.perf_counter() - started) * 1000)
 
     async def stop(self) -> None:
+        if self.warmed is not None:
+            await asyncio.wait([self.warmed])
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
