@@ -139,32 +139,8 @@
     });
   }
 
-  // ------------------------------------------------------------ layout check (390 px phones)
-  function measure() {
-    // The widest right edge of anything outside a box that scrolls on its own, and the page's own
-    // scroll width: both must stay within the screen (no sideways scrolling).
-    var vw = document.documentElement.clientWidth;
-    var max = 0, widest = "";
-    var all = document.body.getElementsByTagName("*");
-    for (var i = 0; i < all.length; i++) {
-      var node = all[i];
-      if (node.closest && node.parentElement && node.parentElement.closest(".scroll")) continue;
-      var r = node.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      if (r.right > max) { max = r.right; widest = node.tagName.toLowerCase() + (node.id ? "#" + node.id : "") +
-        (node.className && typeof node.className === "string" ? "." + node.className.split(" ")[0] : ""); }
-    }
-    var root = document.documentElement;
-    root.setAttribute("data-viewport-width", String(vw));
-    root.setAttribute("data-max-right", String(Math.ceil(max)));
-    root.setAttribute("data-widest", widest);
-    root.setAttribute("data-scroll-width", String(document.documentElement.scrollWidth));
-  }
-
   function done(stateName) {
     app.setAttribute("data-state", stateName);
-    window.requestAnimationFrame(measure);
-    measure();
   }
 
   // ------------------------------------------------------------ views
@@ -283,7 +259,6 @@
           else { state.sort.key = c.key; state.sort.dir = c.key === "name" ? 1 : -1; }
           var box = document.getElementById("agency-table");
           box.replaceWith(agencyTable(rows));
-          measure();
         } } });
     }));
     var body = el("tbody", null, sorted.map(function (r) {
@@ -495,7 +470,6 @@
     ["f-notice", "f-agency", "f-category"].forEach(function (id) {
       document.getElementById(id).addEventListener("change", onFilter);
     });
-    window.addEventListener("resize", measure);
     fetch("texts.json", { credentials: "omit" }).then(function (r) { return r.json(); }).then(function (texts) {
       state.texts = texts;
       document.title = T("title");
