@@ -238,6 +238,15 @@ async def bench(store, directory, cfg, repeat: int, seed: int) -> None:
             fn()
             times.append((time.thread_time() - t0) * 1000)
         line(label + " [cpu]", times)
+    # A new day: every notice's categories and overdue days computed again (the notices are kept).
+    import datetime as dt
+
+    times = []
+    for day in range(1, repeat + 1):
+        t0 = time.thread_time()
+        api.overview(store, directory, cal, NOW + dt.timedelta(days=day), leader, cache=cache)
+        times.append((time.thread_time() - t0) * 1000)
+    line("overview, first request of a new day [cpu]", times)
 
 
 async def _no_warm() -> None:
