@@ -507,7 +507,9 @@ class _Reader:
         if not m or m.end() >= len(f.text) or not f.original[f.start(m.end())].isupper():
             return None
         unit = " ".join(m.group("unit").split())
-        head = ("UBND " if m.group("ub") else "") + _UNIT_WORD[unit]
+        # the unit as OCR may print it ("xa*"): the key it stands for
+        unit = next((k for k in _UNIT_WORD if kw(k).fullmatch(unit)), unit)
+        head = ("UBND " if m.group("ub") else "") + _UNIT_WORD.get(unit, unit)
         local = unit not in ("so", "ban", "bo")
         s = f.text
         out: list[dict] = []
