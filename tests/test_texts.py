@@ -75,7 +75,10 @@ def _fstring_variants() -> dict[str, list[str]]:
 
 
 # Helpers that prefix a section to a bare key: (file relative to ROOT, function name) -> section.
-PREFIX_HELPERS = {("bot/notices/reader.py", "_w"): "notice_reader", ("bot/directory.py", "_text"): "directory"}
+PREFIX_HELPERS = {("bot/notices/reader.py", "_w"): "notice_reader", ("bot/directory.py", "_text"): "directory",
+                  # the reader's stages (bot/notices/reading/*.py) warn through the same helper
+                  **{(p.relative_to(ROOT).as_posix(), "_w"): "notice_reader"
+                     for p in sorted((ROOT / "bot" / "notices" / "reading").glob("*.py"))}}
 # Files whose classes carry the bare key of a section in a `key = "..."` attribute.
 CLASS_KEY_FILES = {"bot/notices/extract.py": "notice_file"}
 

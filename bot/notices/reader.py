@@ -43,6 +43,8 @@ from rapidfuzz import fuzz
 from bot.directory import DEFAULT_GROUP_LABELS
 from bot.notices import deadlines as dl
 from bot.notices.reading import lexicon as lex
+from bot.notices.reading.context import Context
+from bot.notices.reading.header import body_lines, find_kind, read_header
 from bot.notices.reading.page import TABLE_MARK as _TABLE_MARK, find_tables, page_lines, row_cells as _row_cells
 from bot.notices.reading.page import _ROMAN_CELL, _TABLE_HEADER_AGAIN  # noqa: F401
 from bot.notices.reading.outline import (  # noqa: F401  (the outline stage; names kept for the reader)
@@ -61,54 +63,6 @@ def _w(key: str, **values: object) -> str:
     return t(f"notice_reader.{key}", **{k: Raw(str(v)) for k, v in values.items()})
 
 
-# ---------------------------------------------------------------- places (issuer names)
-
-_PROVINCES = [
-    "Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế", "An Giang", "Bà Rịa - Vũng Tàu",
-    "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre", "Bình Định", "Bình Dương", "Bình Phước",
-    "Bình Thuận", "Cà Mau", "Cao Bằng", "Đắk Lắk", "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai",
-    "Hà Giang", "Hà Nam", "Hà Tĩnh", "Hải Dương", "Hậu Giang", "Hòa Bình", "Hưng Yên", "Khánh Hòa",
-    "Kiên Giang", "Kon Tum", "Lai Châu", "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An", "Nam Định", "Nghệ An",
-    "Ninh Bình", "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh",
-    "Quảng Trị", "Sóc Trăng", "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế",
-    "Tiền Giang", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
-]
-_PROVINCE_KEYS = {re.sub(r"[^a-z ]", "", fold_str(p)).replace("  ", " "): p for p in _PROVINCES}
-_UNITS = {"tinh": "tỉnh", "thanh pho": "thành phố", "tp": "thành phố", "huyen": "huyện", "quan": "quận",
-          "thi xa": "thị xã", "tx": "thị xã", "xa": "xã", "phuong": "phường", "thi tran": "thị trấn",
-          "dac khu": "đặc khu"}
-
-
-def _place_name(written: str) -> str:
-    key = " ".join(re.findall(r"[a-z]+", guess_plain(written)))
-    if key in _PROVINCE_KEYS:
-        return _PROVINCE_KEYS[key]
-    best, score = None, 0.0
-    for k, name in _PROVINCE_KEYS.items():
-        s = fuzz.ratio(key, k)
-        if s > score:
-            best, score = name, s
-    if best and score >= 85:
-        return best
-    words = written.split()
-    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
-
-
-# ---------------------------------------------------------------- patterns
-
-_KIND_LINE = kw(r"(?P<k>thong bao(?: ket luan)?|ket luan|chi thi)(?P<rest>.*)", bounded=False)
-_KINDS = {"thong bao": "Thông báo", "ket luan": "Kết luận", "chi thi": "Chỉ thị"}
-_MOTTO = [kw("cong hoa xa hoi chu nghia viet nam"), kw(r"doc lap\s*-+\s*tu do\s*-+\s*hanh phuc")]
-_NUMBER = re.compile(r"(?<![a-z])s[a-z*]{0,2}\s*[:.]?\s*(?P<n>\d{1,5})\s*/\s*(?P<s>[a-z0-9&*]+(?:\s*-\s*[a-z0-9&*]+)*)")
-_NUMBER_BARE = re.compile(r"(?P<n>\d{1,5})\s*/\s*(?P<s>[A-ZĐ][A-ZĐ0-9&]*(?:\s*-\s*[A-ZĐ0-9&]+)*)")
-_PLACE_DATE = re.compile(r"[^,\d\n]{2,40},\s*$")
-_ISSUER_ORG = kw(r"(?:uy ban nhan dan|ubnd) (?P<u>tinh|thanh pho|tp|huyen|quan|thi xa|tx|xa|phuong|thi tran|dac khu)"
-                 r"\s*(?P<name>.*)", bounded=False)
-_BODY_OPENER = kw(r"(?:ngay|vao ngay|sang ngay|chieu ngay|toi ngay|can cu|thuc hien|tai|vua qua|theo|tren co so)"
-                  r"(?![a-z*])", bounded=False)
-_END_LINE = kw(r"noi nhan|(?:tm|kt|tl|tuq|q)\s*[./]\s*(?:uy ban|ubnd|chu tich|giam doc|chanh|bo truong|truong ban)",
-               bounded=False)
-_CLOSING = kw(r"(?:[a-z* ]{0,60}thong bao (?:de|cho|den|y kien)|tren day la|noi nhan)", bounded=False)
 
 _NOT_TASK = kw(r"(?:" + lex.alternation(lex.NOT_TASK) + r")(?![a-z*])", bounded=False)
 _ASSIGNS = lex.rx(lex.ASSIGN_ANY)
@@ -253,7 +207,8 @@ class _Reader:
     def __init__(self, text: str, directory: Any) -> None:
         self.directory = directory
         self.text = clean_text(text if isinstance(text, str) else "")
-        self.warnings: list[str] = []
+        self.ctx = Context(directory, self.text)
+        self.warnings: list[str] = self.ctx.warnings
         self.notice: dict[str, Any] = {"number": None, "issued_on": None, "issuer": None, "kind": None,
                                        "title": None, "meeting_on": None}
         self.issued: dt.date | None = None
@@ -261,230 +216,10 @@ class _Reader:
         self._lowercase: bool | None = None
         self._tables_ref: list[dict] = []
 
-    # ------------------------------------------------------------ lines
-
-    # ------------------------------------------------------------ header
-
-    def _find_kind(self, lines: list[str]) -> int | None:
-        for i, ln in enumerate(lines[:80]):
-            s = ln.strip()
-            if not s or len(s) > 120:
-                continue
-            f = " ".join(fold_str(s).split())
-            m = _KIND_LINE.match(f)
-            if not m:
-                continue
-            rest = m.group("rest").strip(" :.-")
-            if rest and not (_mostly_upper(s) and len(s) < 100):
-                continue
-            if not rest or _mostly_upper(s):
-                return i
-        return None
-
-    def _header(self, lines: list[str], kind_at: int | None) -> int:
-        """Read the header; the index of the first body line."""
-        head = lines[:kind_at] if kind_at is not None else lines[:12]
-        joined = "\n".join(ln.strip() for ln in head if ln.strip())
-        f = fold(joined)
-        cut: list[tuple[int, int]] = []
-        for pat in _MOTTO:
-            for m in pat.finditer(f.text):
-                cut.append((m.start(), m.end()))
-        m = _NUMBER.search(f.text)
-        if m:
-            suffix = re.sub(r"\s+", "", f.span(m.start("s"), m.end("s"))).strip("-.,")
-            self.notice["number"] = f"{m.group('n')}/{suffix}"
-            cut.append((m.start(), m.end()))
-        for a, b, date in dl.find_dates(joined):
-            if date is not None and self.issued is None:
-                self.issued = date
-            fa = next((i for i, p in enumerate(f.pos) if p >= a), len(f.text))
-            fb = next((i for i, p in enumerate(f.pos) if p >= b), len(f.text))
-            # the place before the date ("Bình Định, ngày ...") goes with it
-            pm = _PLACE_DATE.search(f.text[:fa])
-            cut.append((pm.start() if pm else fa, fb))
-        cut.sort()
-        keep, k = [], 0
-        for a, b in cut:
-            if a > k:
-                keep.append(f.span(k, a))
-            k = max(k, b)
-        keep.append(f.span(k, len(f.text)))
-        pieces: list[str] = []
-        for line in "\n".join(keep).split("\n"):
-            rest = " ".join(line.split()).strip(" ,-–_")
-            if len(re.sub(r"[\W\d_]", "", rest)) >= 2:
-                pieces.append(rest)
-        if self.issued is None:
-            joined = " ".join(ln.strip() for ln in head if ln.strip())
-            for _, _, date in dl.find_dates(joined):
-                if date is not None:
-                    self.issued = date
-                    break
-        if self.notice["number"] is None:
-            for ln in head:
-                m = _NUMBER_BARE.search(ln)
-                if m:
-                    suffix = re.sub(r"\s+", "", m.group(2))
-                    self.notice["number"] = f"{m.group(1)}/{suffix}"
-                    break
-        self.notice["issuer"] = self._issuer([p for p in pieces if not re.fullmatch(r"[-_=.*\s]+", p)])
-        if self.issued:
-            self.notice["issued_on"] = self.issued.isoformat()
-        if kind_at is None:
-            return self._body_start_without_kind(lines)
-        # kind and title
-        kline = lines[kind_at].strip()
-        f = " ".join(fold_str(kline).split())
-        m = _KIND_LINE.match(f)
-        key = "thong bao" if kw("thong bao").match(m.group("k")) else (
-            "ket luan" if kw("ket luan").match(m.group("k")) else "chi thi")
-        self.notice["kind"] = _KINDS[key]
-        title_lines: list[str] = []
-        first_rest = m.group("rest").strip(" :.-")
-        if first_rest and key == "thong bao" and kw("ket luan").match(first_rest):
-            first_rest = ""
-        if first_rest:
-            # the text after the kind word on the same line: cut from the original line
-            ff = fold(kline)
-            km = kw("thong bao|ket luan|chi thi").search(ff.text)
-            if km:
-                title_lines.append(ff.span(km.end(), len(ff.text)).strip(" :.-"))
-        i = kind_at + 1
-        while i < len(lines) and not lines[i].strip() and not title_lines and i < kind_at + 3:
-            i += 1
-        while i < len(lines):
-            s = lines[i].strip()
-            if not s:
-                break
-            if re.fullmatch(r"[-_=.*\s]{3,}", s):
-                i += 1
-                break
-            if title_lines and (_BODY_OPENER.match(fold_str(s)) and re.search(r"\d", s[:30]) or
-                                _NUM_RE.match(s) or _ROMAN_RE.match(s)):
-                break
-            if len(title_lines) >= 8:
-                break
-            title_lines.append(s)
-            i += 1
-        if title_lines:
-            title = " ".join(" ".join(title_lines).split())
-            if _mostly_upper(title):
-                title = title[:1] + title[1:].lower()
-            elif title[:1].islower() and not first_rest:
-                # "KẾT LUẬN / của Chủ tịch UBND tỉnh tại ...": the kind starts the title
-                title = f"{self.notice['kind']} {title}"
-            self.notice["title"] = title
-        return i
-
-    def _body_start_without_kind(self, lines: list[str]) -> int:
-        seen_number = seen_date = False
-        for i, ln in enumerate(lines[:40]):
-            f = " ".join(fold_str(ln).split())
-            if any(p.search(f) for p in _MOTTO):
-                continue
-            number, date = bool(_NUMBER.search(fold_str(ln))), bool(dl.find_dates(ln))
-            if (number and not seen_number) or (date and not seen_date):
-                # the header's number and date ("Số: 9387/UBND-KT   Lào Cai, ngày 15 tháng 9 năm 2026");
-                # dates further down are the body's ("Thực hiện Kế hoạch số 77/KH-BYT ngày 20/10/2026 ...")
-                seen_number, seen_date = seen_number or number, seen_date or date
-                continue
-            if (number or date) and not (seen_number and seen_date):
-                continue
-            if len(ln.strip()) > 60 and not _mostly_upper(ln):
-                return i
-        return 0
-
-    def _issuer(self, pieces: list[str]) -> str | None:
-        if not pieces:
-            return None
-        joined = " ".join(pieces)
-        f = " ".join(fold_str(joined).replace("*", "o").split())
-        m = _ISSUER_ORG.search(f)
-        if m:
-            unit = " ".join(m.group("u").split())
-            unit_vi = _UNITS.get(unit, unit)
-            written = m.group("name").strip()
-            # name as written: the same number of words at the end of the original
-            name_words = written.split()
-            orig_words = joined.split()
-            name_orig = " ".join(orig_words[-len(name_words):]) if name_words else ""
-            # the issuer's own office may follow ("UBND TỈNH X / VĂN PHÒNG"): keep it simple
-            office = None
-            if unit in ("tinh", "thanh pho", "tp"):
-                words = name_orig.split()
-                place = ""
-                for k in range(len(words), 0, -1):  # "NGHỆ AN VĂN PHÒNG": the place, then an office
-                    cand = _place_name(" ".join(words[:k]))
-                    if cand in _PROVINCES:
-                        place, office = cand, " ".join(words[k:])
-                        break
-                if not place:
-                    place = _place_name(name_orig) if name_orig else ""
-            else:
-                place = " ".join(w[:1].upper() + w[1:].lower() for w in name_orig.split())
-            if office:
-                if kw("van phong").fullmatch(" ".join(fold_str(office).split())):
-                    return f"Văn phòng Ủy ban nhân dân {unit_vi} {place}"
-                m2 = self._safe_resolve(office)
-                if m2 is not None and getattr(m2, "sure", False) and getattr(m2, "agency", None) is not None:
-                    name = m2.agency.name
-                    return f"{name} {place}" if fold_str(name).endswith(unit) else f"{name} {unit_vi} {place}"
-            return f"Ủy ban nhân dân {unit_vi} {place}".strip()
-        m = self._safe_resolve(pieces[-1])
-        if m is not None and getattr(m, "sure", False) and getattr(m, "agency", None) is not None:
-            return m.agency.name
-        s = " ".join(joined.split())
-        return s[:1] + s[1:].lower() if _mostly_upper(s) else s
-
-    # ------------------------------------------------------------ body
-
-    def _body(self, lines: list[str], start: int) -> list[str]:
-        body: list[str] = []
-        prev_end = True
-        prev_blank = True
-        for ln in lines[start:]:
-            s = ln.strip()
-            f = " ".join(fold_str(s).split())
-            if s and _END_LINE.search(f[:80]) and (not body or prev_end or prev_blank):
-                break
-            if s and (prev_blank or prev_end) and body and _CLOSING.match(f) and not _NUM_RE.match(s) \
-                    and not _DASH_RE.match(s):
-                break
-            if "./." in s:
-                body.append(s[: s.index("./.") + 1])
-                break
-            body.append(ln)
-            if s:
-                prev_end = _ends_sentence(s)
-                prev_blank = False
-            else:
-                prev_blank = True
-        return body
-
     # ------------------------------------------------------------ names
 
     def _safe_resolve(self, text: str):
-        if text in self._resolve_cache:
-            return self._resolve_cache[text]
-        try:
-            m = self.directory.resolve(text) if self.directory is not None else None
-        except Exception:  # noqa: BLE001 - a directory bug must not lose the whole notice
-            m = None
-        if m is not None and not getattr(m, "sure", False):
-            # noisy text: try the plain reading, and "P" read as "Đ" in abbreviations ("LP-TB&XH")
-            for variant in dict.fromkeys((guess_plain(text), guess_plain(p_as_d(text)), p_as_d(text))):
-                if not variant or variant == text:
-                    continue
-                try:
-                    m2 = self.directory.resolve(variant)
-                except Exception:  # noqa: BLE001
-                    m2 = None
-                if m2 is not None and getattr(m2, "sure", False):
-                    m = _Rebased(m2, text, variant)
-                    break
-        self._resolve_cache[text] = m
-        return m
+        return self.ctx.resolve(text)
 
     def _group_at(self, f: Folded, pos: int) -> tuple[int, str] | None:
         for pat, gid in _GROUP_PATTERNS:
@@ -1023,10 +758,13 @@ class _Reader:
 
     def read(self) -> dict:
         lines = page_lines(self.text)
-        kind_at = self._find_kind(lines)
-        start = self._header(lines, kind_at)
+        kind_at = find_kind(lines)
+        header = read_header(lines, kind_at, self.ctx)
+        self.notice.update(header.fields())
+        self.issued = header.issued
+        start = header.body_start
         lines, tables = find_tables(lines, start)
-        body = self._body(lines, start)
+        body = body_lines(lines, start)
         if self.notice["number"] is None:
             self.warnings.append(_w("no_number"))
         if self.issued is None:
@@ -1586,21 +1324,6 @@ class _Reader:
                 warnings.append(_w("before_issue", text=d.as_written))
             elif d.problem == "next_year" and d is chosen and d.date:
                 warnings.append(_w("next_year", text=d.as_written, date=d.date.strftime("%d/%m/%Y")))
-
-
-class _Rebased:
-    """A Match found on the plain reading of noisy text, with ``rest`` mapped back to the original."""
-
-    def __init__(self, m: Any, original: str, plain: str) -> None:
-        self.__dict__.update({k: getattr(m, k, None) for k in ("agency", "score", "sure", "candidates", "note",
-                                                               "group", "listed")})
-        rest = getattr(m, "rest", "") or ""
-        self.as_written = original
-        if rest and plain.endswith(rest):
-            words_used = len(plain[: len(plain) - len(rest)].split())
-            self.rest = " ".join(original.split()[words_used:])
-        else:
-            self.rest = ""
 
 
 def _same(a: dict, b: dict) -> bool:
