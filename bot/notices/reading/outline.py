@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from bot.notices.normalize import fold_str, kw
 from bot.notices.reading import lexicon as lex
 
-__all__ = ["Node", "Outline", "build_outline", "OutlineResult"]
+__all__ = ["Node", "Outline", "build_outline", "outline_body", "OutlineResult"]
 
 _ROMAN_RE = re.compile(r"^\s*(?P<m>[IVX]{1,5})\s*[.):/-]\s*(?P<rest>\S.*)?$")
 _NUM_RE = re.compile(r"^\s*(?P<m>\d{1,3})\s*[.)]\s*(?P<rest>[^\d\s.].*)?$")
@@ -401,3 +401,11 @@ def build_outline(lines: list[str], *, allow_top_dashes: bool, paragraphs: bool 
     parser = Outline(lines, allow_top_dashes, paragraphs)
     root = parser.run()
     return OutlineResult(root, parser.preamble, parser.restarts)
+
+
+def outline_body(lines: list[str]) -> OutlineResult:
+    """The outline of a notice's body: dashes count as top items only where nothing is numbered, and a
+    body with no marker at all (a directive) is read paragraph by paragraph."""
+    has_numbers = any(_NUM_RE.match(ln) for ln in lines)
+    return build_outline(lines, allow_top_dashes=not has_numbers, paragraphs=not has_numbers and not any(
+        _LETTER_RE.match(ln) or _ROMAN_RE.match(ln) for ln in lines))
