@@ -229,16 +229,26 @@ _SYNTAX = re.compile(
 
 
 @lru_cache(maxsize=None)
-def kw(pattern: str, bounded: bool = True) -> re.Pattern[str]:
+def kw(pattern: str, bounded: bool = True, strict: bool = False) -> re.Pattern[str]:
     """Compile an ASCII keyword pattern into an OCR-tolerant regex on folded text.
 
     The pattern is a regex whose plain lowercase letter runs are fuzzed (vowel slots
     accept OCR stand-ins), a space means "some whitespace", a comma "an optional
     comma with spaces". Escapes, classes, groups and quantifiers pass through.
+
+    ``strict``: only a vowel that folding could not read is tolerated (each vowel is itself
+    or "*": "so" is ``s[o*]``), spaces and commas stay literal; for the heads of names
+    ("sở", "cục", "trung tâm"), where a looser match would take common words for agencies.
     """
     out = []
     for m in _SYNTAX.finditer(pattern):
         tok = m.group()
+        if strict:
+            if tok[0].isalpha() and tok.islower() and not tok.startswith("\\"):
+                out.append("".join(f"[{c}*]" if c in "aeiouy" else re.escape(c) for c in tok))
+            else:
+                out.append(tok)
+            continue
         if tok[0].isalpha() and tok.islower() and not tok.startswith("\\"):
             out.append(_fuzz_word(tok))
         elif tok.startswith(" "):

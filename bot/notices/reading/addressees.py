@@ -24,15 +24,17 @@ __all__ = ["Assignees", "assignees", "addressee", "audience"]
 _FOR = kw(r"doi voi\s+", bounded=False)
 # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường, đặc khu": the parties of the items below
 _DUTY_OF = kw(r"(?:trach nhiem|nhiem vu) (?:cua|thuoc)\s+", bounded=False)
-_GIAO_RX = (r"(?<![a-z0-9*])gia[o*](?:\s+cho)?(?![a-z0-9*])"
-            r"(?!\s+ban\s+(?:th[a-z*]{2,3}g|tuan|quy|n[a-z*]{1,2}m|dinh|truc|cong|lan|\d))")
+# "giao" (assign), not "giao ban" (a briefing: "họp giao ban tháng", "giao ban tuần")
+_GIAO_RX = kw(r"(?<![a-z0-9*])giao(?:\s+cho)?(?![a-z0-9*])"
+              r"(?!\s+ban\s+(?:th[a-z*]{2,3}g|tuan|quy|n[a-z*]{1,2}m|dinh|truc|cong|lan|\d))",
+              bounded=False, strict=True).pattern
 _GIAO = re.compile(_GIAO_RX)
 _GIAO_NOT_AFTER = kw(r"(?:duoc|da|ban|chuyen|so|bo|nganh|phong|cuc|linh vuc|ve|hoac|dang|moi|vua|se)\s*$",
                      bounded=False)
 _CHU_TRI = kw(r"chu tri")
 _PHOI_HOP = kw(r"(?:phoi hop(?: chat che)?(?: voi| cung)?|voi su phoi hop cua|cung voi)")
-_PHU_HOP = re.compile(r"ph[u*]{1,2} h[o*]p v[o*]i (?:quy|yeu cau|thuc te|tinh hinh|dieu kien|nhu cau|tieu chuan|"
-                      r"chu truong|dinh huong|chuc nang|thuc tien|dac diem|dac thu|ke hoach|phap luat)")
+_PHU_HOP = kw(r"phu{1,2} hop voi (?:quy|yeu cau|thuc te|tinh hinh|dieu kien|nhu cau|tieu chuan|chu truong|"
+              r"dinh huong|chuc nang|thuc tien|dac diem|dac thu|ke hoach|phap luat)", bounded=False, strict=True)
 _LEAD_WORDS = re.compile("(?:" + _GIAO_RX + "|" + kw(r"de nghi|yeu cau|dong thoi|va").pattern + r")\s+")
 _TOPIC = kw(r"(?:ve|doi voi)\s+[^:;.]{1,120}:\s*", bounded=False)
 _AUDIENCE = re.compile(kw(r"yeu cau|de nghi|chi dao").pattern + "|" + _GIAO_RX)

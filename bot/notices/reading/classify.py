@@ -30,7 +30,7 @@ __all__ = ["cut_recipients", "para_kind", "para_is_task", "section_reason", "lea
 _NOT_TASK = kw(r"(?:" + lex.alternation(lex.NOT_TASK) + r")(?![a-z*])", bounded=False)
 _ASSESSMENT = lex.rx(lex.ASSESSMENT)
 _TASKISH = lex.rx(lex.TASKISH)
-_TASKISH_GIAO = re.compile(r"(?<![a-z0-9*])gia[o*](?![a-z0-9*])")
+_TASKISH_GIAO = kw(r"(?<![a-z0-9*])giao(?![a-z0-9*])", bounded=False, strict=True)
 _TO = kw(r"\s*kinh gui\s*:?", bounded=False)
 # a directive's last words to everyone, not a task: "Yêu cầu các cơ quan, đơn vị nghiêm túc triển khai thực hiện./."
 _EXHORTATION = kw(r"(?:nghiem tuc |khan truong |to chuc )?(?:trien khai )?thuc hien(?: nghiem tuc)?\s*[./]*\s*$",

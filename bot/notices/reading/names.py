@@ -27,22 +27,20 @@ __all__ = ["read_names", "merge_all", "same"]
 _LOWER_PARTY = lex.rx(lex.LOWER_PARTIES)
 _SEP = re.compile(r"\s*[,;&]\s*(?:(?:va|cung|voi)(?![a-z0-9*])\s*)?|(?:\s+|(?<=\s))(?:va|cung|voi|hoac)\s+")
 _HARD_STOP = re.compile(r"[.;:(\n]|\s-\s|\s–\s")
-_AGENCYISH = re.compile(
-    r"(?:s[o*]|ban|ubnd|[uo*]y ban|c[o*]ng an|b[o*] ch[i*] huy|bch|v[a*]n ph[o*]ng|vp|thanh tra|chi c[u*]c|c[u*]c|"
-    r"kho b[a*]c|ng[a*]n h[a*]ng|b[a*]o(?! (?:d[a*]m|c[a*]o|v[e*]|t[o*]n|qu[a*]n|h[i*][e*]m))|d[a*]i|tr[u*][o*]ng|h[o*]i|li[e*]n d[o*][a*]n|t[i*]nh d[o*][a*]n|"
-    r"m[a*]t tr[a*]n|vi[e*]n|trung t[a*]m|b[e*]nh vi[e*]n|c[o*]ng ty|bhxh|b[a*]o hi[e*]m|qu[y*](?! (?:d[i*]nh|ch[e*]|ho[a*]ch|tr[i*]nh|m[o*]|t[a*]c|ph[a*]m|chu[a*]n|lu[a*]t|[u*][o*]c|n[a*]p|tr[a*]ch))|chi nh[a*]nh|"
-    r"hdnd|h[o*]i d[o*]ng|t[o*]a [a*]n|tand|vksnd|t[i*]nh [u*]y|huy[e*]n [u*]y|th[a*]nh [u*]y|ph[o*]ng|"
-    r"t[o*]ng c[u*]c|ubmttq|mttq|dang [u*]y|d[a*]ng [u*]y|(?:c[a*]c )?t[o*] d[a*]n ph[o*]|(?:c[a*]c )?th[o*]n|"
-    r"(?:c[a*]c )?khu ph[o*]|nh[a*] d[a*]u t[u*]|ch[u*] d[a*]u t[u*]|t[a*]p do[a*]n|t[o*]ng c[o*]ng ty|"
-    r"doanh nghi[e*]p|d[o*]n v[i*] t[u*] v[a*]n|"
-    # a ministry ("Bộ Tài chính", "Bộ Xây dựng"): kept as written, never the province's Sở
-    r"b[o*](?= (?:t[a*]i|x[a*]y|c[o*]ng|n[o*]i|ng[o*][a*]i|gi[a*]o|y|t[u*]|k[e*]|n[o*]ng|qu[o*]c|v[a*]n|khoa|"
-    r"l[a*]o|th[o*]ng|d[a*]n|ch[i*]nh|ph[o*]ng|giao)))(?![a-z0-9*])")
+_AGENCYISH = kw(r"(?:so|ban|ubnd|(?:u|o)y ban|cong an|bo chi huy|bch|van phong|vp|thanh tra|chi cuc|cuc|kho bac|"
+                r"ngan hang|bao(?! (?:dam|cao|ve|ton|quan|hiem))|dai|truong|ho[i]|lien doan|tinh doan|mat tran|vien|"
+                r"trung tam|benh vien|cong ty|bhxh|bao hiem|quy(?! (?:dinh|che|hoach|trinh|mo|tac|pham|chuan|luat|"
+                r"uoc|nap|trach))|chi nhanh|hdnd|hoi dong|toa an|tand|vksnd|tinh uy|huyen uy|thanh uy|phong|"
+                r"tong cuc|ubmttq|mttq|dang uy|(?:cac )?to dan pho|(?:cac )?thon|(?:cac )?khu pho|"
+                r"nha dau tu|chu dau tu|tap doan|tong cong ty|doanh nghiep|don vi tu van|"
+                # a ministry ("Bộ Tài chính", "Bộ Xây dựng"): kept as written, never the province's Sở
+                r"bo(?= (?:tai|xay|cong|noi|ngoai|giao|y|tu|ke|nong|quoc|van|khoa|lao|thong|dan|chinh|phong|giao)))"
+                r"(?![a-z0-9*])", bounded=False, strict=True)
 # an investor named by its project: "Nhà đầu tư của 02 dự án đường bộ cao tốc Tân Phú – Bảo Lộc và Bảo Lộc
 # – Liên Khương", "Nhà đầu tư 02 dự án", "Chủ đầu tư Dự án cao tốc Tân Phú - Bảo Lộc"
-_ROLE_PARTY = re.compile(r"(?:nh[a*]|ch[u*]) d[a*]u t[u*](?![a-z0-9*])")
-_ROLE_PROJECT = re.compile(r"\s+(?:c[u*]a\s+)?(?:c[a*]c\s+)?(?:\d{1,3}\s+)?(?:d[u*] [a*]n|tuy[e*]n)(?![a-z0-9*])")
-_ROLE_WORDS = re.compile(r"\s+(?:d[u*][o*]ng b[o*]|cao t[o*]c|d[u*][o*]ng|tuy[e*]n|khu|c[u*]m|nh[a*] m[a*]y)(?![a-z0-9*])")
+_ROLE_PARTY = kw(r"(?:nha|chu) dau tu(?![a-z0-9*])", bounded=False, strict=True)
+_ROLE_PROJECT = kw(r"\s+(?:cua\s+)?(?:cac\s+)?(?:\d{1,3}\s+)?(?:du an|tuyen)(?![a-z0-9*])", bounded=False, strict=True)
+_ROLE_WORDS = kw(r"\s+(?:duong bo|cao toc|duong|tuyen|khu|cum|nha may)(?![a-z0-9*])", bounded=False, strict=True)
 _PREFIX = r"(?:(?:" + lex.alternation(lex.TITLES) + r")\s+)?"
 _ONTERR = r"(?:\s+(?:thuoc tinh|thuoc thanh pho|cua tinh|tren dia ban(?:\s+(?:tinh|thanh pho|toan tinh))?))?"
 _UB = r"(?:uy ban nhan dan|ubnd)"
@@ -77,8 +75,8 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 _NAMED_LIST = kw(r"(?P<ub>(?:uy ban nhan dan|ubnd)\s+)?cac\s+(?P<unit>xa|phuong|huyen|thi xa|thi tran|tinh|"
                  r"thanh pho|so|ban|bo)\s*:\s*", bounded=False)
 # what starts another party after a named list (not a place: "Hội Phú" is a ward)
-_OTHER_PARTY = re.compile(r"(?:ubnd|[uo*]y ban|s[o*] |trung t[a*]m|c[o*]ng an|ban qu[a*]n l[y*]|b[o*] ch[i*] huy|"
-                          r"v[a*]n ph[o*]ng|nh[a*] d[a*]u t[u*]|c[o*]ng ty)(?![a-z0-9*])")
+_OTHER_PARTY = kw(r"(?:ubnd|(?:u|o)y ban|so |trung tam|cong an|ban quan ly|bo chi huy|van phong|nha dau tu|"
+                  r"cong ty)(?![a-z0-9*])", bounded=False, strict=True)
 _UNIT_WORD = {"xa": "xã", "phuong": "phường", "huyen": "huyện", "thi xa": "thị xã", "thi tran": "thị trấn",
               "tinh": "tỉnh", "thanh pho": "thành phố", "so": "Sở", "ban": "Ban", "bo": "Bộ"}
 # a group followed by "liên quan" is only the related ones: "các sở, ngành và UBND các xã liên quan"
@@ -93,15 +91,14 @@ _SUBSET = re.compile(r"\s*(?:vung|co(?! trach nhiem| lien quan| y kien)|thuoc|ve
 _GROUP_LABELS = {**DEFAULT_GROUP_LABELS, "lien-quan": "các cơ quan, đơn vị liên quan"}
 # verbs and function words that end a name when the directory cannot tell where it stops
 _STOP_WORDS = lex.rx(lex.STOP_VERBS)
-_BARE_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng c[u*]c|c[u*]c|vi[e*]n|ph[o*]ng|qu[y*]|"
-                        r"h[o*]i|d[a*]i|b[a*]o|tr[u*][o*]ng|s[o*]|c[o*]ng ty|chi nh[a*]nh)")
+_BARE_HEAD = kw(r"(?:ban|trung tam|hoi dong|chi cuc|tong cuc|cuc|vien|phong|quy|hoi|dai|bao|truong|so|cong ty|"
+                r"chi nhanh)", bounded=False, strict=True)
 # a unit's name often ends with its level: "... thông minh tỉnh", "... xây dựng huyện"
-_UNIT_SUFFIX = re.compile(r"(?<![a-z0-9*])(?:t[i*]nh|huy[e*]n|th[i*] x[a*]|th[a*]nh ph[o*]|(?<!li[e*]n )qu[a*]n)(?![a-z0-9*])"
-                          r"(?! (?:[u*]y|h[o*]i|d[o*]i|d[o*]n|l[o*]))")
+_UNIT_SUFFIX = kw(r"(?<![a-z0-9*])(?:tinh|huyen|thi xa|thanh pho|(?<!lien )quan)(?![a-z0-9*])(?! (?:uy|hoi|doi|don|"
+                  r"lo))", bounded=False, strict=True)
 _COMMA_VA = re.compile(r",\s*|(?<![a-z])va\s+(?![a-z])|(?<![a-z])va\s+")
 # units named after what they do ("Ban Chỉ đạo", "Trung tâm Giám sát", "Hội đồng Thẩm định")
-_FUNCTION_HEAD = re.compile(r"(?:ban|trung t[a*]m|h[o*]i d[o*]ng|chi c[u*]c|t[o*]ng c[u*]c|c[u*]c|vi[e*]n|ph[o*]ng|"
-                            r"t[o*] c[o*]ng t[a*]c|qu[y*])(?![a-z0-9*])")
+_FUNCTION_HEAD = kw(r"(?:ban|trung tam|hoi dong|chi cuc|tong cuc|cuc|vien|phong|to cong tac|quy)(?![a-z0-9*])", bounded=False, strict=True)
 # more verbs, to end a qualifier after a group ("UBND các xã có dự án tháo gỡ vướng mắc ...")
 _QUAL_VERBS = lex.rx(lex.QUALIFIER_VERBS)
 _STOP_EXACT = re.compile(r"(?<![a-z0-9*])(?:de|nham|can(?! tho)|theo|ve viec|sau khi|truoc|trong|la|duoc|phai|se|"
@@ -420,7 +417,7 @@ def _unknown_name_end(f: Folded, pos: int, stop: int) -> int:
             piece_end = mm.start()
             break
     # a numbered unit: "Ban Quản lý dự án đầu tư xây dựng số 1" (the name runs on to its number)
-    nm = re.match(r"(?P<mid>[^,;:.()\n]{0,60}?)(?<![a-z0-9*])s[o*] (?P<n>\d{1,3})(?![\d/.,]\d|[\d/])", s[piece_end:stop])
+    nm = re.match(kw(r"(?P<mid>[^,;:.()\n]{0,60}?)(?<![a-z0-9*])so (?P<n>\d{1,3})(?![\d/.,]\d|[\d/])", bounded=False, strict=True).pattern, s[piece_end:stop])
     if nm and len(nm.group("mid").split()) <= 6 and not _ASSIGNS.search(nm.group("mid")) \
             and not _STOP_EXACT.search(nm.group("mid")) and not _COMMA_VA.search(nm.group("mid")) \
             and head is not None:

@@ -36,7 +36,7 @@ _CONFUSABLE = {"1": "lIi|!7T", "2": "Zz7", "3": "8B", "4": "A", "5": "Ss6", "6":
 _TIME_LINE = kw(r"(?:thoi gian|thoi han|tien do|han)(?: hoan thanh| thuc hien)?\s*:", bounded=False)
 _OPEN_ENDED = set(lex.OPEN_ENDED)
 _OPENER = kw(r"(?:y kien )?(?:chi dao|ket luan|yeu cau|de nghi)(?: nhu sau| cu the nhu sau| sau day)?\s*:\s*$", bounded=False)
-_GIAO_START = re.compile(r"gia[o*](?![a-z0-9*])")
+_GIAO_START = kw(r"giao(?![a-z0-9*])", bounded=False, strict=True)
 
 
 
