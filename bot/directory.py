@@ -308,10 +308,9 @@ def _acronyms(tokens: list[str]) -> list[str]:
     return [a for a in out if len(a) >= 3]
 
 
-_GENERIC_HEADS = {("uy", "ban", "nhan", "dan"), ("hoi", "dong", "nhan", "dan"), ("so",), ("ban",),
-                  ("van", "phong"), ("cong", "an"), ("thanh", "tra")}
+_GENERIC_HEADS = {tuple(phrase.split()) for phrase in _lexicon.GENERIC_HEADS}
 # A name part is followed by one of these when it continues ("UBND" + "huyện Tuy Phước").
-_CONTINUES = {"huyen", "xa", "thi", "thanh", "phuong", "quan", "tinh", "cap", "cac", "dac"}
+_CONTINUES = set(_lexicon.NAME_CONTINUES)
 
 
 def _is_abbreviation(text: str, end: int) -> bool:

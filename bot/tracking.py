@@ -31,6 +31,7 @@ from collections.abc import Iterable
 
 from bot.calendar import WorkingCalendar
 from bot.models import Assignment, Category, Progress, Role
+from bot.notices.normalize import strip_diacritics
 from bot.notices.reading import lexicon as _lexicon
 from bot.texts import t
 
@@ -256,7 +257,8 @@ _NEGATIONS = set(_lexicon.NEGATIONS)
 # Words before "hoàn thành" that make it a plan, not a fact ("dự kiến hoàn thành").
 _NOT_YET = set(_lexicon.NOT_YET)
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?\s*%|[^\W_]+", re.UNICODE)
-_CLAUSE = re.compile(r"[.;!?\n]|,|\bnhưng\b|\bnhung\b|\btuy nhiên\b|\btuy nhien\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"[.;!?\n]|,|" + "|".join(rf"\b{w}\b" for phrase in _lexicon.CLAUSE_BREAKS
+                                                for w in (phrase, strip_diacritics(phrase))), re.IGNORECASE)
 _PRIORITY = (Progress.EXTENSION, Progress.BLOCKED, Progress.DONE, Progress.IN_PROGRESS)
 
 

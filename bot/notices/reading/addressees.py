@@ -13,6 +13,7 @@ import re
 from typing import NamedTuple
 
 from bot.notices.normalize import Folded, fold, kw
+from bot.notices.reading import lexicon as lex
 from bot.notices.reading.context import Context, _w
 from bot.notices.reading.names import (
     _AGENCYISH, _ASSIGNS_STRONG, _QUAL_VERBS, _ROLE_PARTY, _STOP_EXACT, _STOP_WORDS, merge_all, read_names, same,
@@ -29,12 +30,10 @@ _GIAO_RX = kw(r"(?<![a-z0-9*])giao(?:\s+cho)?(?![a-z0-9*])"
               r"(?!\s+ban\s+(?:th[a-z*]{2,3}g|tuan|quy|n[a-z*]{1,2}m|dinh|truc|cong|lan|\d))",
               bounded=False, strict=True).pattern
 _GIAO = re.compile(_GIAO_RX)
-_GIAO_NOT_AFTER = kw(r"(?:duoc|da|ban|chuyen|so|bo|nganh|phong|cuc|linh vuc|ve|hoac|dang|moi|vua|se)\s*$",
-                     bounded=False)
+_GIAO_NOT_AFTER = kw(r"(?:" + lex.alternation(lex.GIAO_NOT_AFTER) + r")\s*$", bounded=False)
 _CHU_TRI = kw(r"chu tri")
 _PHOI_HOP = kw(r"(?:phoi hop(?: chat che)?(?: voi| cung)?|voi su phoi hop cua|cung voi)")
-_PHU_HOP = kw(r"phu{1,2} hop voi (?:quy|yeu cau|thuc te|tinh hinh|dieu kien|nhu cau|tieu chuan|chu truong|"
-              r"dinh huong|chuc nang|thuc tien|dac diem|dac thu|ke hoach|phap luat)", bounded=False, strict=True)
+_PHU_HOP = kw(r"phu{1,2} hop voi (?:" + lex.alternation(lex.IN_KEEPING_WITH) + ")", bounded=False, strict=True)
 _LEAD_WORDS = re.compile("(?:" + _GIAO_RX + "|" + kw(r"de nghi|yeu cau|dong thoi|va").pattern + r")\s+")
 _TOPIC = kw(r"(?:ve|doi voi)\s+[^:;.]{1,120}:\s*", bounded=False)
 _AUDIENCE = re.compile(kw(r"yeu cau|de nghi|chi dao").pattern + "|" + _GIAO_RX)

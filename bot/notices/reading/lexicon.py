@@ -36,6 +36,62 @@ TITLES = ("thu truong", "nguoi dung dau", "lanh dao", "giam doc", "chu tich", "t
 #: Parties written in lower case inside a sentence ("và đơn vị tư vấn lập quy hoạch").
 LOWER_PARTIES = ("don vi tu van", "nha dau tu", "chu dau tu", "doanh nghiep")
 
+# ------------------------------------------------------------------ names and parties
+
+#: The head words of an agency's name: a name the directory does not know is kept as a party only
+#: when it starts with one ("Sở ...", "Trung tâm ...", "Công ty ...", "Nhà đầu tư ..."). Compiled
+#: strict (each vowel itself or "*"); a vowel in brackets is exact ("ho[i]": "hồ sơ" through OCR
+#: noise is no "Hội").
+AGENCY_HEADS = (
+    "so", "ban", "ubnd", "uy ban", "oy ban", "cong an", "bo chi huy", "bch", "van phong", "vp", "thanh tra",
+    "chi cuc", "cuc", "kho bac", "ngan hang", "bao", "dai", "truong", "ho[i]", "lien doan", "tinh doan",
+    "mat tran", "vien", "trung tam", "benh vien", "cong ty", "bhxh", "bao hiem", "quy", "chi nhanh", "hdnd",
+    "hoi dong", "toa an", "tand", "vksnd", "tinh uy", "huyen uy", "thanh uy", "phong", "tong cuc", "ubmttq",
+    "mttq", "dang uy", "cac to dan pho", "to dan pho", "cac thon", "thon", "cac khu pho", "khu pho",
+    "nha dau tu", "chu dau tu", "tap doan", "tong cong ty", "doanh nghiep", "don vi tu van")
+#: A head word followed by one of these is a common word, not an agency ("bảo đảm", "báo cáo", "quy định").
+HEAD_NOT_BEFORE = {
+    "bao": ("dam", "cao", "ve", "ton", "quan", "hiem"),
+    "quy": ("dinh", "che", "hoach", "trinh", "mo", "tac", "pham", "chuan", "luat", "uoc", "nap", "trach"),
+}
+#: "Bộ" followed by one of these is a ministry ("Bộ Tài chính", "Bộ Xây dựng"), kept as written (never a Sở).
+MINISTRY_FIELDS = ("tai", "xay", "cong", "noi", "ngoai", "giao", "y", "tu", "ke", "nong", "quoc", "van", "khoa",
+                   "lao", "thong", "dan", "chinh", "phong")
+#: A head noun alone is no name ("Phòng, chống dịch", "Ban hành"): these need words after them.
+BARE_HEADS = ("ban", "trung tam", "hoi dong", "chi cuc", "tong cuc", "cuc", "vien", "phong", "quy", "hoi", "dai",
+              "bao", "truong", "so", "cong ty", "chi nhanh")
+#: Units named after what they do ("Ban Chỉ đạo", "Trung tâm Giám sát"): a verb right after the head is
+#: part of the name.
+FUNCTION_HEADS = ("ban", "trung tam", "hoi dong", "chi cuc", "tong cuc", "cuc", "vien", "phong", "to cong tac", "quy")
+#: Parties named by their role in a project ("Nhà đầu tư của 02 dự án ...", "Chủ đầu tư Dự án ...").
+ROLE_PARTIES = ("nha dau tu", "chu dau tu")
+#: What such a party's project is called, and the words of a project's name.
+PROJECT_WORDS = ("du an", "tuyen")
+PROJECT_NAME_WORDS = ("duong bo", "cao toc", "duong", "tuyen", "khu", "cum", "nha may")
+#: What starts another party after a named list ("UBND các xã: A, B và Trung tâm ..."); not a place.
+OTHER_PARTY_HEADS = ("ubnd", "uy ban", "oy ban", "so", "trung tam", "cong an", "ban quan ly", "bo chi huy",
+                     "van phong", "nha dau tu", "cong ty")
+#: Words after a group that narrow it to some members ("UBND các xã vùng đồng bào dân tộc thiểu số",
+#: "UBND các xã, phường có dự án"): such an addressee is not the whole group. Matched exactly ("bi" is
+#: not "bao"), in this order.
+SUBSET_WORDS = (
+    "vung", "co", "thuoc", "ven", "bien gioi", "mien nui", "noi", "khu vuc", "dac biet", "trong vung", "trong dien",
+    "trong khu", "trong danh sach", "trong pham vi", "nam trong", "nam tren", "nam o", "nam doc", "duoc chon",
+    "duoc lua chon", "duoc phe duyet", "chua", "dat chuan", "xay ra", "bi", "thi diem", "ngheo", "kho khan", "ngoai",
+    "giap", "tiep giap", "doc", "thuoc dien", "la dia ban")
+SUBSET_NOT_BEFORE = {"co": ("trach nhiem", "lien quan", "y kien")}
+#: Function words that end a name the directory does not know, matched exactly ("Cần Thơ" is a name).
+STOP_EXACT = ("de", "nham", "can", "theo", "ve viec", "sau khi", "truoc", "trong", "la", "duoc", "phai", "se", "dang",
+              "gui", "trinh", "lam")
+STOP_EXACT_NOT_BEFORE = {"can": ("tho",)}
+STOP_EXACT_NOT_AFTER = {"trinh": ("cong", "chuong", "quy", "lo", "to", "tien")}  # "công trình", "quy trình"
+#: Words before "giao" that make it no assignment ("được giao", "đã giao", "Sở Giao thông", "lĩnh vực giao").
+GIAO_NOT_AFTER = ("duoc", "da", "ban", "chuyen", "so", "bo", "nganh", "phong", "cuc", "linh vuc", "ve", "hoac", "dang",
+                  "moi", "vua", "se")
+#: What "phù hợp với" (in keeping with) is followed by: OCR may print it as "phối hợp với", no coordination.
+IN_KEEPING_WITH = ("quy", "yeu cau", "thuc te", "tinh hinh", "dieu kien", "nhu cau", "tieu chuan", "chu truong",
+                   "dinh huong", "chuc nang", "thuc tien", "dac diem", "dac thu", "ke hoach", "phap luat")
+
 # ------------------------------------------------------------------ sections
 
 #: Words of a section title that announce an assessment ("I. ĐÁNH GIÁ CHUNG"), not tasks.
@@ -90,6 +146,11 @@ COMPLETION = ("hoan thanh", "xong", "ban giao", "nghiem thu", "dua vao su dung",
 NAME_FILLER = ("phoi hop voi", "phoi hop", "giao cho", "giao", "voi", "va", "cung", "de nghi", "yeu cau",
                "chi dao", "do", "cua", "cho", "giam doc", "thu truong", "lanh dao", "chu tich",
                "nguoi dung dau", "truong ban", "chanh van phong", "chanh thanh tra")
+
+#: A name part followed by one of these goes on ("UBND" + "huyện Tuy Phước"), as tokens.
+NAME_CONTINUES = ("huyen", "xa", "thi", "thanh", "phuong", "quan", "tinh", "cap", "cac", "dac")
+#: Heads too generic to tell an agency by themselves ("Sở", "Ủy ban nhân dân"), as token phrases.
+GENERIC_HEADS = ("uy ban nhan dan", "hoi dong nhan dan", "so", "ban", "van phong", "cong an", "thanh tra")
 
 #: Collective addressees as the directory knows them (folded words), by group id.
 GROUP_FORMS: dict[str, list[str]] = {
@@ -148,15 +209,28 @@ PROGRESS_PHRASES = (
     ("in_progress", "đang xử lý"), ("in_progress", "đang làm"), ("in_progress", "đang hoàn thiện"),
     ("in_progress", "đã triển khai"), ("in_progress", "triển khai thực hiện"),
 )
+#: Words that start another clause of a reply ("Đã xong phần A, nhưng phần B còn vướng").
+CLAUSE_BREAKS = ("nhưng", "tuy nhiên")
 #: Words before a phrase that deny it ("chưa hoàn thành", "không vướng mắc").
 NEGATIONS = ("chưa", "không", "ko", "k", "kg", "chẳng", "chả", "hông")
 #: Words before "hoàn thành" that make it a plan, not a fact ("dự kiến hoàn thành").
 NOT_YET = ("kiến", "sẽ", "sắp", "để", "nhằm", "bảo", "đấu", "gắng", "hạn", "đang", "cần")
 
 
-def alternation(words: tuple[str, ...]) -> str:
-    """The words as one regex alternation (for ``kw()``), in their order."""
-    return "|".join(words)
+def alternation(words: tuple[str, ...], *, not_before: dict[str, tuple[str, ...]] | None = None,
+                not_after: dict[str, tuple[str, ...]] | None = None) -> str:
+    """The words as one regex alternation (for ``kw()``), in their order; a word of ``not_before``
+    does not count when one of its words follows it, nor one of ``not_after`` when one precedes it."""
+    out = []
+    for w in words:
+        ahead = (not_before or {}).get(w)
+        behind = (not_after or {}).get(w)
+        rx = "".join(f"(?<!{b} )" for b in behind) if behind else ""
+        rx += w
+        if ahead:
+            rx += "(?! (?:" + "|".join(ahead) + "))"
+        out.append(rx)
+    return "|".join(out)
 
 
 @lru_cache(maxsize=None)

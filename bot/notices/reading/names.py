@@ -22,25 +22,19 @@ from bot.notices.reading.outline import _mostly_upper
 __all__ = ["read_names", "merge_all", "same"]
 
 
-# words after which a line goes on (a wrapped line, not a heading)
 # parties written in lower case in a sentence: "đơn vị tư vấn lập quy hoạch", "nhà đầu tư"
 _LOWER_PARTY = lex.rx(lex.LOWER_PARTIES)
 _SEP = re.compile(r"\s*[,;&]\s*(?:(?:va|cung|voi)(?![a-z0-9*])\s*)?|(?:\s+|(?<=\s))(?:va|cung|voi|hoac)\s+")
 _HARD_STOP = re.compile(r"[.;:(\n]|\s-\s|\s–\s")
-_AGENCYISH = kw(r"(?:so|ban|ubnd|(?:u|o)y ban|cong an|bo chi huy|bch|van phong|vp|thanh tra|chi cuc|cuc|kho bac|"
-                r"ngan hang|bao(?! (?:dam|cao|ve|ton|quan|hiem))|dai|truong|ho[i]|lien doan|tinh doan|mat tran|vien|"
-                r"trung tam|benh vien|cong ty|bhxh|bao hiem|quy(?! (?:dinh|che|hoach|trinh|mo|tac|pham|chuan|luat|"
-                r"uoc|nap|trach))|chi nhanh|hdnd|hoi dong|toa an|tand|vksnd|tinh uy|huyen uy|thanh uy|phong|"
-                r"tong cuc|ubmttq|mttq|dang uy|(?:cac )?to dan pho|(?:cac )?thon|(?:cac )?khu pho|"
-                r"nha dau tu|chu dau tu|tap doan|tong cong ty|doanh nghiep|don vi tu van|"
-                # a ministry ("Bộ Tài chính", "Bộ Xây dựng"): kept as written, never the province's Sở
-                r"bo(?= (?:tai|xay|cong|noi|ngoai|giao|y|tu|ke|nong|quoc|van|khoa|lao|thong|dan|chinh|phong|giao)))"
-                r"(?![a-z0-9*])", bounded=False, strict=True)
+# the head of an agency's name ("Sở", "Trung tâm", "Công ty"; "Bộ Tài chính", a ministry: kept as written)
+_AGENCYISH = kw("(?:" + lex.alternation(lex.AGENCY_HEADS, not_before=lex.HEAD_NOT_BEFORE) + "|bo(?= (?:"
+                + lex.alternation(lex.MINISTRY_FIELDS) + ")))(?![a-z0-9*])", bounded=False, strict=True)
 # an investor named by its project: "Nhà đầu tư của 02 dự án đường bộ cao tốc Tân Phú – Bảo Lộc và Bảo Lộc
 # – Liên Khương", "Nhà đầu tư 02 dự án", "Chủ đầu tư Dự án cao tốc Tân Phú - Bảo Lộc"
-_ROLE_PARTY = kw(r"(?:nha|chu) dau tu(?![a-z0-9*])", bounded=False, strict=True)
-_ROLE_PROJECT = kw(r"\s+(?:cua\s+)?(?:cac\s+)?(?:\d{1,3}\s+)?(?:du an|tuyen)(?![a-z0-9*])", bounded=False, strict=True)
-_ROLE_WORDS = kw(r"\s+(?:duong bo|cao toc|duong|tuyen|khu|cum|nha may)(?![a-z0-9*])", bounded=False, strict=True)
+_ROLE_PARTY = kw("(?:" + lex.alternation(lex.ROLE_PARTIES) + ")(?![a-z0-9*])", bounded=False, strict=True)
+_ROLE_PROJECT = kw(r"\s+(?:cua\s+)?(?:cac\s+)?(?:\d{1,3}\s+)?(?:" + lex.alternation(lex.PROJECT_WORDS)
+                   + ")(?![a-z0-9*])", bounded=False, strict=True)
+_ROLE_WORDS = kw(r"\s+(?:" + lex.alternation(lex.PROJECT_NAME_WORDS) + ")(?![a-z0-9*])", bounded=False, strict=True)
 _PREFIX = r"(?:(?:" + lex.alternation(lex.TITLES) + r")\s+)?"
 _ONTERR = r"(?:\s+(?:thuoc tinh|thuoc thanh pho|cua tinh|tren dia ban(?:\s+(?:tinh|thanh pho|toan tinh))?))?"
 _UB = r"(?:uy ban nhan dan|ubnd)"
@@ -75,37 +69,34 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 _NAMED_LIST = kw(r"(?P<ub>(?:uy ban nhan dan|ubnd)\s+)?cac\s+(?P<unit>xa|phuong|huyen|thi xa|thi tran|tinh|"
                  r"thanh pho|so|ban|bo)\s*:\s*", bounded=False)
 # what starts another party after a named list (not a place: "Hội Phú" is a ward)
-_OTHER_PARTY = kw(r"(?:ubnd|(?:u|o)y ban|so |trung tam|cong an|ban quan ly|bo chi huy|van phong|nha dau tu|"
-                  r"cong ty)(?![a-z0-9*])", bounded=False, strict=True)
+_OTHER_PARTY = kw("(?:" + lex.alternation(lex.OTHER_PARTY_HEADS) + ")(?![a-z0-9*])", bounded=False, strict=True)
 _UNIT_WORD = {"xa": "xã", "phuong": "phường", "huyen": "huyện", "thi xa": "thị xã", "thi tran": "thị trấn",
               "tinh": "tỉnh", "thanh pho": "thành phố", "so": "Sở", "ban": "Ban", "bo": "Bộ"}
 # a group followed by "liên quan" is only the related ones: "các sở, ngành và UBND các xã liên quan"
 _THEN_RELATED = kw(r"\s*(?:co )?lien quan", bounded=False)
 # words that narrow a group to some of its members ("UBND các xã vùng đồng bào dân tộc thiểu số",
 # "UBND các xã, phường có dự án"): such an addressee is not the whole group
-_SUBSET = re.compile(r"\s*(?:vung|co(?! trach nhiem| lien quan| y kien)|thuoc|ven|bien gioi|mien nui|noi|khu vuc|"
-                     r"dac biet|trong (?:vung|dien|khu|danh sach|pham vi)|nam (?:trong|tren|o|doc)|"
-                     r"duoc (?:chon|lua chon|phe duyet)|chua|dat chuan|xay ra|bi|thi diem|ngheo|kho khan|ngoai|giap|"
-                     r"tiep giap|doc|thuoc dien|la dia ban)(?![a-z0-9*])")  # exact words: "bi" is not "bao"
+_SUBSET = re.compile(r"\s*(?:" + lex.alternation(lex.SUBSET_WORDS, not_before=lex.SUBSET_NOT_BEFORE)
+                     + r")(?![a-z0-9*])")  # exact words: "bi" is not "bao"
 # Labels of collective addressees; "related agencies" stays lower-case, as it is written in a sentence.
 _GROUP_LABELS = {**DEFAULT_GROUP_LABELS, "lien-quan": "các cơ quan, đơn vị liên quan"}
 # verbs and function words that end a name when the directory cannot tell where it stops
 _STOP_WORDS = lex.rx(lex.STOP_VERBS)
-_BARE_HEAD = kw(r"(?:ban|trung tam|hoi dong|chi cuc|tong cuc|cuc|vien|phong|quy|hoi|dai|bao|truong|so|cong ty|"
-                r"chi nhanh)", bounded=False, strict=True)
+_BARE_HEAD = kw("(?:" + lex.alternation(lex.BARE_HEADS) + ")", bounded=False, strict=True)
 # a unit's name often ends with its level: "... thông minh tỉnh", "... xây dựng huyện"
 _UNIT_SUFFIX = kw(r"(?<![a-z0-9*])(?:tinh|huyen|thi xa|thanh pho|(?<!lien )quan)(?![a-z0-9*])(?! (?:uy|hoi|doi|don|"
                   r"lo))", bounded=False, strict=True)
 _COMMA_VA = re.compile(r",\s*|(?<![a-z])va\s+(?![a-z])|(?<![a-z])va\s+")
 # units named after what they do ("Ban Chỉ đạo", "Trung tâm Giám sát", "Hội đồng Thẩm định")
-_FUNCTION_HEAD = kw(r"(?:ban|trung tam|hoi dong|chi cuc|tong cuc|cuc|vien|phong|to cong tac|quy)(?![a-z0-9*])", bounded=False, strict=True)
+_FUNCTION_HEAD = kw("(?:" + lex.alternation(lex.FUNCTION_HEADS) + ")(?![a-z0-9*])", bounded=False, strict=True)
 # more verbs, to end a qualifier after a group ("UBND các xã có dự án tháo gỡ vướng mắc ...")
 _QUAL_VERBS = lex.rx(lex.QUALIFIER_VERBS)
-_STOP_EXACT = re.compile(r"(?<![a-z0-9*])(?:de|nham|can(?! tho)|theo|ve viec|sau khi|truoc|trong|la|duoc|phai|se|"
-                         r"dang|gui|(?<!cong )(?<!chuong )(?<!quy )(?<!lo )(?<!to )(?<!tien )trinh|lam)"
-                         r"(?![a-z0-9*])")
+_STOP_EXACT = re.compile(r"(?<![a-z0-9*])(?:" + lex.alternation(lex.STOP_EXACT, not_before=lex.STOP_EXACT_NOT_BEFORE,
+                                                              not_after=lex.STOP_EXACT_NOT_AFTER) + r")(?![a-z0-9*])")
 _ASSIGNS = lex.rx(lex.ASSIGN_ANY)
 _ASSIGNS_STRONG = lex.rx(lex.ASSIGN_STRONG)
+
+
 def same(a: dict, b: dict) -> bool:
     if a.get("agency_id") and a.get("agency_id") == b.get("agency_id"):
         return True
