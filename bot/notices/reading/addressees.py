@@ -22,21 +22,18 @@ from bot.notices.reading.names import (
 __all__ = ["Assignees", "assignees", "addressee", "audience"]
 
 
-_FOR = kw(r"doi voi\s+", bounded=False)
+_FOR = kw(lex.FOR, bounded=False)
 # "7. Trách nhiệm của các sở, ban, ngành, UBND các xã, phường, đặc khu": the parties of the items below
-_DUTY_OF = kw(r"(?:trach nhiem|nhiem vu) (?:cua|thuoc)\s+", bounded=False)
-# "giao" (assign), not "giao ban" (a briefing: "họp giao ban tháng", "giao ban tuần")
-_GIAO_RX = kw(r"(?<![a-z0-9*])giao(?:\s+cho)?(?![a-z0-9*])"
-              r"(?!\s+ban\s+(?:th[a-z*]{2,3}g|tuan|quy|n[a-z*]{1,2}m|dinh|truc|cong|lan|\d))",
-              bounded=False, strict=True).pattern
+_DUTY_OF = kw(lex.DUTY_OF, bounded=False)
+_GIAO_RX = kw(lex.GIAO, bounded=False, strict=True).pattern
 _GIAO = re.compile(_GIAO_RX)
 _GIAO_NOT_AFTER = kw(r"(?:" + lex.alternation(lex.GIAO_NOT_AFTER) + r")\s*$", bounded=False)
-_CHU_TRI = kw(r"chu tri")
-_PHOI_HOP = kw(r"(?:phoi hop(?: chat che)?(?: voi| cung)?|voi su phoi hop cua|cung voi)")
+_CHU_TRI = kw(lex.CHU_TRI)
+_PHOI_HOP = kw(lex.PHOI_HOP)
 _PHU_HOP = kw(r"phu{1,2} hop voi (?:" + lex.alternation(lex.IN_KEEPING_WITH) + ")", bounded=False, strict=True)
-_LEAD_WORDS = re.compile("(?:" + _GIAO_RX + "|" + kw(r"de nghi|yeu cau|dong thoi|va").pattern + r")\s+")
-_TOPIC = kw(r"(?:ve|doi voi)\s+[^:;.]{1,120}:\s*", bounded=False)
-_AUDIENCE = re.compile(kw(r"yeu cau|de nghi|chi dao").pattern + "|" + _GIAO_RX)
+_LEAD_WORDS = re.compile("(?:" + _GIAO_RX + "|" + kw(lex.alternation(lex.LEAD_WORDS)).pattern + r")\s+")
+_TOPIC = kw(lex.TOPIC, bounded=False)
+_AUDIENCE = re.compile(kw(lex.alternation(lex.AUDIENCE_VERBS)).pattern + "|" + _GIAO_RX)
 
 
 def addressee(ctx: Context, f: Folded, warnings: list[str], *, bare: bool) -> list[dict]:

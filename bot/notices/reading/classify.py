@@ -30,11 +30,10 @@ __all__ = ["cut_recipients", "para_kind", "para_is_task", "section_reason", "lea
 _NOT_TASK = kw(r"(?:" + lex.alternation(lex.NOT_TASK) + r")(?![a-z*])", bounded=False)
 _ASSESSMENT = lex.rx(lex.ASSESSMENT)
 _TASKISH = lex.rx(lex.TASKISH)
-_TASKISH_GIAO = kw(r"(?<![a-z0-9*])giao(?![a-z0-9*])", bounded=False, strict=True)
-_TO = kw(r"\s*kinh gui\s*:?", bounded=False)
+_TASKISH_GIAO = kw(r"(?<![a-z0-9*])giao(?![a-z0-9*])", bounded=False, strict=True)  # "giao" in a heading
+_TO = kw(lex.ADDRESSEES, bounded=False)
 # a directive's last words to everyone, not a task: "Yêu cầu các cơ quan, đơn vị nghiêm túc triển khai thực hiện./."
-_EXHORTATION = kw(r"(?:nghiem tuc |khan truong |to chuc )?(?:trien khai )?thuc hien(?: nghiem tuc)?\s*[./]*\s*$",
-                  bounded=False)
+_EXHORTATION = kw(lex.EXHORTATION, bounded=False)
 # a sub-item that starts with one of these is a task, not an entry of a plain list
 _TASK_VERB = re.compile("|".join(p.pattern for p in (_STOP_WORDS, _QUAL_VERBS, lex.rx(lex.TASK_VERBS))))
 

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 
 from bot.notices import deadlines as dl
 from bot.notices.normalize import fold, fold_str, guess_plain, kw
+from bot.notices.reading import lexicon as lex
 from bot.notices.reading.context import Context
 from bot.notices.reading.outline import _DASH_RE, _NUM_RE, _ROMAN_RE, _ends_sentence, _mostly_upper
 
@@ -83,17 +84,15 @@ def _place_name(written: str) -> str:
 
 _KIND_LINE = kw(r"(?P<k>thong bao(?: ket luan)?|ket luan|chi thi)(?P<rest>.*)", bounded=False)
 _KINDS = {"thong bao": "Thông báo", "ket luan": "Kết luận", "chi thi": "Chỉ thị"}
-_MOTTO = [kw("cong hoa xa hoi chu nghia viet nam"), kw(r"doc lap\s*-+\s*tu do\s*-+\s*hanh phuc")]
+_MOTTO = [kw(lex.MOTTO_NAME), kw(lex.MOTTO_WORDS)]
 _NUMBER = re.compile(r"(?<![a-z])s[a-z*]{0,2}\s*[:.]?\s*(?P<n>\d{1,5})\s*/\s*(?P<s>[a-z0-9&*]+(?:\s*-\s*[a-z0-9&*]+)*)")
 _NUMBER_BARE = re.compile(r"(?P<n>\d{1,5})\s*/\s*(?P<s>[A-ZĐ][A-ZĐ0-9&]*(?:\s*-\s*[A-ZĐ0-9&]+)*)")
 _PLACE_DATE = re.compile(r"[^,\d\n]{2,40},\s*$")
 _ISSUER_ORG = kw(r"(?:uy ban nhan dan|ubnd) (?P<u>tinh|thanh pho|tp|huyen|quan|thi xa|tx|xa|phuong|thi tran|dac khu)"
                  r"\s*(?P<name>.*)", bounded=False)
-_BODY_OPENER = kw(r"(?:ngay|vao ngay|sang ngay|chieu ngay|toi ngay|can cu|thuc hien|tai|vua qua|theo|tren co so)"
-                  r"(?![a-z*])", bounded=False)
-_END_LINE = kw(r"noi nhan|(?:tm|kt|tl|tuq|q)\s*[./]\s*(?:uy ban|ubnd|chu tich|giam doc|chanh|bo truong|truong ban)",
-               bounded=False)
-_CLOSING = kw(r"(?:[a-z* ]{0,60}thong bao (?:de|cho|den|y kien)|tren day la|noi nhan)", bounded=False)
+_BODY_OPENER = kw("(?:" + lex.alternation(lex.BODY_OPENERS) + ")(?![a-z*])", bounded=False)
+_END_LINE = kw(lex.END_LINE, bounded=False)
+_CLOSING = kw(lex.CLOSING, bounded=False)
 
 
 # ---------------------------------------------------------------- the header

@@ -28,8 +28,7 @@ from bot.notices.reading.tables import place_tables, table_items
 __all__ = ["read_items", "assign_refs", "walk", "heading_context"]
 
 
-_ANNEX_POINTER = kw(r"(?:tai|theo|o|trong) (?:cac )?phu luc|phu luc (?:kem theo|dinh kem|chi tiet)|"
-                    r"(?:bieu|bang|danh muc) (?:chi tiet )?kem theo")
+_ANNEX_POINTER = kw(lex.ANNEX_POINTER)
 # a time that is a goal or a plan, not a deadline of the items below ("phấn đấu", "các năm tiếp theo")
 _GOAL = lex.rx(lex.GOALS)
 

@@ -92,6 +92,44 @@ GIAO_NOT_AFTER = ("duoc", "da", "ban", "chuyen", "so", "bo", "nganh", "phong", "
 IN_KEEPING_WITH = ("quy", "yeu cau", "thuc te", "tinh hinh", "dieu kien", "nhu cau", "tieu chuan", "chu truong",
                    "dinh huong", "chuc nang", "thuc tien", "dac diem", "dac thu", "ke hoach", "phap luat")
 
+# ------------------------------------------------------------------ the formulas of a notice (kw() patterns)
+
+#: The national motto above the header (cut out of the issuer).
+MOTTO_NAME = "cong hoa xa hoi chu nghia viet nam"
+MOTTO_WORDS = r"doc lap\s*-+\s*tu do\s*-+\s*hanh phuc"
+#: How the body's first sentence starts after the title ("Ngày 10/5/2025, ...", "Căn cứ ...", "Thực hiện ...").
+BODY_OPENERS = ("ngay", "vao ngay", "sang ngay", "chieu ngay", "toi ngay", "can cu", "thuc hien", "tai", "vua qua",
+                "theo", "tren co so")
+#: The line that ends the body: the distribution list, or the signature's "TM./KT./TL. ..." line.
+END_LINE = r"noi nhan|(?:tm|kt|tl|tuq|q)\s*[./]\s*(?:uy ban|ubnd|chu tich|giam doc|chanh|bo truong|truong ban)"
+#: The closing formula ("UBND tỉnh thông báo để các cơ quan biết, thực hiện", "Trên đây là ...").
+CLOSING = r"(?:[a-z* ]{0,60}thong bao (?:de|cho|den|y kien)|tren day la|noi nhan)"
+#: A letter's addressees ("Kính gửi: ...").
+ADDRESSEES = r"\s*kinh gui\s*:?"
+#: A directive's last words to everyone, no task ("Yêu cầu các cơ quan nghiêm túc triển khai thực hiện./.").
+EXHORTATION = r"(?:nghiem tuc |khan truong |to chuc )?(?:trien khai )?thuc hien(?: nghiem tuc)?\s*[./]*\s*$"
+#: An item that points to an annex of tasks ("... thực hiện các nhiệm vụ tại Phụ lục kèm theo").
+ANNEX_POINTER = (r"(?:tai|theo|o|trong) (?:cac )?phu luc|phu luc (?:kem theo|dinh kem|chi tiet)|"
+                 r"(?:bieu|bang|danh muc) (?:chi tiet )?kem theo")
+#: A line that gives the time of the item above ("Thời gian hoàn thành: ...").
+TIME_LINE = r"(?:thoi gian|thoi han|tien do|han)(?: hoan thanh| thuc hien)?\s*:"
+#: The end of a directive's opening, before its paragraphs of tasks ("... có ý kiến chỉ đạo như sau:").
+OPENER = r"(?:y kien )?(?:chi dao|ket luan|yeu cau|de nghi)(?: nhu sau| cu the nhu sau| sau day)?\s*:\s*$"
+#: "giao" (assign), not "giao ban" (a briefing: "họp giao ban tháng", "giao ban tuần"); strict.
+GIAO = (r"(?<![a-z0-9*])giao(?:\s+cho)?(?![a-z0-9*])"
+        r"(?!\s+ban\s+(?:th[a-z*]{2,3}g|tuan|quy|n[a-z*]{1,2}m|dinh|truc|cong|lan|\d))")
+#: "chủ trì" (leads), "phối hợp với" (coordinates) and its forms.
+CHU_TRI = r"chu tri"
+PHOI_HOP = r"(?:phoi hop(?: chat che)?(?: voi| cung)?|voi su phoi hop cua|cung voi)"
+#: Words before a lead that are not part of its name ("Giao ...", "Đề nghị ...", "Đồng thời ...").
+LEAD_WORDS = ("de nghi", "yeu cau", "dong thoi", "va")
+#: Verbs by which a preamble addresses everyone ("UBND tỉnh yêu cầu các sở, ban, ngành ...").
+AUDIENCE_VERBS = ("yeu cau", "de nghi", "chi dao")
+#: "Đối với X: ...", "Về X: ...", "Trách nhiệm của X": a party or a topic before the item.
+FOR = r"doi voi\s+"
+TOPIC = r"(?:ve|doi voi)\s+[^:;.]{1,120}:\s*"
+DUTY_OF = r"(?:trach nhiem|nhiem vu) (?:cua|thuoc)\s+"
+
 # ------------------------------------------------------------------ sections
 
 #: Words of a section title that announce an assessment ("I. ĐÁNH GIÁ CHUNG"), not tasks.

@@ -33,9 +33,9 @@ _GARBLED_NUM_RE = re.compile(r"^\s*(?P<m>[0-9lIi|!ZzSsOoBGgqT]{1,2})\s*(?P<sep>[
 _CONFUSABLE = {"1": "lIi|!7T", "2": "Zz7", "3": "8B", "4": "A", "5": "Ss6", "6": "bG58", "7": "1T",
                "8": "B369", "9": "gq8", "0": "OoDQ"}
 
-_TIME_LINE = kw(r"(?:thoi gian|thoi han|tien do|han)(?: hoan thanh| thuc hien)?\s*:", bounded=False)
+_TIME_LINE = kw(lex.TIME_LINE, bounded=False)
 _OPEN_ENDED = set(lex.OPEN_ENDED)
-_OPENER = kw(r"(?:y kien )?(?:chi dao|ket luan|yeu cau|de nghi)(?: nhu sau| cu the nhu sau| sau day)?\s*:\s*$", bounded=False)
+_OPENER = kw(lex.OPENER, bounded=False)
 _GIAO_START = kw(r"giao(?![a-z0-9*])", bounded=False, strict=True)
 
 
