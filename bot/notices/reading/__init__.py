@@ -12,4 +12,12 @@ explicit :class:`.context.Context` (resolver, date of issue, warnings, tables):
 - :mod:`.lexicon`: the Vietnamese cue words of the whole project, as data.
 
 :func:`bot.notices.reader.read_notice` runs them in this order; its JSON is the contract.
+
+To fix a misread: find the stage that makes it (the header's number or date: :mod:`.header`; an
+item cut wrong or a marker not seen: a rule of :attr:`.outline.Outline.RULES`; a task taken for
+narrative or an approval: :mod:`.classify`; a name cut wrong or the wrong lead: :mod:`.names`,
+:mod:`.addressees`; a deadline: :mod:`bot.notices.deadlines`), add the cue word to the lexicon
+rather than a pattern to the stage, test it in that stage's unit tests (tests/test_notice_*.py) and
+in a notice, then re-record the golden readings (``python -m tests.golden_readings --update``): the
+diff of tests/data/notices/golden/ shows every reading the fix changed, meant or not.
 """
