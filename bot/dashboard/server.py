@@ -49,9 +49,14 @@ def _calendar(svc: Any):
     return cal
 
 
+def _encode(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(data, ensure_ascii=False, separators=(",", ":")), status=status,
-                        content_type="application/json", headers={"Cache-Control": "no-store"})
+    text = data if isinstance(data, str) else _encode(data)
+    return web.Response(text=text, status=status, content_type="application/json",
+                        headers={"Cache-Control": "no-store"})
 
 
 def _error(status: int, key: str) -> web.Response:
@@ -108,7 +113,8 @@ async def _view(request: web.Request, fn: Callable[..., dict], **kwargs: Any) ->
     call = functools.partial(fn, svc.store, svc.directory, _calendar(svc), svc.now(), viewer,
                              cache=request.app[_CACHE], **kwargs)
     try:
-        data = await asyncio.get_running_loop().run_in_executor(None, call)
+        # Built and encoded in the worker thread (a province's view is ~150 KiB of JSON).
+        data = await asyncio.get_running_loop().run_in_executor(None, lambda: _encode(call()))
     except api.Forbidden:
         log.info("dashboard: %s refused for user %s (outside their agency)", request.path, viewer.user_id)
         return _error(403, "forbidden")
