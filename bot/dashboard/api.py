@@ -360,7 +360,7 @@ class Cache:
         """Each notice's report times from before ``week_start`` on (read once per version)."""
         since = week_start - self.REPORT_MARGIN
         stale = [s for s in states if s.reports_from is None or s.reports_from > week_start]
-        if len(stale) > 3:  # many at once (the first request, a new day): one pass over the store's index
+        if len(stale) > max(3, len(states) // 2):  # most of them (the first request): one pass over the index
             times: dict[str, list[tuple[dt.datetime, str]]] = {s.notice.id: [] for s in stale}
             for r in self._store.notices.reports(since=since):
                 found = times.get(r.notice_id)
