@@ -8,7 +8,7 @@ import functools
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Coroutine
 
 from telegram import (
     BotCommand,
@@ -19,75 +19,127 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, CallbackContext, ContextTypes, Defaults, ExtBot
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    CallbackContext,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
 
-from bot import texts
+from bot import callbacks, texts
 from bot.config import Config
 from bot.directory import Directory
 from bot.runtime import DondocApplication, ExactlyOnceUpdater, Runtime
+from bot.services import CONTEXT_TYPES, DondocContext, Services, attach, find_services, services, services_of
+from handlers import common, dashboard, notices, ops, registration, schedule, status, tracking
 
 if TYPE_CHECKING:
-    from bot.calendar import WorkingCalendar
     from storage import DataStore
+
+__all__ = ["CONTEXT_TYPES", "DondocContext", "Services", "services", "build_application", "run_bot",
+           "handler_table", "menu"]
 
 log = logging.getLogger("dondoc")
 
 
-@dataclasses.dataclass
-class Services:
-    """What handlers and jobs need: ``context.services`` (see :class:`DondocContext`)."""
-
-    config: Config
-    store: "DataStore"
-    directory: Directory
-    clock: Callable[[], dt.datetime]
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # older string keys; prefer a field
-    runtime: "Runtime | None" = None  # how updates reach the handlers (bot/runtime.py)
-    errors_told: dict[str, dt.datetime] = dataclasses.field(default_factory=dict)  # error kind -> office told
-    _calendar: "WorkingCalendar | None" = None
-
-    def now(self) -> dt.datetime:
-        return self.clock()
-
-    @property
-    def calendar(self) -> "WorkingCalendar":
-        """The working calendar, built once from the config."""
-        if self._calendar is None:
-            from bot.calendar import CalendarSettings, WorkingCalendar
-
-            settings = self.config.sections.get("calendar") or CalendarSettings(timezone=self.config.timezone)
-            self._calendar = WorkingCalendar(settings)
-        return self._calendar
+# ---------------------------------------------------------------------- the handler table
+# Every handler, command and command menu of the bot, in the order PTB tries them (the first that
+# matches an update handles it), like python-telegram-bot's rules-bot. A command row names the menus
+# (set_my_commands scopes) it is listed in, in table order: PRIVATE (every private chat), GROUPS
+# (every group), ADMINS and LEADERS (those people's private chats, from [people]).
+PRIVATE, GROUPS, ADMINS, LEADERS = "private", "groups", "admins", "leaders"
+Callback = Callable[[Update, DondocContext], Coroutine[Any, Any, None]]
 
 
-class DondocContext(CallbackContext[ExtBot, dict, dict, dict]):
-    """The ``context`` of every handler and job: PTB's, plus the typed services."""
-
-    @property
-    def services(self) -> Services:
-        return self.application.bot_data["services"]
-
-
-CONTEXT_TYPES = ContextTypes(context=DondocContext)
+@dataclasses.dataclass(frozen=True)
+class Command:
+    name: str
+    callback: Callback
+    menus: tuple[str, ...] = ()
+    block: bool = True  # False: a slow command; the chat's next updates do not wait for it
 
 
-def services(context: CallbackContext) -> Services:
-    return context.application.bot_data["services"]
+def handler_table() -> list[Command | BaseHandler]:
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    return [
+        # registration: who the bot talks to
+        Command("start", registration.cmd_start, (PRIVATE,)),
+        Command("help", registration.cmd_help, (PRIVATE, GROUPS, ADMINS, LEADERS)),
+        Command("invite", registration.cmd_invite, (ADMINS,)),
+        Command("agencies", registration.cmd_agencies, (ADMINS,)),
+        Command("mytasks", status.cmd_mytasks, (PRIVATE, GROUPS)),
+        Command("report", tracking.cmd_report, (GROUPS,)),
+        Command("register", registration.cmd_register, (GROUPS,)),
+        Command("unregister", registration.cmd_unregister),
+        ChatMemberHandler(registration.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+        # follow-up: status, digest, ops, dashboard
+        Command("status", status.cmd_status, (ADMINS, LEADERS)),
+        Command("digest", schedule.cmd_digest, (ADMINS, LEADERS), block=False),
+        Command("table", notices.cmd_table, (ADMINS,)),
+        Command("ping", ops.cmd_ping, (ADMINS,)),
+        Command("dashboard", dashboard.cmd_dashboard, (ADMINS, LEADERS)),
+        # notices: upload (reading takes seconds to minutes: not blocking), edit, preview, publish
+        MessageHandler(private & (filters.Document.ALL | filters.PHOTO), notices.on_document, block=False),
+        *(Command(name, notices.cmd_edit) for name in notices.EDITS),
+        Command("preview", notices.cmd_preview),
+        Command("text", notices.cmd_text),
+        Command("add", notices.cmd_add),
+        CallbackQueryHandler(notices.on_amend_button, pattern=callbacks.pattern(callbacks.Amend)),
+        CallbackQueryHandler(notices.on_excel_button, pattern=callbacks.pattern(callbacks.Sheet)),
+        CallbackQueryHandler(notices.on_publish_button, pattern=callbacks.pattern(callbacks.Publish)),
+        CallbackQueryHandler(notices.on_preview_button, pattern=callbacks.pattern(callbacks.Preview)),
+        # tracking: progress replies in the groups, the buttons of cards and office requests
+        MessageHandler(groups & filters.REPLY & filters.UpdateType.MESSAGE & ~filters.COMMAND, tracking.on_reply),
+        MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, tracking.on_edited),
+        CallbackQueryHandler(tracking.on_status_button, pattern=callbacks.pattern(callbacks.Status)),
+        CallbackQueryHandler(tracking.on_correct_button, pattern=callbacks.pattern(callbacks.Correct)),
+        CallbackQueryHandler(tracking.on_confirm_button, pattern=callbacks.pattern(callbacks.Confirm)),
+        CallbackQueryHandler(tracking.on_extension_button, pattern=callbacks.pattern(callbacks.Extension)),
+        # last: every button press no handler took is still answered (no spinning client)
+        CallbackQueryHandler(common.on_unknown_button),
+    ]
+
+
+def wire_hooks(svc: Services) -> None:
+    """What runs beside the handlers: after start (in order), before shutdown (last started first),
+    after Telegram took an outbox message of a kind, when a group is bound or unbound."""
+    svc.after_start[:] = [notices.resume_deliveries, notices.resume_amendments, schedule.start_jobs,
+                          ops.mark_start, dashboard.start_server]
+    svc.before_shutdown[:] = [dashboard.stop_server]
+    svc.on_delivered.clear()
+    svc.on_delivered["card"] = notices.card_delivered  # the assignment stores where its card is
+    svc.on_binding_change[:] = [notices.on_binding_change]  # open tasks follow their agency's group
+
+
+def _as_handler(row: Command | BaseHandler) -> BaseHandler:
+    if isinstance(row, Command):
+        return common.command(row.name, row.callback, block=row.block)  # new messages only, not edits
+    return row
+
+
+def menu(scope: str) -> list[str]:
+    """The commands listed in one menu, in table order."""
+    return [row.name for row in handler_table() if isinstance(row, Command) and scope in row.menus]
+
+
+PRIVATE_COMMANDS = menu(PRIVATE)
+GROUP_COMMANDS = menu(GROUPS)
+ADMIN_COMMANDS = menu(ADMINS)
+LEADER_COMMANDS = menu(LEADERS)
 
 
 def _commands(keys: list[str]) -> list[BotCommand]:
     return [BotCommand(k, texts.t(f"commands.{k}")) for k in keys]
 
 
-PRIVATE_COMMANDS = ["start", "help", "mytasks"]
-GROUP_COMMANDS = ["help", "mytasks", "report", "register"]
-ADMIN_COMMANDS = ["help", "invite", "agencies", "status", "digest", "table", "ping", "dashboard"]
-LEADER_COMMANDS = ["help", "status", "digest", "dashboard"]
-
-
 async def post_init(application: Application) -> None:
     """Command lists per scope, like python-telegram-bot's rules-bot."""
-    svc: Services = application.bot_data["services"]
+    svc = services_of(application)
     bot = application.bot
     await start_sender(application)
     await bot.set_my_commands(_commands([c for c in PRIVATE_COMMANDS if texts.has(f"commands.{c}")]),
@@ -104,14 +156,14 @@ async def post_init(application: Application) -> None:
                                       scope=BotCommandScopeChat(uid))
         except TelegramError as exc:  # the person has not started the bot yet
             log.info("commands for user %s not set: %s", uid, exc.message)
-    for hook in application.bot_data.get("post_init_hooks", []):
+    for hook in svc.after_start:
         await hook(application)
     log.info("bot @%s ready", bot.username)
 
 
 async def post_shutdown(application: Application) -> None:
     """Stop what post_init started (the dashboard's HTTP server), last started first."""
-    for hook in reversed(application.bot_data.get("post_shutdown_hooks", [])):
+    for hook in reversed(services_of(application).before_shutdown):
         await hook(application)
 
 
@@ -122,16 +174,15 @@ async def start_sender(application: Application) -> None:
     """The outbox's sender, on the application's loop; it resumes what was pending at the last stop."""
     from bot import sender as sender_mod
 
-    svc: Services = application.bot_data["services"]
+    svc = services_of(application)
     outbox = getattr(svc.store, "outbox", None)
-    if outbox is None or application.bot_data.get("sender") is not None:
+    if outbox is None or svc.sender is not None:
         return
     tg = svc.config.telegram
-    snd = sender_mod.Sender(application.bot, outbox, application.bot_data["pacer"],
-                            media_write_timeout=tg.media_write_timeout)
-    for kind, hook in application.bot_data.get("delivery_hooks", {}).items():
+    snd = sender_mod.Sender(application.bot, outbox, svc.pacer, media_write_timeout=tg.media_write_timeout)
+    for kind, hook in svc.on_delivered.items():
         snd.on_delivered(kind, functools.partial(hook, application))
-    application.bot_data["sender"] = snd
+    svc.sender = snd
     sender_mod.register(application.bot, outbox, snd)
     await snd.start()
 
@@ -140,13 +191,14 @@ async def post_stop(application: Application) -> None:
     """Stop the sender before the bot's connections close; what is pending stays in the outbox."""
     from bot import sender as sender_mod
 
-    snd = application.bot_data.pop("sender", None)
+    svc = services_of(application)
+    snd, svc.sender = svc.sender, None
     if snd is not None:
         await snd.stop()
     sender_mod.unregister(application.bot)
 
 
-async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def error_handler(update: object, context: DondocContext) -> None:
     """Log; tell the user only when what they did was not stored; tell the office about bugs.
 
     A failed send after the action was stored (the report is kept, only its answer is missing) is
@@ -166,7 +218,7 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
                     "action" if stored else "nothing", type(error).__name__, error)
     else:
         log.error("error while handling an update: %r", error, exc_info=error)
-    svc: Services | None = context.application.bot_data.get("services")
+    svc = find_services(context.application)
     if not stored and isinstance(update, Update) and update.effective_chat is not None:
         # Owed through the outbox like every answer (once per update: a redelivery says it once).
         await _tell(context, update.effective_chat.id, texts.t("common.error_generic"),
@@ -199,7 +251,7 @@ async def _tell(context: CallbackContext, chat_id: int, text: str, *, key: str |
         pass
 
 
-def build_application(cfg: Config, store: Any, directory: Directory, *,
+def build_application(cfg: Config, store: DataStore, directory: Directory, *,
                       clock: Callable[[], dt.datetime] | None = None) -> Application:
     texts.set_language(cfg.language)
     from bot import sender as sender_mod
@@ -226,30 +278,26 @@ def build_application(cfg: Config, store: Any, directory: Directory, *,
     if cfg.telegram.base_url:
         builder = builder.base_url(cfg.telegram.base_url).base_file_url(cfg.telegram.base_file_url)
     application = builder.build()
-    svc = Services(config=cfg, store=store, directory=directory, clock=clock or (lambda: dt.datetime.now(tz)))
-    application.bot_data["services"] = svc
+    svc = Services(config=cfg, store=store, directory=directory, clock=clock or (lambda: dt.datetime.now(tz)),
+                   pacer=pacer)
+    attach(application, svc)
     # Updates reach the handlers through our runtime (exactly once, chats concurrently), not PTB's Updater.
     runtime = Runtime(application, store, clock=svc.now, office_chat_id=cfg.office.chat_id)
     application.updater = ExactlyOnceUpdater(application.bot, application.update_queue, runtime)
     svc.runtime = runtime
-    application.bot_data["post_init_hooks"] = []
-    application.bot_data["post_shutdown_hooks"] = []
-    application.bot_data["pacer"] = pacer
-    application.bot_data["delivery_hooks"] = {}  # outbox kind -> async hook(application, entry)
 
     from bot.workflow import know_outside_parties
 
     know_outside_parties((task for n in store.notices.all_notices() for task in store.notices.tasks(n.id)), directory)
-    from handlers import register_all
-
-    register_all(application)
+    application.add_handlers([_as_handler(row) for row in handler_table()])
+    wire_hooks(svc)
     application.add_error_handler(error_handler)
     return application
 
 
 def run_bot(cfg: Config) -> int:
     """Open the store, build the application and poll until SIGINT/SIGTERM."""
-    from storage import DataStore, StoreError
+    from storage import DataStore, StoreError  # noqa: F811 - used at run time here
 
     try:
         directory = Directory.load(cfg.directory.file)

@@ -70,6 +70,7 @@ async def _run(pause: float, out_dir: Path | None = None) -> Path:
     from telegram.ext import CallbackContext
 
     from bot.app import build_application
+    from bot.services import services_of
     from bot.config import parse_config
     from bot.directory import Directory
     from bot.emulator import BotAPIEmulator
@@ -100,7 +101,7 @@ async def _run(pause: float, out_dir: Path | None = None) -> Path:
         clock_now = [dt.datetime(2024, 3, 25, 9, 0, tzinfo=tz)]
         store = DataStore.open(cfg.storage.path)
         app = build_application(cfg, store, Directory.load(cfg.directory.file), clock=lambda: clock_now[0])
-        app.bot_data["jobs_enabled"] = False  # the script runs the follow-up job when it moves the clock
+        services_of(app).jobs_enabled = False  # the script runs the follow-up job when it moves the clock
         emu.add_user(ADMIN, "Hoa (Văn phòng)")
         emu.add_user(LEADER, "Giang (Phó Chủ tịch)")
         emu.add_group(OFFICE, "Văn phòng UBND tỉnh", members=[ADMIN, LEADER])
@@ -170,7 +171,7 @@ async def _run(pause: float, out_dir: Path | None = None) -> Path:
         everyone = (OFFICE, LEADER, *(g[1] for g in GROUPS))
         try:
             async with running(app):
-                sender = app.bot_data.get("sender")
+                sender = services_of(app).sender
                 if sender is not None:  # idle includes the outbox: nothing left it would send soon
                     emu.idle_checks.append(sender.settled)
                 _scene("1. Registration: each agency's group is bound to the bot by an invite link")

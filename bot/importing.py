@@ -21,28 +21,17 @@ def read_any(data: bytes, filename: str, directory: Directory, *, ocr_settings: 
     Raises ``bot.notices.NoticeFileError`` (one-line message) for files it cannot read, and
     ``NoTasks`` for a file in which no task is found.
     """
+    from bot.notices.checks import doubt_checks
+    from bot.notices.ocr import OcrSettings, extract_or_ocr
     from bot.notices.reader import read_notice
 
-    try:
-        from bot.notices.ocr import OcrSettings, extract_or_ocr
-    except ImportError:  # OCR layer not installed
-        from bot.notices.extract import extract_text
-
-        text, used_ocr = extract_text(data, filename), False
-    else:
-        text, used_ocr = extract_or_ocr(data, filename, ocr_settings or OcrSettings(), progress)
+    text, used_ocr = extract_or_ocr(data, filename, ocr_settings or OcrSettings(), progress)
     reading = read_notice(text, directory)
     if not reading.get("items"):
         from bot.notices.extract import NoTasks
 
         raise NoTasks.for_file(filename)  # a file that is no notice never becomes a draft
-    try:
-        from bot.notices.checks import doubt_checks
-    except ImportError:
-        pass
-    else:
-        reading = doubt_checks(reading, text, directory)
-    return reading, used_ocr
+    return doubt_checks(reading, text, directory), used_ocr
 
 
 @dataclasses.dataclass

@@ -328,10 +328,8 @@ def _date(value, *, line: int | None, default_year: int | None, errors: list, ke
 def _written_deadline(text: str, year: int | None) -> dt.date | None:
     """A deadline written in words, as notices write them and the reader reads them: "trong quý
     II/2024", "tháng 6/2024", "trước ngày 30/6/2024". None when it names no single sure date."""
-    try:
-        from bot.notices.deadlines import find_deadlines, pick_deadline
-    except ImportError:  # the reader's deadline rules are not installed: dates only
-        return None
+    from bot.notices.deadlines import find_deadlines, pick_deadline
+
     for attempt in (text, f"trong {text}"):
         found = pick_deadline(find_deadlines(attempt, year))
         if found is not None and found.date is not None and not found.problem:

@@ -7,10 +7,10 @@ from collections import OrderedDict
 from typing import Iterable
 
 from telegram import Chat, ForceReply, InlineKeyboardMarkup, Message, Update
-from telegram.ext import ContextTypes
+
 
 from bot import texts
-from bot.app import Services, services
+from bot.services import DondocContext, Services, services
 from bot.messages import split_message
 from bot.outgoing import Outgoing, coerce
 
@@ -20,12 +20,12 @@ __all__ = ["services", "Services", "is_admin", "is_leader", "is_group", "reply",
            "send", "enqueue", "send_parts", "answer_key", "delivered"]
 
 
-def is_admin(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
+def is_admin(context: DondocContext, update: Update) -> bool:
     user = update.effective_user
     return user is not None and services(context).config.is_admin(user.id)
 
 
-def is_leader(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
+def is_leader(context: DondocContext, update: Update) -> bool:
     user = update.effective_user
     return user is not None and services(context).config.is_leader(user.id)
 
@@ -175,7 +175,8 @@ def calendar_of(context):
 def command(name: str, callback, *, block: bool = True):
     """A command handler for new messages only: editing "/invite X" must not run it again.
 
-    ``block=False`` for slow commands: the bot goes on with other updates meanwhile.
+    ``block=False`` for slow commands: the bot goes on with other updates meanwhile. (The handler
+    table in bot/app.py builds every command with it.)
     """
     from telegram.ext import CommandHandler, filters
 
@@ -201,7 +202,7 @@ async def pressed(update: Update, kind: type):
     return value
 
 
-async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_unknown_button(update: Update, context: DondocContext) -> None:
     """Every callback query no other handler took (empty, unknown, old): answered, so no client spins."""
     query = update.callback_query
     log.info("unknown button data from user %s", query.from_user.id if query.from_user else None)

@@ -19,10 +19,11 @@ from telegram import (
     WebAppInfo,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot import texts
-from handlers.common import command, is_admin, is_leader, refuse, reply, services
+from bot.services import DondocContext, services_of
+from handlers.common import is_admin, is_leader, refuse, reply, services
 
 log = logging.getLogger("dondoc.dashboard")
 
@@ -31,7 +32,7 @@ def _button(url: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(texts.t("dashboard.button"), web_app=WebAppInfo(url=url))]])
 
 
-async def cmd_dashboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_dashboard(update: Update, context: DondocContext) -> None:
     svc = services(context)
     settings = svc.config.dashboard
     user = update.effective_user
@@ -56,11 +57,13 @@ async def cmd_dashboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     log.info("dashboard button for user %s (%s)", user.id, "all" if privileged else ",".join(own))
 
 
-async def _start_server(application: Application) -> None:
+async def start_server(application: Application) -> None:
     from bot.dashboard.server import DashboardServer
 
-    svc = application.bot_data["services"]
+    svc = services_of(application)
     settings = svc.config.dashboard
+    if not settings.enabled:
+        return
     server = DashboardServer(svc, application.bot.token, settings.listen, settings.port)
     try:
         await server.start()
@@ -68,7 +71,7 @@ async def _start_server(application: Application) -> None:
         log.error("dashboard: cannot listen on %s:%s (%s); the bot goes on without it",
                   settings.listen, settings.port, exc.strerror or exc)
         return
-    application.bot_data["dashboard_server"] = server
+    svc.dashboard_server = server
     if settings.menu_button and settings.public_url:
         people = dict.fromkeys([*svc.config.people.leaders, *svc.config.people.admins])
         button = MenuButtonWebApp(texts.t("dashboard.menu_button"), WebAppInfo(url=settings.public_url))
@@ -79,15 +82,8 @@ async def _start_server(application: Application) -> None:
                 log.info("dashboard menu button for user %s not set: %s", uid, exc.message)
 
 
-async def _stop_server(application: Application) -> None:
-    server = application.bot_data.pop("dashboard_server", None)
+async def stop_server(application: Application) -> None:
+    svc = services_of(application)
+    server, svc.dashboard_server = svc.dashboard_server, None
     if server is not None:
         await server.stop()
-
-
-def register(application: Application) -> None:
-    application.add_handler(command("dashboard", cmd_dashboard))
-    svc = application.bot_data["services"]
-    if svc.config.dashboard.enabled:
-        application.bot_data.setdefault("post_init_hooks", []).append(_start_server)
-        application.bot_data.setdefault("post_shutdown_hooks", []).append(_stop_server)

@@ -11,14 +11,14 @@ import time
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application
 
 from bot import amend, callbacks, cards, sheet, texts, workflow
-from bot.messages import split_message
 from bot.importing import new_assignment_id, new_task_id, read_any, store_draft
 from bot.models import Assignment, Task
 from bot.outgoing import Outgoing
-from handlers.common import (answer_key, calendar_of, command, delivered, enqueue, is_admin, keyboard, pressed,
+from bot.services import DondocContext, services_of
+from handlers.common import (answer_key, calendar_of, delivered, enqueue, is_admin, pressed,
                              refuse, reply, send_parts, services)
 
 log = logging.getLogger("dondoc.notices")
@@ -26,7 +26,7 @@ log = logging.getLogger("dondoc.notices")
 MAX_DOWNLOAD = 20 * 1024 * 1024  # Bot API getFile limit
 
 
-async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_document(update: Update, context: DondocContext) -> None:
     """A file (or photo) sent to the bot in a private chat: a notice to import."""
     message = update.effective_message
     if not is_admin(context, update):
@@ -63,7 +63,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     from bot.notices import NoticeFileError
 
     # One reading at a time: OCR takes both cores; others wait their turn, the bot keeps answering.
-    lock = svc.extra.setdefault("reader_lock", asyncio.Lock())
+    lock = svc.reader_lock
     try:
         async with lock:
             reading, used_ocr = await asyncio.to_thread(
@@ -84,7 +84,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_preview(update, context, imported.notice.id)
 
 
-async def send_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, notice_id: str) -> None:
+async def send_preview(update: Update, context: DondocContext, notice_id: str) -> None:
     svc = services(context)
     notice = svc.store.notices.notice(notice_id)
     tasks = svc.store.notices.tasks(notice_id)
@@ -125,7 +125,7 @@ def sheet_refusal(exc: sheet.SheetError) -> str:
     return "\n".join([texts.t("sheet.refused_many", count=len(lines)), *shown])
 
 
-async def send_sheet(context: ContextTypes.DEFAULT_TYPE, chat_id: int, notice_id: str | None,
+async def send_sheet(context: DondocContext, chat_id: int, notice_id: str | None,
                      update: Update | None = None) -> None:
     """The notice's tasks as .xlsx (an empty template when ``notice_id`` is None), through the
     outbox (the file waits in the data folder until Telegram took it)."""
@@ -140,7 +140,7 @@ async def send_sheet(context: ContextTypes.DEFAULT_TYPE, chat_id: int, notice_id
     log.info("sheet of notice %s owed to chat %s", notice.id if notice else "(template)", chat_id)
 
 
-def _current_draft(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+def _current_draft(context: DondocContext) -> str | None:
     """The notice this admin is editing: the last one they touched, else the newest draft."""
     svc = services(context)
     notice_id = context.user_data.get("draft")
@@ -153,7 +153,7 @@ def _current_draft(context: ContextTypes.DEFAULT_TYPE) -> str | None:
 _TEMPLATE_WORDS = {"moi", "new", "mau", "trang", "template"}
 
 
-async def cmd_table(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_table(update: Update, context: DondocContext) -> None:
     """/table: the draft as .xlsx; /table <số thông báo | NV12>: that notice; /table mới: a template."""
     if not is_admin(context, update):
         await refuse(update)
@@ -181,7 +181,7 @@ async def cmd_table(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_sheet(context, update.effective_chat.id, notice_id, update)
 
 
-async def on_excel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_excel_button(update: Update, context: DondocContext) -> None:
     """"📝 Sửa bằng Excel" under a preview (xl:<notice>): the sheet, to the chat where it was pressed."""
     query = update.callback_query
     chat = query.message.chat if query.message else None
@@ -198,7 +198,7 @@ async def on_excel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await send_sheet(context, chat.id, notice.id, update)
 
 
-async def on_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str, name: str,
+async def on_sheet(update: Update, context: DondocContext, file_id: str, name: str,
                    size: int | None) -> None:
     """A task table sent back by an admin in private: it becomes the draft (or a new notice)."""
     svc = services(context)
@@ -268,7 +268,7 @@ async def _sheet_draft(update, context, parsed: sheet.Sheet, notice) -> None:
         await send_preview(update, context, notice.id)
 
 
-async def apply_changes(update: Update, context: ContextTypes.DEFAULT_TYPE, notice, result: sheet.SheetDiff) -> bool:
+async def apply_changes(update: Update, context: DondocContext, notice, result: sheet.SheetDiff) -> bool:
     """Store what the clerk changed (a sheet or a command). A draft: the preview comes again.
     A published notice: new tasks are sent, the agencies concerned told, removed ones cancelled.
     Returns False (after saying why) when nothing was stored."""
@@ -313,11 +313,11 @@ async def apply_changes(update: Update, context: ContextTypes.DEFAULT_TYPE, noti
     return True
 
 
-async def send_owed(context: ContextTypes.DEFAULT_TYPE, notice_id: str | None = None) -> int:
+async def send_owed(context: DondocContext, notice_id: str | None = None) -> int:
     """Send the amendment messages the tasks' histories owe and the sent-log has not seen; each once."""
     svc = services(context)
     notices = [svc.store.notices.notice(notice_id)] if notice_id else svc.store.notices.all_notices()
-    lock = svc.extra.setdefault("delivery_lock", asyncio.Lock())
+    lock = svc.delivery_lock
     sent = 0
     for notice in notices:
         if notice is None or notice.state != "published":
@@ -360,7 +360,7 @@ async def _sheet_published(update, context, parsed: sheet.Sheet, notice, file_id
     await send_parts(context, update.effective_chat.id, text, buttons=buttons, update=update, kind="amend_confirm")
 
 
-async def on_amend_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_amend_button(update: Update, context: DondocContext) -> None:
     """am:<notice>:ok|no under the list of changes a sheet makes to a published notice."""
     query = update.callback_query
     if query.message is None or query.message.chat.type != "private":
@@ -408,7 +408,7 @@ async def on_amend_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 # ------------------------------------------------------------------ quick fixes in chat
 
-async def cmd_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_text(update: Update, context: DondocContext) -> None:
     """/text NV12 <new text>: rewrite a task's text (a draft, or a published notice: agencies told)."""
     if not await _edit_allowed(update, context):
         return
@@ -438,7 +438,7 @@ def _current_code(context) -> str:
 _REF_RE = re.compile(r"^(?:\d+|[IVXLC]+|[a-zđ])(?:[.\-/](?:\d+|[a-zđ]))*[a-zđ]?$", re.IGNORECASE)
 
 
-async def cmd_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_add(update: Update, context: DondocContext) -> None:
     """/add <mục> <chủ trì> | <nội dung> | <hạn>: a task the reader missed."""
     if not await _edit_allowed(update, context):
         return
@@ -487,7 +487,7 @@ def _in_place(tasks: list, new) -> list:
     return [*tasks[:at], new, *tasks[at:]]
 
 
-async def _edit_allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _edit_allowed(update: Update, context: DondocContext) -> bool:
     if not is_admin(context, update):
         await refuse(update)
         return False
@@ -521,7 +521,7 @@ async def _after_edit(update, context, notice) -> None:
         await send_preview(update, context, notice.id)
 
 
-def _draft_task(context: ContextTypes.DEFAULT_TYPE, code: str):
+def _draft_task(context: DondocContext, code: str):
     """The task with this code and its notice (a draft, or published: the edit amends it); (task, notice, error key)."""
     svc = services(context)
     task = svc.store.notices.task_by_code(workflow.normalise_code(code))
@@ -539,7 +539,7 @@ EDITS = {
 }
 
 
-async def cmd_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_edit(update: Update, context: DondocContext) -> None:
     """/lead, /coord, /deadline, /drop, /restore NVxx ... on a draft (or a published notice: an amendment)."""
     if not is_admin(context, update):
         await refuse(update)
@@ -575,7 +575,7 @@ async def cmd_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _commit_one(update, context, notice, before, task)
 
 
-async def cmd_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_preview(update: Update, context: DondocContext) -> None:
     if not is_admin(context, update):
         await refuse(update)
         return
@@ -593,7 +593,7 @@ async def cmd_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_preview(update, context, notice_id)
 
 
-async def _button_notice(update: Update, context: ContextTypes.DEFAULT_TYPE, notice_id: str | None = None):
+async def _button_notice(update: Update, context: DondocContext, notice_id: str | None = None):
     """The notice a preview button (pub:<id>, pv:<id>) is about, if an admin pressed it; else None
     after telling the presser why."""
     query = update.callback_query
@@ -611,7 +611,7 @@ async def _button_notice(update: Update, context: ContextTypes.DEFAULT_TYPE, not
     return notice
 
 
-async def on_preview_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_preview_button(update: Update, context: DondocContext) -> None:
     notice = await _button_notice(update, context)
     if notice is None:
         return
@@ -619,7 +619,7 @@ async def on_preview_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await send_preview(update, context, notice.id)
 
 
-async def on_publish_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_publish_button(update: Update, context: DondocContext) -> None:
     query = update.callback_query
     notice = await _button_notice(update, context)
     if notice is None:
@@ -652,7 +652,7 @@ async def on_publish_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         deliver_notice(context, notice_id, query.message.chat.id), update=update)
 
 
-async def deliver_notice(context: ContextTypes.DEFAULT_TYPE, notice_id: str, report_chat: int) -> None:
+async def deliver_notice(context: DondocContext, notice_id: str, report_chat: int) -> None:
     """Put every unsent card of a notice in the outbox, then report to the office clerk what was
     delivered, what is still pending and what failed, as the outbox sees it."""
     svc = services(context)
@@ -765,7 +765,7 @@ def card_key(assignment_id: str, chat_id: int) -> str:
     return f"card:{assignment_id}:{chat_id}"
 
 
-async def deliver(context: ContextTypes.DEFAULT_TYPE, assignments: list[Assignment]) -> dict:
+async def deliver(context: DondocContext, assignments: list[Assignment]) -> dict:
     """Put each assignment's card in the outbox for its agency's group (one durable write); the
     sender delivers them, paced. Publishing, a registration and the start-up resume may ask for the
     same card at once: its key makes the outbox take it once. Returns the keys enqueued, new ones
@@ -799,9 +799,10 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, assignments: list[Assignme
 async def card_delivered(application: Application, entry) -> None:
     """Outbox hook: a card reached its group; the assignment keeps where (replies to it find the
     task). Cards answered together are stored in one write."""
-    svc = application.bot_data["services"]
-    batch = svc.extra.setdefault("card_marks", _Batch(svc))
-    await batch.add(entry)
+    svc = services_of(application)
+    if not isinstance(svc.card_marks, _Batch):
+        svc.card_marks = _Batch(svc)
+    await svc.card_marks.add(entry)
 
 
 class _Batch:
@@ -848,7 +849,7 @@ class _Batch:
                     fut.set_result(None)
 
 
-async def on_binding_change(context: ContextTypes.DEFAULT_TYPE, agency_id: str) -> None:
+async def on_binding_change(context: DondocContext, agency_id: str) -> None:
     """An agency bound or unbound a group: what was waiting for it (or sent to a group it no longer
     has) goes to its group through the outbox; the office hears how many once they arrived."""
     svc = services(context)
@@ -874,11 +875,11 @@ async def resume_deliveries(application: Application) -> None:
     """At start: cards of published notices that never reached the outbox (a crash between the
     publish and the enqueue) go into it as soon as the bot runs; the office is told.
     What the outbox already holds is resumed by the sender itself."""
-    if undelivered(application.bot_data["services"]):
+    if undelivered(services_of(application)):
         application.job_queue.run_once(_resume_job, when=0.5, name="resume-deliveries")
 
 
-async def _resume_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _resume_job(context: DondocContext) -> None:
     svc = services(context)
     result = await deliver(context, undelivered(svc))
     counts = await _await_delivery(context, result["keys"])
@@ -892,7 +893,7 @@ async def _resume_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def resume_amendments(application: Application) -> None:
     """At start: amendment messages owed (stored, not sent before a stop) go out once the bot runs."""
-    svc = application.bot_data["services"]
+    svc = services_of(application)
     for notice in svc.store.notices.all_notices():
         if notice.state == "published" and any(
                 not svc.store.sentlog.was_sent(amend.sent_key(t))
@@ -901,27 +902,6 @@ async def resume_amendments(application: Application) -> None:
             return
 
 
-async def _resume_amendments_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _resume_amendments_job(context: DondocContext) -> None:
     sent = await send_owed(context)
     log.info("resumed amendment messages at start: %d sent", sent)
-
-
-def register(application: Application) -> None:
-    private = filters.ChatType.PRIVATE
-    # Reading (OCR above all) takes seconds to minutes: not blocking, the bot keeps answering others.
-    application.add_handler(MessageHandler(private & (filters.Document.ALL | filters.PHOTO), on_document,
-                                           block=False))
-    for name in EDITS:
-        application.add_handler(command(name, cmd_edit))
-    application.add_handler(command("preview", cmd_preview))
-    application.add_handler(command("table", cmd_table))
-    application.add_handler(command("text", cmd_text))
-    application.add_handler(command("add", cmd_add))
-    application.add_handler(CallbackQueryHandler(on_amend_button, pattern=callbacks.pattern(callbacks.Amend)))
-    application.add_handler(CallbackQueryHandler(on_excel_button, pattern=callbacks.pattern(callbacks.Sheet)))
-    application.add_handler(CallbackQueryHandler(on_publish_button, pattern=callbacks.pattern(callbacks.Publish)))
-    application.add_handler(CallbackQueryHandler(on_preview_button, pattern=callbacks.pattern(callbacks.Preview)))
-    application.bot_data.setdefault("on_binding_change", []).append(on_binding_change)
-    application.bot_data.setdefault("post_init_hooks", []).append(resume_deliveries)
-    application.bot_data["post_init_hooks"].append(resume_amendments)
-    application.bot_data.setdefault("delivery_hooks", {})["card"] = card_delivered

@@ -9,14 +9,14 @@ import os
 from pathlib import Path
 
 from telegram import Chat, Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot import __version__, texts
-from handlers.common import command, is_admin, reply, services
+from bot.services import DondocContext, services_of
+from handlers.common import is_admin, reply, services
 
 log = logging.getLogger("dondoc.ops")
 
-STARTED = "started_at"
 
 
 def _size(n: int) -> str:
@@ -68,7 +68,7 @@ def _waiting(store) -> str:
     return texts.t("ops.waiting_unknown")
 
 
-async def cmd_ping(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_ping(update: Update, context: DondocContext) -> None:
     svc = services(context)
     chat = update.effective_chat
     if not is_admin(context, update) or chat is None or chat.type != Chat.PRIVATE:
@@ -81,7 +81,7 @@ async def cmd_ping(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = svc.now()
     folder = Path(svc.store.folder)
     data, files, backups = folder_usage(folder)
-    started = svc.extra.get(STARTED) or now
+    started = svc.started_at or now
     newest = newest_backup(folder)
     if newest is not None:
         at = dt.datetime.fromtimestamp(newest.stat().st_mtime, tz=now.tzinfo)
@@ -89,7 +89,7 @@ async def cmd_ping(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                               time=at.strftime("%H:%M %d/%m/%Y"), kept=svc.config.storage.backups_kept)
     else:
         last_backup = texts.t("ops.no_backup")
-    last_tick = svc.extra.get("last_tick")
+    last_tick = svc.last_tick
     await reply(update, texts.t(
         "ops.ping", version=__version__, uptime=uptime_text((now - started).total_seconds()),
         since=started.strftime("%H:%M %d/%m/%Y"), data=_size(data), files=files, backups=_size(backups),
@@ -98,11 +98,7 @@ async def cmd_ping(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ))
 
 
-async def _mark_start(application: Application) -> None:
-    svc = application.bot_data["services"]
-    svc.extra.setdefault(STARTED, svc.now())
-
-
-def register(application: Application) -> None:
-    application.add_handler(command("ping", cmd_ping))
-    application.bot_data.setdefault("post_init_hooks", []).append(_mark_start)
+async def mark_start(application: Application) -> None:
+    svc = services_of(application)
+    if svc.started_at is None:
+        svc.started_at = svc.now()

@@ -8,12 +8,13 @@ import logging
 import secrets
 
 from telegram import Chat, ChatMemberUpdated, Update
-from telegram.ext import Application, ChatMemberHandler, ContextTypes
+
 
 from bot.directory import OUTSIDE_PREFIX, outside_id
 from bot import texts
 from bot.models import ChatBinding, Contact, Invite
-from handlers.common import command, display_name, is_admin, is_group, is_leader, refuse, reply, reply_long, send, services
+from bot.services import DondocContext
+from handlers.common import display_name, is_admin, is_group, is_leader, refuse, reply, reply_long, send, services
 
 log = logging.getLogger("dondoc.registration")
 
@@ -29,7 +30,7 @@ def _fmt_time(moment: dt.datetime) -> str:
     return moment.strftime("%H:%M %d/%m/%Y")
 
 
-async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_help(update: Update, context: DondocContext) -> None:
     svc = services(context)
     if is_group(update):
         binding = svc.store.registry.chat(update.effective_chat.id)
@@ -48,7 +49,7 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, "\n\n".join(parts))
 
 
-async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_start(update: Update, context: DondocContext) -> None:
     """``/start`` in private: help. ``/start <code>`` in a group: the deep-link registration."""
     if is_group(update) and context.args:
         await _register(update, context, context.args[0])
@@ -56,7 +57,7 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await cmd_help(update, context)
 
 
-async def cmd_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_invite(update: Update, context: DondocContext) -> None:
     if not is_admin(context, update):
         await refuse(update)
         return
@@ -110,7 +111,7 @@ def _invited_agency(directory, name: str):
     return directory.add_outside(name)
 
 
-async def cmd_register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_register(update: Update, context: DondocContext) -> None:
     if not is_group(update):
         await reply(update, texts.t("registration.register_group_only"))
         return
@@ -120,7 +121,7 @@ async def cmd_register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _register(update, context, context.args[0])
 
 
-async def _register(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+async def _register(update: Update, context: DondocContext, code: str) -> None:
     from storage import InviteError
 
     svc = services(context)
@@ -163,11 +164,11 @@ async def _register(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
     if office is not None and office != chat.id:
         await send(context, office, texts.t("registration.register_office_notice", agency=agency_name,
                                                        chat=chat.title or str(chat.id), contact=contact.name))
-    for hook in context.application.bot_data.get("on_binding_change", []):
+    for hook in services(context).on_binding_change:
         await hook(context, binding.agency_id)
 
 
-async def cmd_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_unregister(update: Update, context: DondocContext) -> None:
     if not is_admin(context, update):
         await refuse(update)
         return
@@ -183,11 +184,11 @@ async def cmd_unregister(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     log.info("chat %s unbound from agency %s", binding.chat_id, binding.agency_id)
     await reply(update, texts.t("registration.unregister_done",
                                 agency=agency.name if agency else binding.agency_id))
-    for hook in context.application.bot_data.get("on_binding_change", []):  # open tasks move to another group
+    for hook in services(context).on_binding_change:  # open tasks move to another group
         await hook(context, binding.agency_id)
 
 
-async def cmd_agencies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_agencies(update: Update, context: DondocContext) -> None:
     if not is_admin(context, update):
         await refuse(update)
         return
@@ -213,7 +214,7 @@ async def cmd_agencies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply_long(update, "\n".join(parts))
 
 
-async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_my_chat_member(update: Update, context: DondocContext) -> None:
     """The bot was added to or removed from a group."""
     change: ChatMemberUpdated = update.my_chat_member
     chat = change.chat
@@ -231,20 +232,10 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         log.info("bot removed from chat %s", chat.id)
 
 
-async def _greet_later(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+async def _greet_later(context: DondocContext, chat_id: int) -> None:
     import asyncio
 
     await asyncio.sleep(1.5)  # a deep-link "/start CODE" follows the membership change
     svc = services(context)
     if svc.store.registry.chat(chat_id) is None:
         await send(context, chat_id, texts.t("registration.added_without_code"))
-
-
-def register(application: Application) -> None:
-    application.add_handler(command("start", cmd_start))
-    application.add_handler(command("help", cmd_help))
-    application.add_handler(command("invite", cmd_invite))
-    application.add_handler(command("register", cmd_register))
-    application.add_handler(command("unregister", cmd_unregister))
-    application.add_handler(command("agencies", cmd_agencies))
-    application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -14,13 +14,14 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot import followup, texts
 from bot.digest import DigestSettings
 from bot.reminders import ReminderSettings
 from bot.outgoing import Outgoing
-from handlers.common import command, calendar_of, enqueue, is_admin, is_leader, refuse, reply, services
+from bot.services import DondocContext, services_of
+from handlers.common import calendar_of, enqueue, is_admin, is_leader, refuse, reply, services
 
 log = logging.getLogger("dondoc.schedule")
 
@@ -32,15 +33,15 @@ JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1}
 
 def _settings(context_or_app, name, default):
     app = getattr(context_or_app, "application", context_or_app)
-    return app.bot_data["services"].config.sections.get(name) or default()
+    return services_of(app).config.sections.get(name) or default()
 
 
-async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def tick(context: DondocContext) -> None:
     """Send the reminders and the digest that are due now and not yet in the sent-log."""
     svc = services(context)
-    if context.application.bot_data.get("tick_running"):
+    if svc.tick_running:
         return
-    context.application.bot_data["tick_running"] = True
+    svc.tick_running = True
     try:
         await svc.store.run(svc.store.backup, svc.now())  # one rotating backup a day
         await svc.store.run(followup.first_start, svc.store, svc.now())  # recorded once, at the first tick
@@ -48,11 +49,11 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         await _send_weekly_digest(context)
         await _send_calendar_warning(context)
     finally:
-        context.application.bot_data["tick_running"] = False
-    svc.extra["last_tick"] = svc.now()
+        svc.tick_running = False
+    svc.last_tick = svc.now()
 
 
-async def _send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _send_reminders(context: DondocContext) -> None:
     svc = services(context)
     cal = calendar_of(context)
     settings = _settings(context, "reminders", ReminderSettings)
@@ -75,7 +76,7 @@ async def _send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("reminders sent: %d messages", len(outgoing))
 
 
-async def send_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int, *, scheduled: bool = False,
+async def send_digest(context: DondocContext, chat_id: int, *, scheduled: bool = False,
                       key: str | None = None) -> None:
     """The digest in ``chat_id``. The weekly one covers everything since the previous weekly one
     (a digest moved by a holiday or a downtime leaves no gap); on demand, the last 7 days."""
@@ -95,7 +96,7 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int, *, sched
     await enqueue(context, messages)
 
 
-async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _send_weekly_digest(context: DondocContext) -> None:
     svc = services(context)
     office = svc.config.office.chat_id
     if office is None:
@@ -120,7 +121,7 @@ async def _send_weekly_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("weekly digest sent")
 
 
-async def _send_calendar_warning(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _send_calendar_warning(context: DondocContext) -> None:
     """Once, from December: the coming year's official days off are not in the calendar data yet."""
     svc = services(context)
     office = svc.config.office.chat_id
@@ -141,7 +142,7 @@ async def _send_calendar_warning(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("calendar warning sent for %s", year)
 
 
-async def cmd_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_digest(update: Update, context: DondocContext) -> None:
     if not (is_admin(context, update) or is_leader(context, update)):
         await refuse(update)
         return
@@ -155,12 +156,7 @@ async def cmd_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def start_jobs(application: Application) -> None:
     """Rebuild the schedule at start (PTB persists no jobs); the first tick makes up for downtime."""
-    if not application.bot_data.get("jobs_enabled", True):
+    if not services_of(application).jobs_enabled:
         return
     application.job_queue.run_repeating(tick, interval=TICK_SECONDS, first=dt.timedelta(seconds=2), name="tick",
                                         job_kwargs=JOB_KWARGS)
-
-
-def register(application: Application) -> None:
-    application.add_handler(command("digest", cmd_digest, block=False))
-    application.bot_data.setdefault("post_init_hooks", []).append(start_jobs)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
 
 from bot import cards, texts, workflow
-from handlers.common import command, calendar_of, is_admin, is_group, is_leader, reply, reply_long, services
+from bot.services import DondocContext
+from handlers.common import calendar_of, is_admin, is_group, is_leader, reply, reply_long, services
 
 log = logging.getLogger("dondoc.status")
 
 
-def _own_agency(context: ContextTypes.DEFAULT_TYPE, update: Update) -> str | None:
+def _own_agency(context: DondocContext, update: Update) -> str | None:
     """The agency of the chat (a bound group) or of the user (a registered contact)."""
     svc = services(context)
     if is_group(update):
@@ -37,7 +37,7 @@ def _tasks_by_id(svc, assignments) -> dict:
     return out
 
 
-async def cmd_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_status(update: Update, context: DondocContext) -> None:
     """Leaders and admins see everything in private and in the office group; in an agency's group
     everyone (leaders too) sees that agency only; agency members see their own agency."""
     svc = services(context)
@@ -97,14 +97,14 @@ async def cmd_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await _agency(update, context, match.agency.id, today)
 
 
-async def _agency(update: Update, context: ContextTypes.DEFAULT_TYPE, agency_id: str, today) -> None:
+async def _agency(update: Update, context: DondocContext, agency_id: str, today) -> None:
     svc = services(context)
     assignments = _published_assignments(svc, agency_id=agency_id)
     await reply_long(update, cards.status_agency(cards.agency_name(svc.directory, agency_id), assignments,
                                                  _tasks_by_id(svc, assignments), today, calendar_of(context)))
 
 
-async def cmd_mytasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_mytasks(update: Update, context: DondocContext) -> None:
     svc = services(context)
     if not is_group(update):
         await reply(update, texts.t("status.mytasks_group_only"))
@@ -117,8 +117,3 @@ async def cmd_mytasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     open_ = [a for a in _published_assignments(svc, agency_id=binding.agency_id) if a.completed_at is None]
     await reply_long(update, cards.mytasks(cards.agency_name(svc.directory, binding.agency_id), open_,
                                            _tasks_by_id(svc, open_), cal.today(svc.now()), cal))
-
-
-def register(application: Application) -> None:
-    application.add_handler(command("status", cmd_status))
-    application.add_handler(command("mytasks", cmd_mytasks))

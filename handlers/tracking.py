@@ -386,15 +386,3 @@ async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     done = await svc.store.run(progress.record, svc.store, report, source=_message_source(message), now=svc.now(),
                                settings=_settings(context), directory=svc.directory, reply_to=message.message_id)
     await _send(context, done.messages)  # handled before a crash (not created): its acknowledgement again
-
-
-def register(application: Application) -> None:
-    groups = filters.ChatType.GROUPS
-    application.add_handler(MessageHandler(groups & filters.REPLY & filters.UpdateType.MESSAGE & ~filters.COMMAND,
-                                           on_reply))
-    application.add_handler(MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, on_edited))
-    application.add_handler(command("report", cmd_report))
-    application.add_handler(CallbackQueryHandler(on_status_button, pattern=callbacks.pattern(callbacks.Status)))
-    application.add_handler(CallbackQueryHandler(on_correct_button, pattern=callbacks.pattern(callbacks.Correct)))
-    application.add_handler(CallbackQueryHandler(on_confirm_button, pattern=callbacks.pattern(callbacks.Confirm)))
-    application.add_handler(CallbackQueryHandler(on_extension_button, pattern=callbacks.pattern(callbacks.Extension)))

@@ -100,10 +100,10 @@ async def bot_env(emu, tmp_path: Path, *, now=None, jobs=False, fast=True, **sec
         emu.press_start(ADMIN)
         emu.press_start(LEADER)
     app = build_application(cfg, store, directory, clock=clock)
-    app.bot_data["jobs_enabled"] = jobs
+    app.bot_data["services"].jobs_enabled = jobs
     try:
         async with running(app):
-            sender = app.bot_data.get("sender")
+            sender = app.bot_data["services"].sender
             probe = (lambda: sender.settled()) if sender is not None else None
             if probe is not None:  # "idle" includes the outbox: nothing left that it would send soon
                 emu.idle_checks.append(probe)

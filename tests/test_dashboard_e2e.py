@@ -34,7 +34,7 @@ async def ask(emu, user: int, chat: int | None = None) -> dict:
 async def test_dashboard_button_and_server(emulator, tmp_path):
     emu = emulator
     async with bot_env(emu, tmp_path, dashboard=DASHBOARD) as env:
-        server = env.app.bot_data["dashboard_server"]
+        server = env.app.bot_data["services"].dashboard_server
         # Leaders and admins: a web_app button with the public address (its "/" added), and the menu button.
         for user in (LEADER, ADMIN):
             msg = await ask(emu, user)
@@ -88,7 +88,7 @@ async def test_dashboard_button_and_server(emulator, tmp_path):
 async def test_dashboard_disabled(emulator, tmp_path):
     emu = emulator
     async with bot_env(emu, tmp_path) as env:
-        assert "dashboard_server" not in env.app.bot_data
+        assert env.app.bot_data["services"].dashboard_server is None
         msg = await ask(emu, LEADER)
         assert web_app_url(msg) is None and "[dashboard]" in msg["text"]
         assert not any(c["command"] == "dashboard" for c in emu.commands_for({"type": "chat", "chat_id": LEADER}))
@@ -103,7 +103,7 @@ async def test_a_task_completed_in_telegram_is_counted_on_the_dashboard(emulator
 
     emu = emulator
     async with bot_env(emu, tmp_path, dashboard=DASHBOARD) as env:
-        server = env.app.bot_data["dashboard_server"]
+        server = env.app.bot_data["services"].dashboard_server
         snv, _ca, tasks, _ = await published_env(env)
         t81 = next(t for t in tasks if t.ref == "8.1")
         c81 = card_for(emu, SNV_GROUP, "8.1")

@@ -40,7 +40,7 @@ async def test_webhook_takes_updates_with_the_secret_and_refuses_forged_posts(em
     cfg.webhook_secret = SECRET
     store = DataStore.open(cfg.storage.path)
     app = build_application(cfg, store, Directory.load(cfg.directory.file))
-    app.bot_data["jobs_enabled"] = False
+    app.bot_data["services"].jobs_enabled = False
     await app.initialize()
     try:
         await app.post_init(app)

@@ -518,10 +518,8 @@ def _row_json(a: Assignment, task: Any, notice: Any, directory: Any, today: dt.d
 
 
 def _standing(a: Assignment) -> bool:
-    try:
-        from bot.tracking import is_standing
-    except ImportError:  # before standing duties existed
-        return False
+    from bot.tracking import is_standing
+
     return is_standing(a)
 
 

@@ -59,15 +59,12 @@ def _directory(args: argparse.Namespace):
 
     path = args.directory or getattr(args, "directory_default", None)
     if path is None and getattr(args, "config", None) and Path(args.config).is_file():
-        try:
-            from bot.config import ConfigError, load_config
+        from bot.config import ConfigError, load_config
 
-            try:
-                path = load_config(args.config, require_token=False).directory.file
-            except ConfigError as exc:
-                raise DirectoryError(f"{args.config}: {'; '.join(exc.problems)}") from None
-        except ImportError:  # pragma: no cover
-            path = None
+        try:
+            path = load_config(args.config, require_token=False).directory.file
+        except ConfigError as exc:
+            raise DirectoryError(f"{args.config}: {'; '.join(exc.problems)}") from None
     return Directory.load(Path(path) if path else None)
 
 
