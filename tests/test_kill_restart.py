@@ -108,8 +108,13 @@ async def test_sigkill_three_times_during_300_replies_loses_nothing_and_doubles_
         await emu.wait_idle(quiet=1.0, timeout=60)
         # The last start may still be importing when everything was answered before it: SIGTERM
         # before its signal handlers exist would end it by the default action (-15), not cleanly.
-        await emu.wait_until(lambda: (tmp_path / "bot.log").read_text(errors="replace").count(" ready") > kills,
-                             timeout=60, what="the last start ready")
+        # (An earlier start may have been killed before it was ready: look after the last start.)
+        def last_start_ready() -> bool:
+            text = (tmp_path / "bot.log").read_text(errors="replace")
+            return text.count("INFO dondoc: starting") == kills + 1 and \
+                " ready" in text[text.rindex("INFO dondoc: starting"):]
+
+        await emu.wait_until(last_start_ready, timeout=60, what="the last start ready")
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -122,13 +127,13 @@ async def test_sigkill_three_times_during_300_replies_loses_nothing_and_doubles_
     acks = {**{(SNV_GROUP, k): v for k, v in acks_of(emu, SNV_GROUP).items()},
             **{(CA_GROUP, k): v for k, v in acks_of(emu, CA_GROUP).items()}}
     assert [key for key in sent if acks.get(key, 0) == 0] == []  # none lost
-    # None acknowledged twice, but for what a kill can interrupt: an answer Telegram took in the
-    # milliseconds before the update was recorded as handled is given again after the restart
-    # (no API tells whether a message went out). Seen: up to 4 in 3 kills since answers go through
-    # the outbox (an answer in flight per sending chat, and those sent before their "sent" mark was
-    # durable). The bound is what we guarantee today, not the goal (exactly once).
+    # None acknowledged twice, but for what a kill can interrupt: an answer Telegram took whose
+    # answer had not reached the bot yet is sent again after the restart (no Bot API call tells
+    # whether a message went out). A chat has one answer on its way at a time and its "sent" mark
+    # is written as its answer arrives, so a kill doubles at most one per group sending then (two
+    # groups here). Seen (bench/bench_kill_doubles.py): 6 in 12 kills, at most 3 in a run of 3.
     doubled = {key: acks[key] for key in sent if acks[key] > 1}
-    assert len(doubled) <= 3 * kills and all(n == 2 for n in doubled.values()), doubled
+    assert len(doubled) <= 2 * kills and all(n == 2 for n in doubled.values()), doubled
     with DataStore.open(tmp_path / "data", backups_kept=0) as store:
         reports = store.notices.reports()
     by_message: dict[tuple[int, int], int] = {}
