@@ -1,16 +1,24 @@
 """Time to read the sample notice and synthetic long notices; reading must be linear in length.
 
-    .venv/bin/python bench/bench_reader.py
+    .venv/bin/python bench/bench_reader.py [--against REV]
 
 Prints the time for the sample (89/TB-UBND, OCR text) and for synthetic notices of 10, 25 and
 50 pages (each page ~ 8 numbered items with dash sub-items, agencies, deadlines, OCR noise),
-and the time per page at each size: a constant time per page means linear.
+and the time per page at each size: a constant time per page means linear. Times are the best
+CPU time of three readings.
+
+``--against REV`` also reads the same texts, in the same run and alternately, with the reader of
+git revision REV (its tree exported to a temporary directory, read by a child process) and prints
+both side by side: e.g. ``--against 44dd813`` (the reader before its stages, issue 10).
 """
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -85,7 +93,54 @@ def baseline(text: str, repeat: int = 3) -> float:
     return max(best, 1e-6)
 
 
+_CHILD = """
+import json, sys, time
+from bot.directory import Directory
+from bot.notices.reader import read_notice
+texts = json.load(open(sys.argv[1], encoding="utf-8"))
+d = Directory.load(None)
+out = {}
+for name, text in texts.items():
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.process_time()
+        read_notice(text, d)
+        best = min(best, time.process_time() - t0)
+    out[name] = best
+print(json.dumps(out))
+"""
+
+
+def against(rev: str) -> None:
+    """The same texts read by this tree's reader and by revision ``rev``'s, alternately, side by side."""
+    texts = {"sample": (DATA / "notice-89-TB-UBND-2024.txt").read_text(encoding="utf-8")}
+    texts.update({f"synthetic {p} pages": synthetic(p) for p in (10, 25, 50)})
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        tree.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        (Path(tmp) / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+        runs = {"this tree": [], rev: []}
+        for _ in range(2):  # alternately, so that the machine's load falls on both
+            for who, cwd in (("this tree", ROOT), (rev, tree)):
+                got = subprocess.run([sys.executable, "-c", _CHILD, str(Path(tmp) / "texts.json")], cwd=cwd,
+                                     check=True, capture_output=True, text=True, env={"PYTHONPATH": str(cwd)})
+                runs[who].append(json.loads(got.stdout))
+    best = {who: {k: min(r[k] for r in rs) for k in texts} for who, rs in runs.items()}
+    print(f"\n{'CPU ms (best of 6)':<22} {rev:>12} {'this tree':>12}")
+    for k in texts:
+        print(f"{k:<22} {best[rev][k] * 1000:12.1f} {best['this tree'][k] * 1000:12.1f}")
+    for who in (rev, "this tree"):
+        b = best[who]
+        print(f"{who}: time per page at 50 pages / at 10 pages: "
+              f"{(b['synthetic 50 pages'] / 50) / (b['synthetic 10 pages'] / 10):.2f} (1.0 = linear)")
+
+
 def main() -> None:
+    if "--against" in sys.argv:
+        against(sys.argv[sys.argv.index("--against") + 1])
+        return
     national = Directory.load(None)
     sample = (DATA / "notice-89-TB-UBND-2024.txt").read_text(encoding="utf-8")
     secs, reading = timed(sample, Directory.load(DATA / "binh-dinh-2024.toml"))
@@ -94,7 +149,7 @@ def main() -> None:
     per_page = []
     for pages in (10, 25, 50):
         text = synthetic(pages)
-        secs, reading = timed(text, national, repeat=1 if pages == 50 else 2)
+        secs, reading = timed(text, national)
         base = baseline(text)
         per_page.append(secs / pages)
         print(f"synthetic {pages:>2} pages: {len(text):>7} chars  {len(reading['items']):>4} items  "
@@ -110,7 +165,7 @@ def main() -> None:
         rows.append(f"| {n} | Rà soát, tham mưu nội dung cải cách hành chính số {n} | {lead} | {c1} | "
                     f"{rnd.choice(['Quý III/2025', '30/9/2025', 'Tháng 11/2025', 'Thường xuyên'])} |")
     text = HEADER + "\n".join(rows) + "\n\nUBND tỉnh thông báo để các cơ quan biết, thực hiện./."
-    secs, reading = timed(text, national, repeat=1)
+    secs, reading = timed(text, national)
     print(f"task table 400 rows: {len(text):>7} chars  {len(reading['items']):>4} items  {secs * 1000:8.1f} ms")
     real = DATA / "real"  # the real notices of issue 10 (Lâm Đồng, Lào Cai)
     for path in (sorted(DATA.glob("real-*.txt")) + sorted(DATA.glob("real-*.docx")) + sorted(real.glob("*.docx"))
