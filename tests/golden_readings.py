@@ -68,8 +68,12 @@ def readings(path: Path) -> dict:
 
     text = text_of(path)
     variants = {"as-is": text, "plain": strip_diacritics(text), "ocr-noise": ocr_noise(text, 3)}
+    dirs = directories(path)
+    if path.suffix == ".docx" and path.with_suffix(".txt").exists():
+        # its text twin is read every way: the Word file once, through the extractor (a fast suite)
+        variants, dirs = {"as-is": text}, {"national": dirs["national"]}
     out: dict = {}
-    for dname, d in directories(path).items():
+    for dname, d in dirs.items():
         for vname, v in variants.items():
             if dname != "national" and vname != "as-is":
                 continue  # the variants once, with the national directory
