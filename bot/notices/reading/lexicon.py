@@ -32,7 +32,8 @@ ASSIGN_ANY = ("chu tri", "phoi hop", "tham muu", "yeu cau", "de nghi", "chiu tra
 NOT_TASK = ("dong y", "ghi nhan", "thong nhat chu truong", "thong nhat", "bieu duong", "danh gia cao",
             "hoan nghenh", "chap thuan", "nhat tri", "khen ngoi", "tran trong", "cam on")
 #: Titles before an agency that are not part of its name ("Giám đốc Sở X", "Thủ trưởng các sở").
-TITLES = ("thu truong", "nguoi dung dau", "lanh dao", "giam doc", "chu tich", "tap the lanh dao")
+HEAD_TITLES = ("thu truong", "nguoi dung dau", "lanh dao", "giam doc", "chu tich")
+TITLES = HEAD_TITLES + ("tap the lanh dao",)
 #: Parties written in lower case inside a sentence ("và đơn vị tư vấn lập quy hoạch").
 LOWER_PARTIES = ("don vi tu van", "nha dau tu", "chu dau tu", "doanh nghiep")
 
@@ -182,8 +183,7 @@ COMPLETION = ("hoan thanh", "xong", "ban giao", "nghiem thu", "dua vao su dung",
 
 #: Words around a name that are not part of it ("phối hợp với Sở X", "Giám đốc Sở Y"), as tokens.
 NAME_FILLER = ("phoi hop voi", "phoi hop", "giao cho", "giao", "voi", "va", "cung", "de nghi", "yeu cau",
-               "chi dao", "do", "cua", "cho", "giam doc", "thu truong", "lanh dao", "chu tich",
-               "nguoi dung dau", "truong ban", "chanh van phong", "chanh thanh tra")
+               "chi dao", "do", "cua", "cho") + HEAD_TITLES + ("truong ban", "chanh van phong", "chanh thanh tra")
 
 #: A name part followed by one of these goes on ("UBND" + "huyện Tuy Phước"), as tokens.
 NAME_CONTINUES = ("huyen", "xa", "thi", "thanh", "phuong", "quan", "tinh", "cap", "cac", "dac")
@@ -231,8 +231,7 @@ GROUP_FORMS: dict[str, list[str]] = {
     ],
 }
 #: Words before a collective addressee that are not part of it ("Thủ trưởng các sở, ban, ngành").
-GROUP_LEAD = ("thu truong", "nguoi dung dau", "lanh dao", "giam doc", "chu tich", "giao", "phoi hop voi", "voi", "de",
-              "yeu cau")
+GROUP_LEAD = HEAD_TITLES + ("giao", "phoi hop voi", "voi", "de", "yeu cau")
 
 # ------------------------------------------------------------------ progress in replies (with diacritics)
 
