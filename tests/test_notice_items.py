@@ -7,6 +7,7 @@ import datetime as dt
 
 from bot.directory import Directory
 from bot.notices.reading.context import Context
+from bot.notices.reading.fields import Passed
 from bot.notices.reading.items import heading_context, read_items
 from bot.notices.reading.outline import outline_body
 from bot.notices.reading.page import find_tables
@@ -62,8 +63,13 @@ def test_heading_context_keeps_what_it_inherits():
     from bot.notices.reading.outline import Node
 
     node = Node("num", "3", ["Giao Sở Xây dựng:"], ref="3")
-    got = heading_context(ctx, node, {"deadlines": [], "heading": "x"})
-    assert [a["name"] for a in got["lead"]] == ["Sở Xây dựng"] and got["heading"] == "Giao Sở Xây dựng:"
+    above = Passed(lead=[{"name": "Sở Y tế", "agency_id": "so-y-te", "group": None, "as_written": "Sở Y tế"}],
+                   heading="x")
+    got = heading_context(ctx, node, above)
+    assert [a["name"] for a in got.lead] == ["Sở Xây dựng"] and got.heading == "Giao Sở Xây dựng:"
+    assert above.heading == "x" and above.lead[0]["name"] == "Sở Y tế"  # what came from above is not changed
+    kept = heading_context(ctx, Node("num", "4", ["Về cải cách hành chính:"], ref="4"), above)
+    assert kept.lead == above.lead and kept.heading == "Về cải cách hành chính:"
 
 
 def test_a_table_of_tasks():

@@ -4,9 +4,24 @@ its deadlines raise.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.notices.reading.context import _w
+
+
+@dataclass
+class Passed:
+    """What a heading passes to the items below it (a header item, a section, an annex's pointer):
+    its lead and coordinators (and the warnings reading them raised), the deadlines and recurring
+    duties it gives them, its text as their ``heading``."""
+
+    lead: list[dict] = field(default_factory=list)
+    coordinate: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    deadlines: list = field(default_factory=list)
+    recurring: list = field(default_factory=list)
+    heading: str | None = None
 
 
 def item_fields(ref, text, heading, leads, coords, chosen, rec, warnings) -> dict:

@@ -11,6 +11,8 @@ preamble, or in an annex.
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.notices import deadlines as dl
 from bot.notices.normalize import fold, fold_str, kw
 from bot.notices.reading import lexicon as lex
@@ -19,7 +21,7 @@ from bot.notices.reading.classify import (
     leaf_reason, narrative_section, para_is_task, para_kind, plain_list, section_reason,
 )
 from bot.notices.reading.context import Context, _w
-from bot.notices.reading.fields import deadline_warnings, item_fields
+from bot.notices.reading.fields import Passed, deadline_warnings, item_fields
 from bot.notices.reading.names import same
 from bot.notices.reading.outline import _LETTERS, Node, OutlineResult, _mostly_upper
 from bot.notices.reading.page import TABLE_MARK
@@ -80,7 +82,7 @@ def _child_refs(ctx: Context, node: Node, restarts: bool) -> None:
 
 
 def walk(ctx: Context, node: Node, items: list[dict], skipped: list[dict], audience: list[dict],
-          inherited: dict | None, skip_reason: str | None) -> None:
+          inherited: Passed | None, skip_reason: str | None) -> None:
     first_item = len(items)
     above: list[dict] | None = None  # the lead of the lettered/dash item above
     for c in node.children:
@@ -152,27 +154,26 @@ def _para_note(ctx: Context, para: Node, siblings: list[dict]) -> None:
             item["recurring"] = "; ".join(dict.fromkeys(r.text for r in rec))
 
 
-def heading_context(ctx: Context, node: Node, inherited: dict | None) -> dict:
+def heading_context(ctx: Context, node: Node, inherited: Passed | None) -> Passed:
     """What a header item passes to its sub-items: lead, coordinators, deadline, recurring."""
     warnings: list[str] = []
     text = node.atext
     leads, coords, _ = assignees(ctx, text, warnings, heading=True) if text else ([], [], False)
     found = dl.find_deadlines(text, issued_on=ctx.issued) if text else []
     rec = dl.find_recurring(text) if text else []
-    passed = dict(inherited or {})
+    passed = dataclasses.replace(inherited) if inherited else Passed()
     if leads:
-        passed["lead"], passed["coordinate"], passed["warnings"] = leads, coords, warnings
+        passed.lead, passed.coordinate, passed.warnings = leads, coords, warnings
     # a time in a section's opening or in the goals ("phấn đấu đến hết ngày 30/6 ...", "trong năm
     # 2026 và các năm tiếp theo") is no deadline of the items below: only a heading that
     # introduces them with its time ("Giao Sở X, hoàn thành trước ngày 30/9/2024:") gives it
     found = [d for d in found if _gives_time(node, text, d.start)]
     rec = [r for r in rec if _gives_time(node, text, r.start)]
-    passed.pop("deadlines", None) if found else None
     if found:
-        passed["deadlines"] = found
+        passed.deadlines = found
     if rec:
-        passed["recurring"] = rec
-    passed["heading"] = node.text
+        passed.recurring = rec
+    passed.heading = node.text
     return passed
 
 
@@ -189,16 +190,16 @@ def _gives_time(node: Node, text: str, at: int) -> bool:
     return not _GOAL.search(fold_str(body[start:]))
 
 
-def _item(ctx: Context, node: Node, text: str, inherited: dict | None, audience: list[dict],
+def _item(ctx: Context, node: Node, text: str, inherited: Passed | None, audience: list[dict],
           above: list[dict] | None = None) -> dict:
     warnings: list[str] = []
     atext = node.atext if text == node.text else text
     leads, coords, _orphan = assignees(ctx, atext, warnings)
-    if not leads and inherited and inherited.get("lead"):
-        leads = [dict(a) for a in inherited["lead"]]
+    if not leads and inherited and inherited.lead:
+        leads = [dict(a) for a in inherited.lead]
         if not coords:
-            coords = [dict(a) for a in inherited.get("coordinate", [])]
-        for w in inherited.get("warnings", []):
+            coords = [dict(a) for a in inherited.coordinate]
+        for w in inherited.warnings:
             if w not in warnings:
                 warnings.append(w)
     if not leads and above and node.kind in ("letter", "dash"):
@@ -219,14 +220,14 @@ def _item(ctx: Context, node: Node, text: str, inherited: dict | None, audience:
                              for d in found):
         # "Thường xuyên theo dõi, đôn đốc ... giải ngân trong năm 2026": an ongoing duty over a period
         found = []
-    if not found and inherited and inherited.get("deadlines"):
-        found = inherited["deadlines"]
+    if not found and inherited and inherited.deadlines:
+        found = inherited.deadlines
     chosen = dl.pick_deadline(found)
     deadline_warnings(found, chosen, warnings)
-    if not rec and inherited and inherited.get("recurring"):
-        rec = inherited["recurring"]
+    if not rec and inherited and inherited.recurring:
+        rec = inherited.recurring
     item = {
-        **item_fields(node.ref, text, (inherited or {}).get("heading"), leads, coords, chosen, rec, warnings),
+        **item_fields(node.ref, text, inherited.heading if inherited else None, leads, coords, chosen, rec, warnings),
     }
     return item
 
@@ -260,10 +261,9 @@ def read_items(ctx: Context, outline: OutlineResult, audience: list[dict]) -> tu
         if pointer is not None:
             items.remove(pointer)
             skipped.append({"ref": pointer["ref"], "text": pointer["text"], "reason": "annex"})
-            pointer = {"lead": pointer["lead"], "coordinate": pointer["coordinate"],
-                       "heading": pointer["text"], "warnings": [],
-                       "deadlines": dl.find_deadlines(pointer["text"], issued_on=ctx.issued),
-                       "recurring": dl.find_recurring(pointer["text"])}
+            pointer = Passed(lead=pointer["lead"], coordinate=pointer["coordinate"], heading=pointer["text"],
+                             deadlines=dl.find_deadlines(pointer["text"], issued_on=ctx.issued),
+                             recurring=dl.find_recurring(pointer["text"]))
     for n, k in enumerate(annex):
         rows = table_items(ctx, tables[k], "", pointer, audience, skipped)
         taken = {i["ref"] for i in items}

@@ -16,7 +16,7 @@ from bot.notices.normalize import fold, fold_str
 from bot.notices.reading.addressees import assignees
 from bot.notices.reading.classify import _NOT_TASK, assigns_after
 from bot.notices.reading.context import Context, _w
-from bot.notices.reading.fields import deadline_warnings, item_fields
+from bot.notices.reading.fields import Passed, deadline_warnings, item_fields
 from bot.notices.reading.names import read_names, same
 from bot.notices.reading.outline import Node
 from bot.notices.reading.page import _ROMAN_CELL, _TABLE_HEADER_AGAIN, TABLE_MARK
@@ -76,7 +76,7 @@ def _cell_deadline(ctx: Context, cell: str) -> tuple[list[dl.Deadline], list[dl.
     return found, dl.find_recurring(cell)
 
 
-def table_items(ctx: Context, table: dict, prefix: str, inherited: dict | None, audience: list[dict],
+def table_items(ctx: Context, table: dict, prefix: str, inherited: Passed | None, audience: list[dict],
                  skipped: list[dict]) -> list[dict]:
     """The rows of a table of tasks as items: ref from the STT column (under ``prefix``), lead and
     coordinators from their columns, deadline from the time column, text from the content column.
@@ -152,7 +152,7 @@ def table_items(ctx: Context, table: dict, prefix: str, inherited: dict | None, 
 
 
 def _table_item(ctx: Context, row: list[str], get, ref: str, parent_row: list[str] | None, section: dict | None,
-                inherited: dict | None, audience: list[dict], skipped: list[dict]) -> dict | None:
+                inherited: Passed | None, audience: list[dict], skipped: list[dict]) -> dict | None:
     warnings: list[str] = []
     content = " ".join(get(row, "content").split())
     if not content:
@@ -178,10 +178,10 @@ def _table_item(ctx: Context, row: list[str], get, ref: str, parent_row: list[st
         coords = coords or own_coords
     elif not coords:
         coords = assignees(ctx, content, [])[1]
-    if not leads and inherited and inherited.get("lead"):
-        leads = [dict(a) for a in inherited["lead"]]
+    if not leads and inherited and inherited.lead:
+        leads = [dict(a) for a in inherited.lead]
         if not coords:
-            coords = [dict(a) for a in inherited.get("coordinate", [])]
+            coords = [dict(a) for a in inherited.coordinate]
     if not leads and audience:
         leads = [dict(a) for a in audience]
     if len(leads) > 1:
@@ -198,12 +198,12 @@ def _table_item(ctx: Context, row: list[str], get, ref: str, parent_row: list[st
         found = dl.find_deadlines(content, issued_on=ctx.issued)
         rec = dl.find_recurring(content)
     if not found and not rec and inherited:
-        found = inherited.get("deadlines") or []
-        rec = inherited.get("recurring") or []
+        found = inherited.deadlines
+        rec = inherited.recurring
     chosen = dl.pick_deadline(found)
     deadline_warnings(found, chosen, warnings)
     item = {
-        **item_fields(ref, content, (section or {}).get("heading") or (inherited or {}).get("heading"),
+        **item_fields(ref, content, (section or {}).get("heading") or (inherited.heading if inherited else None),
                        leads, coords, chosen, rec, warnings),
     }
     product = " ".join(get(row, "product").split())
