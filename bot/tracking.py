@@ -41,6 +41,7 @@ __all__ = [
     "TrackingSettings",
     "category",
     "category_label",
+    "combine",
     "completion_day",
     "days_overdue",
     "detect_progress",
@@ -179,6 +180,23 @@ def _summary(categories: Iterable[Category], standing: Iterable[Assignment] = ()
         standing=len(standing),
         standing_tasks=len({a.task_id for a in standing}),
     )
+
+
+def combine(summaries: Iterable[Summary]) -> Summary:
+    """Summaries of disjoint sets of assignments (other notices, other agencies) as one: counts add
+    up, the rate is taken again over the sums. (Standing tasks add up too: a task is of one notice.)"""
+    counts = {c: 0 for c in CATEGORY_ORDER}
+    standing = standing_tasks = 0
+    for s in summaries:
+        for c in CATEGORY_ORDER:
+            counts[c] += s.counts.get(c, 0)
+        standing += s.standing
+        standing_tasks += s.standing_tasks
+    done = counts[Category.DONE_ON_TIME] + counts[Category.DONE_LATE]
+    due = done + counts[Category.OPEN_OVERDUE]
+    return Summary(counts=counts, total=sum(counts.values()), due=due, done=done,
+                   completion_rate=(done / due) if due else None, standing=standing,
+                   standing_tasks=standing_tasks)
 
 
 def is_standing(a: Assignment) -> bool:

@@ -23,6 +23,7 @@ from bot.models import Assignment, Notice, Report, Task, from_dict, to_dict
 from . import migrations
 from ._base import Guard, KeyedTable, open_db, storage_of
 from .errors import Duplicate, NotFound
+from .summaries import ReportHead, Summaries
 
 if TYPE_CHECKING:
     from .counters import Counters
@@ -159,6 +160,7 @@ class NoticesRepo:
             for r in nf.reports.values():
                 _intern(r)
                 self._index_report(r)
+        self.summaries = Summaries(self)
 
     # ---------------------------------------------------------------- indexes
     def _index_notice(self, raw: dict[str, Any]) -> None:
@@ -314,6 +316,12 @@ class NoticesRepo:
             out = [from_dict(Notice, nf.notice_raw()) for nf in self._files.values()]
         out.sort(key=lambda n: (n.created_at or _MIN_AT, n.id))
         return out
+
+    def version(self, notice_id: str) -> int:
+        """One notice's change stamp (see :meth:`versions`); 0 for an unknown notice."""
+        with self._g:
+            nf = self._files.get(notice_id)
+            return 0 if nf is None else nf.version
 
     def versions(self) -> dict[str, int]:
         """Every notice's id → its change stamp: a number that changes with every write touching the
@@ -580,6 +588,33 @@ class NoticesRepo:
                 picked[aid] = rid
             raws = {aid: self._report_raw(rid) for aid, rid in picked.items()}
         return {aid: from_dict(Report, raw) for aid, raw in raws.items() if raw is not None}
+
+    def report_heads(self, since: dt.datetime | None = None, until: dt.datetime | None = None,
+                     notice_ids: Iterable[str] | None = None) -> list[ReportHead]:
+        """Who reported on what and when (no text, nothing decoded), for reports with
+        ``since < at <= until`` (either bound optional), of the given notices (all if None), oldest
+        first: what counts "this week" need, read from the indexes kept as reports arrive."""
+        with self._g:
+            wanted = None if notice_ids is None else set(notice_ids)
+            out = []
+            for rid, at in self._rep_at.items():
+                if (since is not None and at <= since) or (until is not None and at > until):
+                    continue
+                nid = self._rep_nid[rid]
+                if wanted is not None and nid not in wanted:
+                    continue
+                raw = self._files[nid].reports.get(rid)
+                if raw is not None:
+                    out.append(ReportHead(rid, nid, raw["assignment_id"], raw["agency_id"], at))
+        out.sort(key=lambda h: h.at)
+        return out
+
+    def last_report_ids(self, assignment_ids: Iterable[str] | None = None) -> dict[str, str]:
+        """Assignment id -> the id of its latest report (kept as reports arrive; nothing decoded)."""
+        with self._g:
+            if assignment_ids is None:
+                return dict(self._last_rep)
+            return {a: self._last_rep[a] for a in assignment_ids if a in self._last_rep}
 
     def report(self, report_id: str) -> Report | None:
         with self._g:
