@@ -117,19 +117,17 @@ def previous_slot_time(now: dt.datetime, cal: WorkingCalendar, settings: DigestS
 def make_digest(store: Any, directory: Any, now: dt.datetime, cal: WorkingCalendar,
                 settings: DigestSettings, since: dt.datetime | None = None) -> Digest:
     notices, tasks, assignments = published(store)
-    # Only what the digest shows: this week's reports and each assignment's latest (kept by the store
-    # as reports arrive), never the year's history.
+    # Only what the digest shows, from the store's indexes: who reported this week (heads, no text
+    # decoded) and each assignment's latest report, never the year's history.
     week_start = since if since is not None else now - dt.timedelta(days=7)
-    week = {r.id: r for r in store.notices.reports(since=week_start - dt.timedelta(days=1))
-            if r.notice_id in notices}
-    for r in store.notices.last_reports([a.id for a in assignments], until=now).values():
-        week.setdefault(r.id, r)
-    reports = sorted(week.values(), key=lambda r: r.at)
+    week = store.notices.report_heads(since=week_start - dt.timedelta(days=1), until=now, notice_ids=notices)
+    last = store.notices.last_reports([a.id for a in assignments if not a.closed], until=now)
     agencies = {a.id: a for a in directory.agencies}
     for a in assignments:
         if a.agency_id not in agencies and directory.get(a.agency_id) is not None:
             agencies[a.agency_id] = directory.get(a.agency_id)
-    return build_digest(now, notices, tasks, assignments, reports, agencies, cal, settings, since=since)
+    return build_digest(now, notices, tasks, assignments, week, agencies, cal, settings, since=since,
+                        last_reports=last)
 
 
 FIRST_START_KEY = "bot:first-start"

@@ -295,3 +295,90 @@ def test_an_agency_with_only_standing_duties_gets_no_empty_bar(cal):
     assert dict(data.agencies)["UBND huyện X"].standing == 1
     names = [name for name, _ in _bars(data)[0]]
     assert "UBND huyện X" not in names and "Sở Nội vụ" in names
+
+
+# ------------------------------------------------------------------ from the store's indexes = from everything
+
+
+def _docx_text(data: bytes) -> list[str]:
+    doc = Document(io.BytesIO(data))
+    out = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        out += [" | ".join(c.text for c in row.cells) for row in table.rows]
+    return out
+
+
+def _sheet_values(data: bytes) -> list[list]:
+    wb = load_workbook(io.BytesIO(data))
+    return [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_digest_from_the_store_equals_a_full_recomputation(seed, cal, tmp_path):
+    """make_digest reads this week's report heads and each assignment's latest report from the store's
+    indexes; the digest is the same as one built from every report of every notice."""
+    import random
+
+    from bot.followup import make_digest
+    from storage import DataStore
+
+    rng = random.Random(seed)
+    agencies = [Agency(id=f"ag{i}", name=f"Sở số {i}") for i in range(6)]
+    notices, tasks, assignments, reports = [], [], [], []
+    for n in range(3):
+        nid = f"n{n}"
+        notices.append(Notice(id=nid, number=f"{n + 1}/TB-UBND", issued_on=D(2024, 1, 10 + n), state="published"))
+        for k in range(6):
+            deadline = None if rng.random() < 0.2 else D(2024, 3, 1) + dt.timedelta(days=rng.randint(0, 60))
+            tasks.append(Task(id=f"{nid}-t{k}", notice_id=nid, code=f"NV{n * 6 + k + 1}", ref=f"{k + 1}",
+                              text=f"Nhiệm vụ {k} của thông báo {n}", deadline=deadline))
+            for r, role in enumerate([Role.LEAD, Role.COORDINATE]):
+                a = Assignment(id=f"{nid}-t{k}-{r}", task_id=f"{nid}-t{k}", notice_id=nid,
+                               agency_id=rng.choice(agencies).id, role=role, deadline=deadline,
+                               sent_at=at(2024, 1, 15), closed=rng.random() < 0.1,
+                               progress=rng.choice([Progress.NONE, Progress.BLOCKED, Progress.IN_PROGRESS]))
+                if rng.random() < 0.3:
+                    a.done_reported_at = at(2024, 3, 1) + dt.timedelta(days=rng.randint(0, 45))
+                    if rng.random() < 0.7 and a.done_reported_at <= NOW:
+                        a.completed_at = a.done_reported_at + dt.timedelta(days=rng.randint(0, 3))
+                assignments.append(a)
+    for i in range(120):  # a few after now (a clock behind), many this week, the rest earlier
+        a = rng.choice(assignments)
+        when = NOW - dt.timedelta(hours=rng.randint(-30, 24 * 40))
+        reports.append(Report(id=f"r{i}", assignment_id=a.id, notice_id=a.notice_id, agency_id=a.agency_id,
+                              chat_id=-100, message_id=i, author_id=7, author_name="Cán bộ", at=when,
+                              text=f"báo cáo {i}", status=Progress.IN_PROGRESS))
+    notices.append(Notice(id="draft", number="9/TB-UBND", issued_on=D(2024, 4, 1)))  # not published: not shown
+    store = DataStore.open(tmp_path / "data")
+    try:
+        for notice in notices:
+            store.notices.create_notice(notice, [tk for tk in tasks if tk.notice_id == notice.id])
+        store.notices.add_assignments(assignments)
+        for r in reports:
+            store.notices.add_report(r)
+
+        class Dir:
+            def __init__(self):
+                self.agencies = agencies
+
+            def get(self, agency_id):
+                return next((ag for ag in agencies if ag.id == agency_id), None)
+
+        settings = DigestSettings(max_items=5)
+        since = NOW - dt.timedelta(days=6, hours=3)
+        for start in (None, since):
+            got = make_digest(store, Dir(), NOW, cal, settings, since=start)
+            published = [n for n in notices if n.state == "published"]
+            stored_tasks = [tk for n in published for tk in store.notices.tasks(n.id)]
+            full = build_digest(NOW, published, stored_tasks, [a for a in assignments], reports, agencies, cal,
+                                settings, since=start)
+            assert got.messages == full.messages
+            assert [(r.assignment.id, r.last_report and r.last_report.id) for r in got.data.rows] == \
+                   [(r.assignment.id, r.last_report and r.last_report.id) for r in full.data.rows]
+            assert [r.id for r, _ in got.data.new_reports] == [r.id for r, _ in full.data.new_reports]
+            assert got.data.summary == full.data.summary and got.data.agencies == full.data.agencies
+            assert _sheet_values(got.xlsx) == _sheet_values(full.xlsx)
+            assert _docx_text(got.docx) == _docx_text(full.docx)
+            assert any(r.last_report for r in got.data.rows) and got.data.new_reports
+    finally:
+        store.close()

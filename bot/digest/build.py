@@ -137,15 +137,17 @@ def build_digest(
     cal: WorkingCalendar | None = None,
     settings: DigestSettings | None = None,
     since: dt.datetime | None = None,
+    last_reports: Mapping[str, Report] | None = None,
 ) -> Digest:
-    """The whole digest at ``now``: message(s), workbook, Word report and chart."""
+    """The whole digest at ``now``: message(s), workbook, Word report and chart (see
+    :func:`build_data` for ``reports`` and ``last_reports``)."""
     from .chart import render_chart
     from .docx import render_docx
     from .xlsx import render_xlsx
 
     cal = cal or WorkingCalendar()
     settings = settings or DigestSettings()
-    data = build_data(now, notices, tasks, assignments, reports, agencies, cal, settings, since)
+    data = build_data(now, notices, tasks, assignments, reports, agencies, cal, settings, since, last_reports)
     return Digest(
         data=data,
         messages=render_messages(data, settings),

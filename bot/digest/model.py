@@ -145,9 +145,15 @@ def build_data(
     cal: WorkingCalendar,
     settings: DigestSettings | None = None,
     since: dt.datetime | None = None,
+    last_reports: Mapping[str, Report] | None = None,
 ) -> DigestData:
     """The digest's data at ``now``; "this week" is (since, now], by default the last 7 days
-    (the scheduler passes the previous digest's time, so that nothing falls between two digests)."""
+    (the scheduler passes the previous digest's time, so that nothing falls between two digests).
+
+    ``reports`` are read for this week's (only ``id``, ``assignment_id``, ``agency_id`` and ``at``
+    are used: :class:`storage.summaries.ReportHead` will do) and, unless ``last_reports`` (assignment
+    id -> its latest report at or before ``now``, as the store keeps them) is given, for each
+    assignment's latest."""
     notices_i, tasks_i, agencies_i = index(notices), index(tasks), index(agencies)
     local = cal.local(now)
     today = local.date()
@@ -156,13 +162,16 @@ def build_data(
     by_id = {a.id: a for a in live}
 
     last: dict[str, Report] = {}
+    if last_reports is not None:
+        last = {aid: r for aid, r in last_reports.items() if aid in by_id and r.at <= now}
     week_reports: list[Report] = []
     for r in reports:
         if r.assignment_id not in by_id or r.at > now:
             continue
-        previous = last.get(r.assignment_id)
-        if previous is None or r.at >= previous.at:
-            last[r.assignment_id] = r
+        if last_reports is None:
+            previous = last.get(r.assignment_id)
+            if previous is None or r.at >= previous.at:
+                last[r.assignment_id] = r
         if r.at > week_start:
             week_reports.append(r)
 
