@@ -4,12 +4,17 @@ national header block, issuer, number and date placeholders, title, summary, per
 from __future__ import annotations
 
 import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from lxml import etree
 
 from bot.messages import fmt_date, short_text
 from bot.models import Category, Role
@@ -23,6 +28,8 @@ __all__ = ["render_docx", "FONT"]
 FONT = "Times New Roman"
 _BODY_PT = 14
 _TABLE_PT = 12
+_FONTS = "".join(f' w:{a}="{FONT}"' for a in ("ascii", "hAnsi", "eastAsia", "cs"))
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")  # control characters but tab and newline
 
 
 def _font(run, size: float, bold: bool = False, italic: bool = False) -> None:
@@ -70,17 +77,12 @@ def _cell_text(cell, text: str, size: float = _TABLE_PT, *, bold=False, italic=F
     _font(p.add_run(text), size, bold, italic)
 
 
-def _fast_row(table, values: list[str], widths: list | None, size: float, left: set[int] = frozenset(), *,
-              bold: bool = False) -> None:
-    """One table row, built as XML in one go: python-docx's cell, paragraph and run calls cost
-    about 10 ms a row (a year's report has a thousand). Same markup as :func:`_cell_text`."""
-    from xml.sax.saxutils import escape
-
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-
-    fonts = "".join(f' w:{a}="{FONT}"' for a in ("ascii", "hAnsi", "eastAsia", "cs"))
-    rpr = (f'<w:rPr><w:rFonts{fonts}/><w:b w:val="{int(bold)}"/><w:i w:val="0"/>'
+def _row_xml(values: list[str], widths: list | None, size: float, left: Iterable[int] = frozenset(), *,
+             bold: bool = False) -> str:
+    """One table row as WordprocessingML (the ``w`` prefix declared by the document): python-docx's
+    cell, paragraph and run calls cost about 10 ms a row (a year's report has a thousand). Same
+    markup as :func:`_cell_text`."""
+    rpr = (f'<w:rPr><w:rFonts{_FONTS}/><w:b w:val="{int(bold)}"/><w:i w:val="0"/>'
            f'<w:sz w:val="{int(size * 2)}"/></w:rPr>')
     cells = []
     for i, text in enumerate(values):
@@ -89,12 +91,55 @@ def _fast_row(table, values: list[str], widths: list | None, size: float, left: 
         cells.append(f'<w:tc><w:tcPr>{width}</w:tcPr>'
                      f'<w:p><w:pPr><w:spacing w:after="0"/><w:jc w:val="{jc}"/></w:pPr>'
                      f'<w:r>{rpr}<w:t xml:space="preserve">{escape(_xml_text(text))}</w:t></w:r></w:p></w:tc>')
-    table._tbl.append(parse_xml(f'<w:tr {nsdecls("w")}>{"".join(cells)}</w:tr>'))
+    return f'<w:tr>{"".join(cells)}</w:tr>'
+
+
+def _fast_row(table, values: list[str], widths: list | None, size: float, left: set[int] = frozenset(), *,
+              bold: bool = False) -> None:
+    """One row appended to ``table`` now (see :func:`_row_xml`)."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    xml = _row_xml(values, widths, size, left, bold=bold)
+    table._tbl.append(parse_xml(xml.replace("<w:tr>", f'<w:tr {nsdecls("w")}>', 1)))
+
+
+class _Streamed:
+    """Table rows written only as the document is saved, one at a time, straight into the compressed
+    file: a year's thousand rows never become a tree of XML elements in memory (about 40 MB)."""
+
+    _MARK = re.compile(r"<!--dondoc-rows-(\d+)-->")
+
+    def __init__(self) -> None:
+        self.rows: list[Iterable[str]] = []
+
+    def add(self, table, rows: Iterable[str]) -> None:
+        """``rows`` (an iterator of :func:`_row_xml` strings) go at the end of ``table`` when saved."""
+        table._tbl.append(etree.Comment(f"dondoc-rows-{len(self.rows)}"))
+        self.rows.append(rows)
+
+    def save(self, doc) -> bytes:
+        built = io.BytesIO()
+        doc.save(built)
+        out = io.BytesIO()
+        with zipfile.ZipFile(built) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                if info.filename != "word/document.xml":
+                    dst.writestr(info, src.read(info.filename))
+                    continue
+                pieces = self._MARK.split(src.read(info.filename).decode("utf-8"))
+                with dst.open(info, "w") as f:
+                    f.write(pieces[0].encode("utf-8"))
+                    for i in range(1, len(pieces), 2):
+                        for row in self.rows[int(pieces[i])]:
+                            f.write(row.encode("utf-8"))
+                        f.write(pieces[i + 1].encode("utf-8"))
+        return out.getvalue()
 
 
 def _xml_text(text: str) -> str:
     """Characters XML 1.0 cannot hold (control characters) left out, as python-docx refuses them."""
-    return "".join(ch for ch in text if ch in "\t\n" or ord(ch) >= 32)
+    return _CONTROL.sub("", text)
 
 
 def _task_status(rows: list[Row]) -> str:
@@ -114,7 +159,7 @@ def _task_status(rows: list[Row]) -> str:
     return "; ".join(f"{category_label(c)}: {counts[c]}" for c in CATEGORY_ORDER if c in counts)
 
 
-def _notices_section(doc, data: DigestData) -> None:
+def _notices_section(doc, data: DigestData, streamed: _Streamed) -> None:
     """Each notice by number, date and title, with its tasks under it (one row per task)."""
     if not data.by_notice:
         return
@@ -136,24 +181,40 @@ def _notices_section(doc, data: DigestData) -> None:
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         _fast_row(table, headers, widths, 11, bold=True)
-        for n, task_rows in enumerate(tasks.values(), start=1):
-            first = task_rows[0]
-            leads = [r for r in task_rows if r.role == Role.LEAD]
-            if first.standing:
-                lead = plain("standing.every_agency", count=len(leads))
-            elif len(leads) > 3:
-                lead = plain("notices_doc.agencies", count=len(leads))
-            else:
-                lead = "; ".join(r.agency_name for r in leads) or "—"
-            values = [str(n), first.ref, f"{first.code}. {short_text(first.task_text, 300)}", lead,
-                      fmt_date(first.deadline) if first.deadline else plain("notices_doc.no_deadline"),
-                      _task_status(task_rows)]
-            _fast_row(table, values, widths, 11, left={2, 3, 5})
+        streamed.add(table, _task_rows(tasks, widths))
         _para(doc, "", space_after=6)
+
+
+def _task_rows(tasks: dict[str, list[Row]], widths: list) -> Iterator[str]:
+    for n, task_rows in enumerate(tasks.values(), start=1):
+        first = task_rows[0]
+        leads = [r for r in task_rows if r.role == Role.LEAD]
+        if first.standing:
+            lead = plain("standing.every_agency", count=len(leads))
+        elif len(leads) > 3:
+            lead = plain("notices_doc.agencies", count=len(leads))
+        else:
+            lead = "; ".join(r.agency_name for r in leads) or "—"
+        values = [str(n), first.ref, f"{first.code}. {short_text(first.task_text, 300)}", lead,
+                  fmt_date(first.deadline) if first.deadline else plain("notices_doc.no_deadline"),
+                  _task_status(task_rows)]
+        yield _row_xml(values, widths, 11, left={2, 3, 5})
+
+
+def _agency_rows(data: DigestData, widths: list) -> Iterator[str]:
+    for n, (name, summ) in enumerate(data.agencies, start=1):
+        values = [str(n), name, str(summ.total)] + [str(summ.counts[c]) for c in CATEGORY_ORDER] + [
+            str(summ.standing)]
+        yield _row_xml(values, widths, _TABLE_PT, left={1})
+    s = data.summary
+    values = ["", plain("digest.total_lead"), str(s.total)] + [str(s.counts[c]) for c in CATEGORY_ORDER] + [
+        str(s.standing)]
+    yield _row_xml(values, None, _TABLE_PT, left={1}, bold=True)
 
 
 def render_docx(data: DigestData, settings: DigestSettings | None = None) -> bytes:
     settings = settings or DigestSettings()
+    streamed = _Streamed()
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -228,17 +289,10 @@ def render_docx(data: DigestData, settings: DigestSettings | None = None) -> byt
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     widths = [Mm(10), Mm(40), Mm(13)] + [Mm(17)] * len(CATEGORY_ORDER) + [Mm(17)]
     _fast_row(table, headers, widths, 11, bold=True)
-    rows = [(str(n), name, summ) for n, (name, summ) in enumerate(data.agencies, start=1)]
-    for number, name, summ in rows:
-        values = [number, name, str(summ.total)] + [str(summ.counts[c]) for c in CATEGORY_ORDER] + [
-            str(summ.standing)]
-        _fast_row(table, values, widths, _TABLE_PT, left={1})
-    values = ["", plain("digest.total_lead"), str(s.total)] + [str(s.counts[c]) for c in CATEGORY_ORDER] + [
-        str(s.standing)]
-    _fast_row(table, values, None, _TABLE_PT, left={1}, bold=True)
+    streamed.add(table, _agency_rows(data, widths))
     _para(doc, plain("digest.doc_table_note"), 12, italic=True, space_after=12)
 
-    _notices_section(doc, data)
+    _notices_section(doc, data, streamed)
 
     # Recipients on the left, signature on the right.
     foot = doc.add_table(rows=1, cols=2)
@@ -251,6 +305,4 @@ def render_docx(data: DigestData, settings: DigestSettings | None = None) -> byt
         p.paragraph_format.space_after = Pt(0)
         _font(p.add_run(line), 11)
     _cell_text(right, plain("digest.doc_signer"), 14, bold=True)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return streamed.save(doc)
