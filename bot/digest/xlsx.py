@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-from copy import copy
+import re
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from bot.texts import t
@@ -36,6 +36,7 @@ _COLUMNS = [
 HEADERS = [key for key, _ in _COLUMNS]
 _WRAP = {"col_task", "col_agency", "col_status", "col_last_report", "col_progress"}
 _CELL_MAX = 32000  # Excel's limit is 32,767 characters per cell
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")  # control characters but tab and newline
 _THIN = Side(style="thin", color="999999")
 _HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
 
@@ -44,8 +45,7 @@ def _clean(text: str | None) -> str:
     """Cell text: no control characters Excel refuses, within the cell limit."""
     if not text:
         return ""
-    text = "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32)
-    return text[:_CELL_MAX]
+    return _CONTROL.sub("", text)[:_CELL_MAX]
 
 
 def _styled(ws, value, *, font=None, fill=None, alignment=None, border=None, number_format=None) -> WriteOnlyCell:
@@ -83,13 +83,23 @@ class _Row:
         self.ws = ws
         self.templates = [_styled(ws, None, **style)._style for style in styles]
 
-    def __call__(self, values: list) -> list[WriteOnlyCell]:
+    def __call__(self, values: list) -> list[Cell]:
         out = []
         for value, style in zip(values, self.templates):
-            cell = WriteOnlyCell(self.ws, value=value)
-            cell._style = copy(style)
+            cell = _Cell(self.ws, value=value)
+            cell._style = style  # shared: a streamed cell's style is only read, once, as it is written
             out.append(cell)
         return out
+
+
+class _Cell(Cell):
+    """A cell as openpyxl's ``WriteOnlyCell``; its short ``repr`` matters: a write-only sheet first tries
+    each appended cell as a value, and the error it catches formats the cell (a fifth of the time)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<Cell>"
 
 
 def render_xlsx(data: DigestData) -> bytes:
