@@ -78,7 +78,9 @@ def render_chart(data: DigestData, dpi: int = 110) -> bytes:
         ax.margins(y=0.01)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False,
                   fontsize=9)
-        fig.tight_layout()
+        # Margins in inches (title and legend above, axis label below); the saved image is cropped to
+        # what is drawn (bbox_inches): tight_layout would measure every label once more (a third of the time).
+        fig.subplots_adjust(left=0.2, right=0.97, top=1 - 1.05 / height, bottom=0.75 / height)
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.2)
     return out.getvalue()
