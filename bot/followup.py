@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.calendar import WorkingCalendar
 from bot.digest import Digest, DigestSettings, build_digest
+from bot.digest.chart import ChartJob
 from bot.reminders import Reminder, ReminderSettings, plan_reminders, render_reminder_parts
 
 
@@ -116,6 +117,19 @@ def previous_slot_time(now: dt.datetime, cal: WorkingCalendar, settings: DigestS
 
 def make_digest(store: Any, directory: Any, now: dt.datetime, cal: WorkingCalendar,
                 settings: DigestSettings, since: dt.datetime | None = None) -> Digest:
+    # The chart in a child process, started first (it loads matplotlib meanwhile): matplotlib never
+    # stays in the bot's memory, and it draws on another core while the workbook and report are written.
+    chart = ChartJob() if settings.chart_process else None
+    try:
+        return _make_digest(store, directory, now, cal, settings, since, chart)
+    except BaseException:
+        if chart is not None:
+            chart.cancel()
+        raise
+
+
+def _make_digest(store: Any, directory: Any, now: dt.datetime, cal: WorkingCalendar,
+                 settings: DigestSettings, since: dt.datetime | None, chart: ChartJob | None) -> Digest:
     notices, tasks, assignments = published(store)
     # Only what the digest shows, from the store's indexes: who reported this week (heads, no text
     # decoded) and each assignment's latest report, never the year's history.
@@ -127,7 +141,7 @@ def make_digest(store: Any, directory: Any, now: dt.datetime, cal: WorkingCalend
         if a.agency_id not in agencies and directory.get(a.agency_id) is not None:
             agencies[a.agency_id] = directory.get(a.agency_id)
     return build_digest(now, notices, tasks, assignments, week, agencies, cal, settings, since=since,
-                        last_reports=last)
+                        last_reports=last, chart_job=chart)
 
 
 FIRST_START_KEY = "bot:first-start"

@@ -45,6 +45,9 @@ def make_config(emu, data: Path, **sections):
         "people": {"admins": [ADMIN], "leaders": [LEADER]},
         "office": {"chat_id": OFFICE_CHAT},
         "directory": {"file": str(ROOT / "agencies.example.toml")},
+        # The digest's chart drawn in the bot's process (a child process costs a second of CPU to load
+        # matplotlib); tests/test_e2e_followup.py's weekly digest draws it in a child, as the bot does.
+        "digest": {"chart_process": False},
     }
     for name, values in sections.items():
         raw.setdefault(name, {}).update(values)

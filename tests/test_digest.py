@@ -364,7 +364,7 @@ def test_digest_from_the_store_equals_a_full_recomputation(seed, cal, tmp_path):
             def get(self, agency_id):
                 return next((ag for ag in agencies if ag.id == agency_id), None)
 
-        settings = DigestSettings(max_items=5)
+        settings = DigestSettings(max_items=5, chart_process=False)
         since = NOW - dt.timedelta(days=6, hours=3)
         for start in (None, since):
             got = make_digest(store, Dir(), NOW, cal, settings, since=start)
@@ -382,3 +382,23 @@ def test_digest_from_the_store_equals_a_full_recomputation(seed, cal, tmp_path):
             assert any(r.last_report for r in got.data.rows) and got.data.new_reports
     finally:
         store.close()
+
+
+def test_chart_in_a_child_process_is_the_same_png_and_falls_back_when_the_child_fails(cal, monkeypatch, caplog):
+    from bot.digest import chart
+
+    data = build_data(NOW, *world(), cal)
+    job = chart.ChartJob()
+    job.send(data)
+    assert job.result() == chart.render_chart(data)
+    monkeypatch.setattr(chart.sys, "executable", "/bin/false")  # a child that fails at once
+    job = chart.ChartJob()
+    job.send(data)
+    assert job.result() == chart.render_chart(data)
+    assert "drawn in the bot" in caplog.text
+    monkeypatch.setattr(chart.sys, "executable", "/nonexistent/python")  # no child at all
+    job = chart.ChartJob()
+    job.send(data)
+    assert job.result().startswith(b"\x89PNG")
+    job = chart.ChartJob()
+    job.cancel()  # the digest failed before its chart: the child is ended

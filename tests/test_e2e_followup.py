@@ -90,9 +90,21 @@ async def test_reminders_across_restart_and_downtime(emulator, tmp_path):
                    for m in emu.bot_messages(LEADER))
 
 
-async def test_weekly_digest_and_on_demand(emulator, tmp_path):
+async def test_weekly_digest_and_on_demand(emulator, tmp_path, monkeypatch):
     emu = emulator
-    async with bot_env(emu, tmp_path) as env:
+    import bot.followup
+    from bot.digest.chart import ChartJob
+
+    charts = []
+
+    class Spy(ChartJob):  # the chart drawn by its child process, as the bot does (no fallback)
+        def result(self) -> bytes:
+            png = self.proc.communicate(timeout=60)[0] if self.proc is not None else b""
+            charts.append((self.proc is not None and self.proc.returncode, png[:8]))
+            return png
+
+    monkeypatch.setattr(bot.followup, "ChartJob", Spy)
+    async with bot_env(emu, tmp_path, digest={"chart_process": True}) as env:
         await published_env(env)
         # Friday 29/3/2024 16:05: the weekly digest with its three files, once.
         env.clock.now = at(2024, 3, 29, 16, 5)
@@ -124,6 +136,9 @@ async def test_weekly_digest_and_on_demand(emulator, tmp_path):
         # A leader asks for it.
         emu.send(LEADER, LEADER, "/digest")
         await emu.wait_until(lambda: sum(1 for m in emu.bot_messages(LEADER) if m.get("document")) == 3, timeout=20)
+        assert charts == [(0, b"\x89PNG\r\n\x1a\n")] * 2
+        png = next(m for m in emu.bot_messages(LEADER) if m.get("document", {}).get("file_name", "").endswith(".png"))
+        assert emu.file_bytes(png["document"]["file_id"]).startswith(b"\x89PNG")
 
 
 async def test_schedule_is_rebuilt_at_start_with_a_generous_misfire_grace(emulator, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import TYPE_CHECKING
 from collections.abc import Iterable, Mapping
 
 from bot.calendar import WorkingCalendar
@@ -13,6 +14,9 @@ from bot.texts import t
 from bot.tracking import CATEGORY_ORDER, category_label
 
 from .model import DigestData, DigestSettings, build_data
+
+if TYPE_CHECKING:
+    from .chart import ChartJob
 
 __all__ = ["Digest", "build_digest", "digest_filename", "render_messages"]
 
@@ -138,9 +142,11 @@ def build_digest(
     settings: DigestSettings | None = None,
     since: dt.datetime | None = None,
     last_reports: Mapping[str, Report] | None = None,
+    chart_job: "ChartJob | None" = None,
 ) -> Digest:
     """The whole digest at ``now``: message(s), workbook, Word report and chart (see
-    :func:`build_data` for ``reports`` and ``last_reports``)."""
+    :func:`build_data` for ``reports`` and ``last_reports``). With ``chart_job`` the chart is drawn by
+    that child process meanwhile (what the bot does), else here."""
     from .chart import render_chart
     from .docx import render_docx
     from .xlsx import render_xlsx
@@ -148,10 +154,16 @@ def build_digest(
     cal = cal or WorkingCalendar()
     settings = settings or DigestSettings()
     data = build_data(now, notices, tasks, assignments, reports, agencies, cal, settings, since, last_reports)
+    chart = chart_job
+    if chart is not None:
+        chart.send(data)
+    messages = render_messages(data, settings)
+    xlsx = render_xlsx(data)
+    docx = render_docx(data, settings)
     return Digest(
         data=data,
-        messages=render_messages(data, settings),
-        xlsx=render_xlsx(data),
-        docx=render_docx(data, settings),
-        chart_png=render_chart(data),
+        messages=messages,
+        xlsx=xlsx,
+        docx=docx,
+        chart_png=chart.result() if chart is not None else render_chart(data),
     )

@@ -1,26 +1,31 @@
 """The digest chart: status by agency as stacked horizontal bars (PNG).
 
-Uses matplotlib's object API with the Agg canvas directly (no pyplot, no global
-backend switch, no display needed) and DejaVu Sans, which has every Vietnamese glyph.
+:func:`chart_spec` says what to draw (bars, labels, title: plain data), :mod:`.chart_draw` draws it
+with matplotlib. :func:`render_chart` draws in this process; :class:`ChartJob` in a child process
+(what the bot does: matplotlib and numpy never stay in its memory, and the chart is drawn on
+another core meanwhile), falling back to this process if the child fails.
 """
 
 from __future__ import annotations
 
-import io
-
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 from bot.messages import short_text
+from bot.models import Category
 from bot.texts import t
 from bot.tracking import CATEGORY_ORDER, category_label
-from bot.models import Category
 
+from .chart_draw import draw
 from .model import DigestData
 
-__all__ = ["render_chart", "MAX_BARS"]
+__all__ = ["COLORS", "ChartJob", "MAX_BARS", "chart_spec", "render_chart"]
+
+log = logging.getLogger("dondoc.digest")
 
 MAX_BARS = 40  # the agencies with most overdue tasks; the rest are named in a note
 COLORS = {
@@ -30,6 +35,7 @@ COLORS = {
     Category.OPEN_OVERDUE: "#e53935",
     Category.ONGOING: "#b0bec5",
 }
+CHILD_TIMEOUT = 120  # seconds
 
 
 def _bars(data: DigestData) -> tuple[list[tuple[str, dict[Category, int]]], int]:
@@ -42,45 +48,72 @@ def _bars(data: DigestData) -> tuple[list[tuple[str, dict[Category, int]]], int]
     return bars, max(0, len(ranked) - MAX_BARS)
 
 
-def render_chart(data: DigestData, dpi: int = 110) -> bytes:
+def chart_spec(data: DigestData, dpi: int = 110) -> dict[str, Any]:
+    """What the chart shows, as JSON-ready data (every text already in the catalogue's language)."""
     bars, left_out = _bars(data)
-    with matplotlib.rc_context({"font.family": "DejaVu Sans", "font.size": 10}):
-        height = 1.6 + 0.36 * max(2, len(bars))
-        fig = Figure(figsize=(10, height), dpi=dpi)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        names = [name for name, _ in bars][::-1]  # first bar on top
-        counts = [c for _, c in bars][::-1]
-        left = [0] * len(bars)
-        rows = list(range(len(bars)))  # by position: two agencies whose names cut alike keep two bars
-        for cat in CATEGORY_ORDER:
-            values = [c[cat] for c in counts]
-            ax.barh(rows, values, left=left, color=COLORS[cat], label=category_label(cat),
-                    edgecolor="white", linewidth=0.5)
-            for i, v in enumerate(values):
-                if v >= 3:
-                    ax.text(left[i] + v / 2, i, str(v), va="center", ha="center",
-                            color="white", fontsize=8)
-            left = [a + b for a, b in zip(left, values)]
-        ax.set_yticks(rows)
-        ax.set_yticklabels(names)
-        if not bars:
-            ax.text(0.5, 0.5, t("digest.chart_empty"), transform=ax.transAxes, ha="center")
-        ax.set_xlabel(t("digest.chart_xlabel"))
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        fig.suptitle(t("digest.chart_title", date=data.now.strftime("%d/%m/%Y")),
-                     fontsize=13, fontweight="bold")
-        if left_out:
-            ax.set_xlabel(t("digest.chart_xlabel") + "\n" + t("digest.chart_others", count=left_out))
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-        ax.set_axisbelow(True)
-        ax.margins(y=0.01)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False,
-                  fontsize=9)
-        # Margins in inches (title and legend above, axis label below); the saved image is cropped to
-        # what is drawn (bbox_inches): tight_layout would measure every label once more (a third of the time).
-        fig.subplots_adjust(left=0.2, right=0.97, top=1 - 1.05 / height, bottom=0.75 / height)
-        out = io.BytesIO()
-        fig.savefig(out, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.2)
-    return out.getvalue()
+    xlabel = t("digest.chart_xlabel")
+    if left_out:
+        xlabel += "\n" + t("digest.chart_others", count=left_out)
+    return {
+        "dpi": dpi,
+        "title": t("digest.chart_title", date=data.now.strftime("%d/%m/%Y")),
+        "xlabel": xlabel,
+        "empty": t("digest.chart_empty"),
+        "labels": [category_label(c) for c in CATEGORY_ORDER],
+        "colors": [COLORS[c] for c in CATEGORY_ORDER],
+        "bars": [[name, [counts[c] for c in CATEGORY_ORDER]] for name, counts in bars],
+    }
+
+
+def render_chart(data: DigestData, dpi: int = 110) -> bytes:
+    """The chart, drawn in this process."""
+    return draw(chart_spec(data, dpi), dpi)
+
+
+class ChartJob:
+    """The chart drawn by a child process: started first (it loads matplotlib while the bot gathers
+    the data), given the data (:meth:`send`), then :meth:`result` waits for its PNG."""
+
+    def __init__(self) -> None:
+        self.spec: dict[str, Any] | None = None
+        self.proc: subprocess.Popen | None = None
+        try:
+            self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("chart_draw.py"))],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            log.warning("digest chart: no child process (%s); drawn in the bot", exc)
+
+    def send(self, data: DigestData, dpi: int = 110) -> None:
+        self.spec = chart_spec(data, dpi)
+        if self.proc is None:
+            return
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(json.dumps(self.spec, ensure_ascii=False).encode("utf-8"))
+            self.proc.stdin.close()
+        except OSError as exc:  # the child died already: result() says why and draws here
+            log.warning("digest chart: cannot hand the data to the child process (%s)", exc)
+        self.proc.stdin = None  # written and closed: communicate() only reads
+
+    def cancel(self) -> None:
+        """Not needed after all (the digest failed before its chart)."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+    def result(self) -> bytes:
+        proc = self.proc
+        if proc is not None:
+            try:
+                png, err = proc.communicate(timeout=CHILD_TIMEOUT)
+                if proc.returncode == 0 and png.startswith(b"\x89PNG"):
+                    return png
+                last = err.decode("utf-8", "replace").strip().splitlines()[-1:]
+                log.warning("digest chart: child process failed (exit %s%s); drawn in the bot", proc.returncode,
+                            f": {last[0]}" if last else "")
+            except (OSError, subprocess.SubprocessError) as exc:
+                proc.kill()
+                proc.communicate()
+                log.warning("digest chart: child process failed (%s); drawn in the bot", exc)
+        assert self.spec is not None, "ChartJob.result() before send()"
+        return draw(self.spec, int(self.spec["dpi"]))

@@ -41,6 +41,9 @@ class DigestSettings:
     number_suffix: str = "BC-VP"
     place: str = "..."
     max_items: int = 20  # per list in the message; everything is in the workbook
+    # The chart drawn by a short-lived child process (matplotlib never stays in the bot's memory,
+    # and it draws on another core meanwhile); false: in the bot's own process.
+    chart_process: bool = True
 
     def __post_init__(self) -> None:
         day = str(self.weekday).strip().lower()
