@@ -66,7 +66,7 @@ async def run(folder: Path) -> dict:
 
     emu = BotAPIEmulator(flood=FloodLimits.off()).start()
     try:
-        async with bot_env(emu, folder.parent, now=NOW, fast=True) as env:
+        async with bot_env(emu, folder.parent, now=NOW, fast=True, digest={"chart_process": True}) as env:
             emu.set_flood_limits(FloodLimits.off())
             await emu.wait_idle()
             rss_ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
