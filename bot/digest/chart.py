@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -78,8 +79,10 @@ class ChartJob:
         self.spec: dict[str, Any] | None = None
         self.proc: subprocess.Popen | None = None
         try:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("DONDOC_")}  # no secrets
             self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("chart_draw.py"))],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         env=env)
         except OSError as exc:
             log.warning("digest chart: no child process (%s); drawn in the bot", exc)
 
