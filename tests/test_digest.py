@@ -313,14 +313,18 @@ def _sheet_values(data: bytes) -> list[list]:
     return [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_digest_from_the_store_equals_a_full_recomputation(seed, cal, tmp_path):
+@pytest.mark.parametrize("seed", [1, 2])
+def test_digest_from_the_store_equals_a_full_recomputation(seed, cal, tmp_path, monkeypatch):
     """make_digest reads this week's report heads and each assignment's latest report from the store's
     indexes; the digest is the same as one built from every report of every notice."""
     import random
 
+    import bot.digest.chart
     from bot.followup import make_digest
     from storage import DataStore
+
+    # (the chart shows data.agencies, compared below: not drawn here, to keep the test fast)
+    monkeypatch.setattr(bot.digest.chart, "render_chart", lambda data: b"png")
 
     rng = random.Random(seed)
     agencies = [Agency(id=f"ag{i}", name=f"Sở số {i}") for i in range(6)]
@@ -388,13 +392,14 @@ def test_chart_in_a_child_process_is_the_same_png_and_falls_back_when_the_child_
     from bot.digest import chart
 
     data = build_data(NOW, *world(), cal)
+    here = chart.render_chart(data)
     job = chart.ChartJob()
     job.send(data)
-    assert job.result() == chart.render_chart(data)
+    assert job.result() == here
     monkeypatch.setattr(chart.sys, "executable", "/bin/false")  # a child that fails at once
     job = chart.ChartJob()
     job.send(data)
-    assert job.result() == chart.render_chart(data)
+    assert job.result() == here
     assert "drawn in the bot" in caplog.text
     monkeypatch.setattr(chart.sys, "executable", "/nonexistent/python")  # no child at all
     job = chart.ChartJob()
