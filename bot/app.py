@@ -100,8 +100,11 @@ def handler_table() -> list[Command | BaseHandler]:
         CallbackQueryHandler(tracking.on_correct_button, pattern=callbacks.pattern(callbacks.Correct)),
         CallbackQueryHandler(tracking.on_confirm_button, pattern=callbacks.pattern(callbacks.Confirm)),
         CallbackQueryHandler(tracking.on_extension_button, pattern=callbacks.pattern(callbacks.Extension)),
-        # last: every button press no handler took is still answered (no spinning client)
+        # last: what no handler took is still answered: a button press (no spinning client), and in a
+        # private chat an unknown command or plain text (a hint towards /help)
         CallbackQueryHandler(common.on_unknown_button),
+        MessageHandler(private & filters.COMMAND & filters.UpdateType.MESSAGE, common.on_unknown_command),
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, common.on_private_text),
     ]
 
 

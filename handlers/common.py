@@ -207,3 +207,14 @@ async def on_unknown_button(update: Update, context: DondocContext) -> None:
     query = update.callback_query
     log.info("unknown button data from user %s", query.from_user.id if query.from_user else None)
     await query.answer(texts.t("common.stale_button"), show_alert=True)
+
+
+async def on_unknown_command(update: Update, context: DondocContext) -> None:
+    """A command the bot does not have, in a private chat: say so and point to /help."""
+    word = (update.effective_message.text or "").split(maxsplit=1)[0].split("@", 1)[0]
+    await reply(update, texts.t("common.unknown_command", command=word[:40]))
+
+
+async def on_private_text(update: Update, context: DondocContext) -> None:
+    """Plain text in a private chat is nothing the bot acts on: say what it takes instead."""
+    await reply(update, texts.t("common.private_text"))

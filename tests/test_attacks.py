@@ -100,6 +100,10 @@ async def test_attacks_are_refused_clearly_and_the_bot_lives_on(emulator, tmp_pa
             after = len(emu.bot_messages(STRANGER))
             emu.send(STRANGER, STRANGER, text)
             await _one_answer(emu, STRANGER, after, "")
+        for text in ("/publish@dondoc_bot now", "/xoa_het <b>", "xin chào, cho hỏi"):  # no such command; plain text
+            after = len(emu.bot_messages(STRANGER))
+            emu.send(STRANGER, STRANGER, text)
+            assert "/help" in (await _one_answer(emu, STRANGER, after, ""))["text"]
         after = len(emu.bot_messages(STRANGER))
         emu.send(STRANGER, STRANGER, document=("tb.txt", "Số: 1/TB-UBND\nGiao Sở Nội vụ chủ trì.\n".encode()))
         await _one_answer(emu, STRANGER, after, "")
