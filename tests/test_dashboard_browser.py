@@ -195,3 +195,26 @@ async def test_launch_data_from_an_injected_telegram_webapp(tmp_path, served):
         assert await page.evaluate("document.getElementById('summary').dataset.total") == "6"
         assert await page.evaluate("window.__ready") == 1
         assert await page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(16, 32, 48)"
+
+
+async def test_telegram_clients_bridge_theme_changes_and_back_button(tmp_path, served):
+    """Without Telegram's script the page talks to the client through its documented bridge: it says it is
+    ready, shows and hides Telegram's own back button, follows a theme change and goes back on its press."""
+    async with served(tmp_path) as (server, browser), browser.page() as page:
+        await page.call("Page.addScriptToEvaluateOnNewDocument", {"source": (
+            "window.__events = []; window.TelegramWebviewProxy = {postEvent(type, data) {"
+            " window.__events.push([type, JSON.parse(data)]); }};")})
+        assert await page.goto(launch_url(server, w.LEADER)) == "ready"
+        events = await page.evaluate("window.__events")
+        assert ["web_app_ready", {}] in events and ["web_app_request_theme", {}] in events
+        assert events[-1] == ["web_app_setup_back_button", {"is_visible": False}]
+        await page.evaluate("window.Telegram.WebView.receiveEvent('theme_changed', {theme_params: "
+                            "{bg_color: '#102030', text_color: '#fafafa'}})")
+        assert await page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(16, 32, 48)"
+        assert await page.click(f"#agency-table tr[data-agency='{w.STC}']") == "ready"
+        assert (await page.evaluate("window.__events"))[-1] == ["web_app_setup_back_button", {"is_visible": True}]
+        await page.evaluate("document.getElementById('app').dataset.state = 'loading';"
+                            "window.Telegram.WebView.receiveEvent('back_button_pressed', null)")
+        assert await page.wait_done() == "ready"
+        assert await page.evaluate("!!document.getElementById('overview')")
+        assert (await page.evaluate("window.__events"))[-1] == ["web_app_setup_back_button", {"is_visible": False}]

@@ -49,8 +49,29 @@
       // is ready and may take the full height: nothing leaves the device.
       postEvent("web_app_ready");
       postEvent("web_app_expand");
+      listen();
+      if (!theme) postEvent("web_app_request_theme");  // the client answers with theme_changed
     }
     return initData;
+  }
+
+  // Events from the Telegram client, through its documented bridge (window.Telegram.WebView.receiveEvent
+  // in the apps, messages from the parent frame in Telegram Web): the theme changed, the back button.
+  function receiveEvent(type, data) {
+    if (type === "theme_changed" && data && data.theme_params) applyTheme(data.theme_params);
+    else if (type === "back_button_pressed") back();
+  }
+
+  function listen() {
+    window.Telegram = window.Telegram || {};
+    if (!window.Telegram.WebView) window.Telegram.WebView = { receiveEvent: receiveEvent };
+    if (!window.TelegramGameProxy) window.TelegramGameProxy = { receiveEvent: receiveEvent };  // older clients
+    window.addEventListener("message", function (e) {
+      if (e.source !== window.parent || window.parent === window) return;
+      var m = null;
+      try { m = JSON.parse(e.data); } catch (x) { return; }
+      if (m && typeof m.eventType === "string") receiveEvent(m.eventType, m.eventData);
+    });
   }
 
   function postEvent(type, data) {
@@ -151,6 +172,8 @@
     back.textContent = T("back");
     if (webApp && webApp.BackButton) {
       try { if (showBack) webApp.BackButton.show(); else webApp.BackButton.hide(); } catch (e) { /* old client */ }
+    } else if (!webApp) {
+      postEvent("web_app_setup_back_button", { is_visible: !!showBack });  // Telegram's own back button
     }
   }
 
