@@ -86,6 +86,7 @@ _VISION = kw(r"(?:tam nhin|dinh huong|giai doan|muc tieu|\d{4}\s*-|tu nam \d{4})
 _PLAN = lex.rx(lex.PLANS)
 _BUILT_IN = kw(r"(?:trien khai )?thi cong\s*$", bounded=False)  # "các vị trí triển khai thi công trong tháng 4"
 _COMPLETE = lex.rx(lex.COMPLETION)
+_GOAL = lex.rx(("phan dau", "muc tieu"))
 
 
 def _looks_alike(s: str, at: int) -> bool:
@@ -94,6 +95,17 @@ def _looks_alike(s: str, at: int) -> bool:
         start = max(start, s.rfind(c, 0, at) + 1)
     clause = s[start:at]
     return bool(_PLAN.search(clause) or _BUILT_IN.search(clause)) and not _COMPLETE.search(clause)
+
+
+def _year_scope(s: str, at: int) -> bool:
+    """"trong năm 2026" in a goal that says how much is to be done that year, not that something is
+    finished ("phấn đấu giải ngân trên 95% kế hoạch vốn trong năm 2026"): the year of the target, no
+    deadline. "Phấn đấu hoàn thành trong năm 2026" is one."""
+    start = max(0, at - 80)
+    for c in ",;.:(\n":
+        start = max(start, s.rfind(c, 0, at) + 1)
+    clause = s[start:at]
+    return bool(_GOAL.search(clause)) and not _COMPLETE.search(clause)
 
 
 # what a relative delay counts from: "(kể từ ngày nhận được văn bản)", ", tính từ ngày ký"
@@ -220,6 +232,8 @@ def find_deadlines(text: str, year: int | None = None, issued_on: dt.date | None
         if _looks_alike(f.text, m.start()):
             continue  # "dự kiến khởi công trước ngày 30/4", "là nhiệm vụ hàng đầu trong năm 2026"
         kind, date, phrase, problem, assumed = _date_of(m, year)
+        if kind == "year" and kw("trong").fullmatch(m.group("cue")) and _year_scope(f.text, m.start()):
+            continue  # "giải ngân trên 95% kế hoạch vốn trong năm 2026": the year the work is in, no deadline
         at = ""
         if m.group("hh"):
             at = f" {int(m.group('hh'))} giờ" + (f" {int(m.group('mi'))} phút" if m.group("mi") else "")

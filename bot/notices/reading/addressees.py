@@ -16,7 +16,7 @@ from bot.notices.normalize import Folded, fold, kw
 from bot.notices.reading import lexicon as lex
 from bot.notices.reading.context import Context, _w
 from bot.notices.reading.names import (
-    _AGENCYISH, _ASSIGNS_STRONG, _QUAL_VERBS, _ROLE_PARTY, _STOP_EXACT, _STOP_WORDS, merge_all, read_names, same,
+    _AGENCYISH, _ASSIGNS_STRONG, _NAMED_LIST, _QUAL_VERBS, _ROLE_PARTY, _STOP_EXACT, _STOP_WORDS, merge_all, read_names, same,
 )
 
 __all__ = ["Assignees", "assignees", "addressee", "audience"]
@@ -28,11 +28,13 @@ _DUTY_OF = kw(lex.DUTY_OF, bounded=False)
 _GIAO_RX = kw(lex.GIAO, bounded=False, strict=True).pattern
 _GIAO = re.compile(_GIAO_RX)
 _GIAO_NOT_AFTER = kw(r"(?:" + lex.alternation(lex.GIAO_NOT_AFTER) + r")\s*$", bounded=False)
-_CHU_TRI = kw(lex.CHU_TRI)
+# "chủ trì" through OCR noise, never "chi trả" (to pay: "bố trí đủ vốn chi trả", every land-clearance notice)
+_CHU_TRI = re.compile(r"(?!" + lex.NOT_CHU_TRI + ")" + kw(lex.CHU_TRI).pattern)
 _PHOI_HOP = kw(lex.PHOI_HOP)
 _PHU_HOP = kw(r"phu{1,2} hop voi (?:" + lex.alternation(lex.IN_KEEPING_WITH) + ")", bounded=False, strict=True)
 _LEAD_WORDS = re.compile("(?:" + _GIAO_RX + "|" + kw(lex.alternation(lex.LEAD_WORDS)).pattern + r")\s+")
 _TOPIC = kw(lex.TOPIC, bounded=False)
+_ROLE_GROUP = kw(lex.ROLE_GROUP, bounded=False)
 _AUDIENCE = re.compile(kw(lex.alternation(lex.AUDIENCE_VERBS)).pattern + "|" + _GIAO_RX)
 
 
@@ -46,10 +48,17 @@ def addressee(ctx: Context, f: Folded, warnings: list[str], *, bare: bool) -> li
     dv = _FOR.match(s, p)
     if dv:
         p = dv.end()
+    rg = _ROLE_GROUP.match(s, p)
+    if rg:
+        written = " ".join(f.span(p, rg.end() - 1).split()).strip(" ,-–:")
+        return [{"name": written, "agency_id": None, "group": None, "as_written": written}]
     if not (_AGENCYISH.match(s, p) or _ROLE_PARTY.match(s, p)):
         return []
     stops = [k for k in (s.find(c, p) for c in ".;\n") if k != -1]
-    colon = s.find(":", p)
+    nl = _NAMED_LIST.match(s, p)
+    # "UBND các xã: A, B, C: ..." / "UBND các xã: A, B, C tập trung ...": the list's own colon is no
+    # addressee's colon; the party is the list, read as names
+    colon = s.find(":", nl.end() if nl else p)
     if colon != -1 and (not stops or colon < min(stops)):
         seg_end = colon
     elif bare and not stops and colon == -1:
@@ -140,7 +149,9 @@ def assignees(ctx: Context, text: str, warnings: list[str], *, heading: bool = F
         lw = _LEAD_WORDS.match(s, p)
         if lw:
             p = lw.end()
-        names, _ = read_names(ctx, f, p, n, warnings, require_first=True)
+        # "Phối hợp với Sở X kiểm tra ...": who is named after "phối hợp" is a coordinator; the clause has
+        # no subject of its own (the heading's party leads)
+        names = [] if _PHOI_HOP.match(s, p) else read_names(ctx, f, p, n, warnings, require_first=True)[0]
         if names:
             leads = names
     # 4. coordinators: "phối hợp với Y, Z", or "...; Y, Z phối hợp"

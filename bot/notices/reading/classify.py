@@ -24,6 +24,7 @@ from bot.notices.reading.names import _ASSIGNS, _ASSIGNS_STRONG, _QUAL_VERBS, _S
 from bot.notices.reading.outline import _DASH_RE, Node, _ends_sentence, _mostly_upper
 
 __all__ = ["cut_recipients", "para_kind", "para_is_task", "section_reason", "leaf_reason", "narrative_section",
+           "section_leaf_reason",
            "plain_list", "assigns_after", "assigns_below"]
 
 
@@ -180,4 +181,23 @@ def leaf_reason(ctx: Context, node: Node, text: str) -> str | None:
     if nt and not assigns_after(first, nt.end()):
         ctx.warn("not_task", ref=node.ref, start=" ".join(text.split()[:4]))
         return "not_task"
+    return None
+
+
+def section_leaf_reason(ctx: Context, node: Node, text: str) -> str | None:
+    """Why a section without items of its own is no task: "narrative" for a Roman section whose
+    heading stands on its own line over a paragraph that names nobody to act and no time ("II. QUAN
+    ĐIỂM CHỈ ĐẠO" / "Các Chương trình ... có ý nghĩa ..."); "assessment" for a section numbered 1., 2.
+    instead of I., II. whose short heading announces an assessment over such a paragraph ("1. Đánh
+    giá chung" / "Ba dự án được khởi công ngày ..."). None otherwise."""
+    if len(node.lines) < 2:
+        return None
+    if node.kind == "roman" and _mostly_upper(node.lines[0]) and not assignees(ctx, text, [])[0] and \
+            not dl.find_deadlines(text, issued_on=ctx.issued):
+        return "narrative"
+    if node.kind == "num" and node.parent is not None and node.parent.kind == "top" and \
+            len(node.lines[0].split()) <= 8 and node.lines[1][:1].isupper() and \
+            _ASSESSMENT.match(fold_str(node.lines[0])) and narrative_section(node) and \
+            not assignees(ctx, text, [])[0]:
+        return "assessment"
     return None

@@ -16,9 +16,9 @@ import dataclasses
 from bot.notices import deadlines as dl
 from bot.notices.normalize import fold, fold_str, kw
 from bot.notices.reading import lexicon as lex
-from bot.notices.reading.addressees import assignees
+from bot.notices.reading.addressees import _GIAO, assignees
 from bot.notices.reading.classify import (
-    leaf_reason, narrative_section, para_is_task, para_kind, plain_list, section_reason,
+    leaf_reason, narrative_section, para_is_task, para_kind, plain_list, section_leaf_reason, section_reason,
 )
 from bot.notices.reading.context import Context, _w
 from bot.notices.reading.fields import Passed, deadline_warnings, item_fields
@@ -75,6 +75,11 @@ def _child_refs(ctx: Context, node: Node, restarts: bool) -> None:
             if letters and letters[-1] in _LETTERS[:-1] and not k:
                 label = _LETTERS[_LETTERS.index(letters[-1]) + 1]
                 c.ref = f"{node.ref}.{label}" if node.kind != "roman" or restarts else f"{node.ref}.{label}"
+            elif node.kind == "roman" and not restarts:
+                # a section's plain paragraphs (numbering lost, or none): numbered by order, without the
+                # section (like numbers that do not restart)
+                k += 1
+                c.ref = str(k)
             else:
                 k += 1
                 c.ref = f"{node.ref}.{k}"
@@ -127,7 +132,8 @@ def walk(ctx: Context, node: Node, items: list[dict], skipped: list[dict], audie
             continue
         if not own_text:
             continue
-        reason = leaf_reason(ctx, c, own_text)
+        reason = leaf_reason(ctx, c, own_text) or (
+            section_leaf_reason(ctx, c, own_text) if c.kind in ("roman", "num") else None)
         if reason:
             skipped.append({"ref": c.ref, "text": own_text, "reason": reason})
             continue
@@ -195,6 +201,16 @@ def _item(ctx: Context, node: Node, text: str, inherited: Passed | None, audienc
     warnings: list[str] = []
     atext = node.atext if text == node.text else text
     leads, coords, _orphan = assignees(ctx, atext, warnings)
+    if leads and inherited and inherited.lead and node.kind in ("letter", "dash", "sub"):
+        # "a) Cam kết tiến độ ..., gửi UBND tỉnh trước ngày 15/11; quá thời hạn mà không có cam kết, giao Sở
+        # Tài chính tham mưu xử lý": under a heading that names its party, an assignment in a later clause
+        # is what follows if that party fails, not the item's lead (flagged, the heading's party leads)
+        head, sep, rest = atext.partition(";")
+        if sep and _GIAO.search(fold_str(rest)) and not _GIAO.search(fold_str(head)) and \
+                not assignees(ctx, head, [])[0]:
+            warnings.append(_w("several_leads", names=", ".join(a["name"] for a in inherited.lead + leads),
+                               lead=inherited.lead[0]["name"]))
+            leads = []
     if not leads and inherited and inherited.lead:
         leads = [dict(a) for a in inherited.lead]
         if not coords:

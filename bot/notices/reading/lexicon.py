@@ -49,7 +49,9 @@ AGENCY_HEADS = (
     "mat tran", "vien", "trung tam", "benh vien", "cong ty", "bhxh", "bao hiem", "quy", "chi nhanh", "hdnd",
     "hoi dong", "toa an", "tand", "vksnd", "tinh uy", "huyen uy", "thanh uy", "phong", "tong cuc", "ubmttq",
     "mttq", "dang uy", "cac to dan pho", "to dan pho", "cac thon", "thon", "cac khu pho", "khu pho",
-    "nha dau tu", "chu dau tu", "tap doan", "tong cong ty", "doanh nghiep", "don vi tu van")
+    "nha dau tu", "chu dau tu", "tap doan", "tong cong ty", "doanh nghiep", "don vi tu van",
+    # the tax office since 2025 ("Thuế tỉnh Khánh Hòa", "Thuế cơ sở 3"), never the tax itself
+    "thue tinh", "thue thanh pho", "thue co so")
 #: A head word followed by one of these is a common word, not an agency ("bảo đảm", "báo cáo", "quy định").
 HEAD_NOT_BEFORE = {
     "bao": ("dam", "cao", "ve", "ton", "quan", "hiem"),
@@ -76,7 +78,7 @@ OTHER_PARTY_HEADS = ("ubnd", "uy ban", "oy ban", "so", "trung tam", "cong an", "
 #: "UBND các xã, phường có dự án"): such an addressee is not the whole group. Matched exactly ("bi" is
 #: not "bao"), in this order.
 SUBSET_WORDS = (
-    "vung", "co", "thuoc", "ven", "bien gioi", "mien nui", "noi", "khu vuc", "dac biet", "trong vung", "trong dien",
+    "dang ky", "vung", "co", "thuoc", "ven", "bien gioi", "mien nui", "noi", "khu vuc", "dac biet", "trong vung", "trong dien",
     "trong khu", "trong danh sach", "trong pham vi", "nam trong", "nam tren", "nam o", "nam doc", "duoc chon",
     "duoc lua chon", "duoc phe duyet", "chua", "dat chuan", "xay ra", "bi", "thi diem", "ngheo", "kho khan", "ngoai",
     "giap", "tiep giap", "doc", "thuoc dien", "la dia ban")
@@ -121,6 +123,8 @@ GIAO = (r"(?<![a-z0-9*])giao(?:\s+cho)?(?![a-z0-9*])"
         r"(?!\s+ban\s+(?:th[a-z*]{2,3}g|tuan|quy|n[a-z*]{1,2}m|dinh|truc|cong|lan|\d))")
 #: "chủ trì" (leads), "phối hợp với" (coordinates) and its forms.
 CHU_TRI = r"chu tri"
+#: ... never "chi trả" (to pay: "bố trí đủ vốn chi trả"), which the OCR-tolerant "chủ trì" would take.
+NOT_CHU_TRI = r"chi\s+tra(?![a-z0-9*])"
 PHOI_HOP = r"(?:phoi hop(?: chat che)?(?: voi| cung)?|voi su phoi hop cua|cung voi)"
 #: Words before a lead that are not part of its name ("Giao ...", "Đề nghị ...", "Đồng thời ...").
 LEAD_WORDS = ("de nghi", "yeu cau", "dong thoi", "va")
@@ -130,6 +134,8 @@ AUDIENCE_VERBS = ("yeu cau", "de nghi", "chi dao")
 FOR = r"doi voi\s+"
 TOPIC = r"(?:ve|doi voi)\s+[^:;.]{1,120}:\s*"
 DUTY_OF = r"(?:trach nhiem|nhiem vu) (?:cua|thuoc)\s+"
+#: A heading addressed to all the owners of public projects or investors ("1. Các chủ đầu tư:").
+ROLE_GROUP = r"cac (?:chu dau tu|nha dau tu)\s*:"
 
 # ------------------------------------------------------------------ sections
 
@@ -150,7 +156,7 @@ STOP_VERBS = (
     "dam bao", "uu tien", "phan cong", "tiep thu", "cap nhat", "thuong xuyen", "kip thoi", "khac phuc",
     "ban hanh", "thanh lap", "sua doi", "bo sung", "kien toan", "tiep nhan", "xu ly", "dieu chinh",
     "tuyen truyen", "giam sat", "ho tro", "nang cao", "chuan bi", "du thao", "soan thao", "de nghi",
-    "thong nhat", "dieu hanh", "dieu tra", "khao sat", "phan tich", "tham dinh", "trinh")
+    "thong nhat", "dieu hanh", "dieu tra", "khao sat", "phan tich", "tham dinh", "trinh", "van dong")
 #: More verbs, that end a qualifier after a group ("UBND các xã có dự án tháo gỡ vướng mắc ...").
 QUALIFIER_VERBS = (
     "thao go", "day nhanh", "lap", "van dong", "don doc", "giai ngan", "boi thuong", "bo tri", "huy dong",

@@ -57,6 +57,7 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (kw(r"cac bo,? (?:co quan )?nganh(?:,? (?:co quan )?(?:trung uong|dia phuong))*(?: (?:co )?lien quan)?"),
      "as-written"),
     (kw(r"(?:" + _UB + r" )?cac tinh,? thanh pho(?: truc thuoc trung uong)?(?: (?:co )?lien quan)?"), "as-written"),
+    (kw(r"cac bo,? co quan(?: (?:trung uong|chu chuong trinh|chu quan|chu tri))*(?: (?:co )?lien quan)?"), "as-written"),
     (kw(_PREFIX + _UB + r" cac huyen(?:,? (?:thi xa|tx|thanh pho|tp))*" + _ONTERR), "huyen"),
     (kw(_PREFIX + r"cac huyen(?:,? (?:thi xa|tx|thanh pho|tp))+" + _ONTERR), "huyen"),
     (kw(_PREFIX + _UB + r" cac (?:xa|phuong)(?:,? (?:xa|phuong|thi tran|dac khu))*" + _ONTERR), "xa"),
@@ -67,7 +68,10 @@ _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 # "UBND các xã: Đức Trọng, Hiệp Thạnh, Đinh Văn Lâm Hà", "các sở: Nông nghiệp và Môi trường, Tài chính":
 # a named list, one agency each
 _NAMED_LIST = kw(r"(?P<ub>(?:uy ban nhan dan|ubnd)\s+)?cac\s+(?P<unit>xa|phuong|huyen|thi xa|thi tran|tinh|"
-                 r"thanh pho|so|ban|bo)\s*:\s*", bounded=False)
+                 r"thanh pho|so|ban|bo)(?:\s*:\s*|\s+)", bounded=False)
+# what may follow a known agency's name and belongs to it: its area ("khu vực XIV"), or the nation
+_NAME_TAIL = re.compile(r"\s*(?:khu vuc\s+(?:[ivxl]{1,6}|\d{1,2})|"
+                        r"(?P<nation>viet nam(?! (?:tinh|thanh pho|huyen|xa|phuong|chi nhanh))))(?![a-z0-9*])")
 # what starts another party after a named list (not a place: "Hội Phú" is a ward)
 _OTHER_PARTY = kw("(?:" + lex.alternation(lex.OTHER_PARTY_HEADS) + ")(?![a-z0-9*])", bounded=False, strict=True)
 _UNIT_WORD = {"xa": "xã", "phuong": "phường", "huyen": "huyện", "thi xa": "thị xã", "thi tran": "thị trấn",
@@ -308,6 +312,17 @@ def read_names(ctx: Context, f: Folded, pos: int, end: int, warnings: list[str],
                 if unit and fold_str(agency.name).endswith(unit.group(1)):
                     nxt += unit.end()
                     used = " ".join(f.span(pos, nxt).split())
+                tail = _NAME_TAIL.match(s, nxt, stop)
+                if tail:
+                    # "Kho bạc Nhà nước khu vực XIV": the unit's area is part of its name; "Ngân hàng Nhà nước
+                    # Việt Nam": a national body, no agency of the province (kept as written)
+                    nxt = tail.end()
+                    used = " ".join(f.span(pos, nxt).split())
+                    if tail.group("nation") and "viet nam" not in fold_str(agency.name):
+                        out.append({"name": used, "agency_id": None, "group": None, "as_written": used})
+                        warnings.append(_w("unresolved", name=used))
+                        pos = nxt
+                        continue
             if agency is not None:
                 out.append({"name": agency.name, "agency_id": agency.id, "group": None, "as_written": used})
                 note = getattr(m, "note", None)

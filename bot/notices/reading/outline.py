@@ -111,6 +111,8 @@ class Outline:
         self.item: Node | None = None  # current numbered item
         self.letter: Node | None = None
         self.dash: Node | None = None
+        self.sub: Node | None = None  # current sub-number (8.1., 8.2., ...) of the numbered item
+        self.spara: Node | None = None  # current plain paragraph of a section without numbering
         self.current: Node | None = None
         self.last_num = 0
         self.section_nums = 0
@@ -197,6 +199,12 @@ class Outline:
             elif heading is None:  # a continuation line
                 if self.current is None:
                     self.preamble.append(line)
+                elif self._section_paragraph(raw, line):
+                    # a section whose items lost their numbering (or never had any): after its opening
+                    # ("..., Phó Chủ tịch UBND tỉnh yêu cầu:"), each paragraph is an item
+                    node = Node("para", "", [line])
+                    self._attach(node, self.section)
+                    self.spara, self.dash, self.letter = node, None, None
                 elif self._new_paragraph(line):
                     # a paragraph after the last dash/lettered item belongs to their header, not to it
                     parent = self.current.parent
@@ -215,6 +223,33 @@ class Outline:
             self.prev_line = line
             self.prev_blank = False
         return self.root
+
+    def _section_paragraph(self, raw: str, line: str) -> bool:
+        """Whether a line without a marker starts an item of a Roman section that has no numbered or
+        lettered items: the section's opening ended with ":" (or an item of this kind came before), the
+        line starts a paragraph (the line above ended a sentence or a list's heading, and it is indented
+        where the text shows paragraphs by indenting) with a capital."""
+        sec = self.section
+        if sec is None or self.item is not None or not line[:1].isupper():
+            return False
+        if any(c.kind in ("num", "letter", "sub") for c in sec.children):
+            return False
+        cur = self.current
+        at_section = cur is sec or (cur is not None and cur.kind == "para" and cur.parent is sec) or (
+            cur is not None and cur.kind == "dash" and cur.parent is not None and cur.parent is self.spara)
+        if not at_section:
+            return False
+        opened = sec.lines and sec.lines[-1].rstrip().endswith(":") or any(c is self.spara for c in sec.children)
+        if not opened:
+            return False
+        prev = (self.prev_line or "").rstrip()
+        if not (prev.endswith((".", ":", ";", "!", "…")) or self.prev_blank) or prev.endswith("./."):
+            return False
+        if _TIME_LINE.match(fold_str(line)):
+            return False
+        if self.indented:
+            return len(raw) - len(raw.lstrip()) >= self.base_indent + 3 or self.prev_blank
+        return True
 
     def _new_paragraph(self, line: str) -> bool:
         """Whether a line without a marker, after a dash or lettered item, starts a paragraph of its own:
@@ -292,7 +327,8 @@ class Outline:
             if value == expected and (m.group("rest") or "")[:1] not in ("/",) and not late:
                 node = Node("roman", m.group("m"), [m.group("rest") or ""], value=value)
                 self._attach(node, self.root)
-                self.section, self.item, self.letter, self.dash = node, None, None, None
+                self.section, self.item, self.letter, self.dash, self.sub = node, None, None, None, None
+                self.spara = None
                 self.section_nums = 0
                 return not _ends_sentence(line) or _mostly_upper(line)
         return None
@@ -306,7 +342,7 @@ class Outline:
             if s == len(subs) + 1:
                 node = Node("sub", f"{m.group('n')}.{s}", [m.group("rest")], value=s)
                 self._attach(node, self.item)
-                self.letter, self.dash = node, None
+                self.letter, self.dash, self.sub = node, None, node
                 return False
         return None
 
@@ -326,7 +362,8 @@ class Outline:
             if ok:
                 node = Node("num", str(n), [m.group("rest")], value=n, gap_from=gap)
                 self._attach(node, self.section or self.root)
-                self.item, self.letter, self.dash = node, None, None
+                self.item, self.letter, self.dash, self.sub = node, None, None, None
+                self.spara = None
                 self.last_num = n
                 self.section_nums += 1
                 # "1. Về phát triển du lịch" with "a) ..." below: a heading
@@ -342,7 +379,8 @@ class Outline:
         """A lettered item: a), b), ...; letters may skip or run back one and keep their letters."""
         m = _LETTER_RE.match(line)
         if m:
-            parent = self.item or self.section or self.root
+            # "2.1. Sở X:" then "a) ...": the letters are the sub-number's
+            parent = self.sub or self.item or self.section or self.root
             letters = [c for c in parent.children if c.kind == "letter"]
             letter = m.group("m")
             prev = letters[-1].label if letters else None
@@ -371,7 +409,17 @@ class Outline:
                 self.dash.breaks.add(len(self.dash.lines))
                 self.dash.lines.append(line)
                 return False
-            parent = self.letter or self.item or self.section
+            cur = self.current
+            if mark == "+" and cur is not None and cur.kind in ("num", "sub", "letter") and not cur.children \
+                    and cur.lines and (cur.lines[-1].rstrip().endswith(":") or any(
+                        cur.lines[k].lstrip().startswith("+") for k in cur.breaks if k < len(cur.lines))):
+                # "2. Trung tâm X chủ trì ... lập phương án, trong đó:" then "+ Phương án của xã A ...": the
+                # "+" lines are details of that item, not items of their own
+                cur.breaks.add(len(cur.lines))
+                cur.lines.append(line)
+                return False
+            parent = self.letter or self.item or (self.spara if self.current is self.spara or (
+                self.current is not None and self.current.parent is self.spara) else None) or self.section
             if parent is None and self.allow_top_dashes:
                 parent = self.root
             if parent is not None:
