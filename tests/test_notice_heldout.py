@@ -17,10 +17,13 @@ from tests.test_notice_real import score_reading
 HELDOUT = Path(__file__).parent / "data" / "notices" / "heldout"
 CASES = sorted(p.name.replace(".expected.json", "") for p in HELDOUT.glob("*.expected.json"))
 EACH, MEAN = 0.85, 0.92
-# each document's floor today (main's reader when the corpus was written: mean 0.780): raised as the
-# reader improves, never lowered; the issue's bar (EACH, MEAN) is the target below
-FLOOR = {"H01": 0.87, "H02": 0.71, "H03": 0.91, "H04": 1.0, "H05": 1.0, "H06": 0.20, "H07": 0.63, "H08": 0.89}
-MEAN_FLOOR = 0.77
+# each document's floor: raised as the reader improves, never lowered. Main's reader when the corpus
+# was written scored H01 0.878, H02 0.713, H03 0.919, H04 1.0, H05 1.0, H06 0.200, H07 0.634, H08 0.894
+# (mean 0.780); with the rules its misreads asked for (tests/test_notice_heldout_rules.py) 1.0 each but
+# H02 0.989 (mean 0.999). The floors leave one misread's room, like the real documents' (the golden
+# readings catch any change of reading)
+FLOOR = {"H01": 0.95, "H02": 0.95, "H03": 0.95, "H04": 0.95, "H05": 0.95, "H06": 0.95, "H07": 0.95, "H08": 0.95}
+MEAN_FLOOR = 0.98
 _cache: dict[str, tuple[float, dict]] = {}
 
 
@@ -55,14 +58,12 @@ def test_heldout_mean_keeps_its_floor():
     assert sum(scores) / len(scores) >= MEAN_FLOOR, [round(s, 3) for s in scores]
 
 
-@pytest.mark.xfail(reason="issue 10's bar for notices we do not have; not reached yet", strict=False)
 @pytest.mark.parametrize("case", CASES)
 def test_heldout_document_scores_at_least_085(case):
     total, parts = _score(case)
     assert total >= EACH, (round(total, 3), parts)
 
 
-@pytest.mark.xfail(reason="issue 10's bar for notices we do not have; not reached yet", strict=False)
 def test_heldout_mean():
     scores = [_score(c)[0] for c in CASES]
     assert sum(scores) / len(scores) >= MEAN, [round(s, 3) for s in scores]
