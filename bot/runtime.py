@@ -62,6 +62,7 @@ class Handling:
     captured: list[str] = dataclasses.field(default_factory=list)
     runtime: "Runtime | None" = None
     recorded: bool = False  # already recorded as done in the journal
+    in_store: bool = False  # recorded as done in the same store write as its effects (nothing more to write)
 
     @property
     def stored(self) -> bool:
@@ -78,11 +79,26 @@ def current() -> Handling | None:
 
 def capture_reply(chat_id: int, text: str) -> bool:
     """True (and the text kept for the flood summary) when an answer to ``chat_id`` must not be sent now."""
-    handling = _CURRENT.get()
+    return capture_for(_CURRENT.get(), chat_id, text)
+
+
+def capture_for(handling: Handling | None, chat_id: int, text: str) -> bool:
+    """:func:`capture_reply` for a given update being handled (callable from the store's thread)."""
     if handling is None or not handling.flooded or handling.chat_id != chat_id:
         return False
     handling.captured.append(text)
     return True
+
+
+def finishes_in_store(handling: Handling | None) -> bool:
+    """True when ``handling``'s "done" may be written in the store's transaction of its action
+    (``store.finish_update``): an update handled by the runtime."""
+    return handling is not None and handling.runtime is not None and not handling.recorded
+
+
+def finished_in_store(handling: Handling) -> None:
+    """The action's write, durable now, recorded the update as done: nothing more to write for it."""
+    handling.recorded = handling.in_store = True
 
 
 def answered() -> None:
@@ -214,7 +230,7 @@ class Runtime:
             if self._sem is None:
                 self._sem = asyncio.Semaphore(self.concurrency)
             async with self._sem:
-                await self._process(update)
+                handling = await self._process(update)
         finally:
             if not mine.done():
                 mine.set_result(None)
@@ -224,7 +240,8 @@ class Runtime:
             self._running.discard(uid)
             self._progress.set()
         try:
-            await self._mark_done(uid)  # written already, or being written, when it was answered
+            if not handling.in_store:  # else its action's write said it is done
+                await self._mark_done(uid)  # written already, or being written, when it was answered
         finally:
             finished = self._finishing.pop(uid, None)
             if finished is not None and not finished.done():
@@ -235,7 +252,7 @@ class Runtime:
     def stopping(self) -> bool:
         return self._stopping
 
-    async def _process(self, update: Update) -> None:
+    async def _process(self, update: Update) -> Handling:
         chat = update.effective_chat
         user = update.effective_user
         handling = Handling(update.update_id, chat.id if chat else None, user.id if user else None, runtime=self)
@@ -259,6 +276,7 @@ class Runtime:
         finally:
             _CURRENT.reset(token)
             WRITES.reset(wtoken)
+        return handling
 
     # ------------------------------------------------------------------ flood control
     async def _flood_check(self, update: Update, handling: Handling) -> _Burst | None:

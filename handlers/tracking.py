@@ -72,6 +72,59 @@ async def _send(context: ContextTypes.DEFAULT_TYPE, messages: list[progress.Outg
         answered()  # recorded as handled at once: no second acknowledgement after a crash
 
 
+async def _act(context: ContextTypes.DEFAULT_TYPE, fn, *args, finish: bool = True, more=None,
+               **kw) -> progress.Recorded:
+    """One user action, ONE durable write: the use case ``fn(store, *args, **kw)`` (bot/progress:
+    the report, the assignment, the office request), the messages it owes (the outbox) and, with
+    ``finish``, "this update is done" (the update journal), in one transaction of the store's
+    writer thread (one journal line, one fsync shared with the other chats' actions of the
+    moment). ``finish`` only when nothing else the handler does after it needs redoing after a
+    crash (every message it owes is in ``messages``). ``more(done)`` adds messages built from the
+    result."""
+    from bot import runtime as runtime_mod
+    from bot import sender as sender_mod
+
+    store = services(context).store
+    if sender_mod.outbox_of(context.bot) is not store.outbox:  # no sender on this store's outbox
+        done = await store.run(fn, store, *args, **kw)
+        await _send(context, [*done.messages, *(more(done) if more else [])])
+        return done
+    handling = runtime_mod.current()
+    finish = finish and runtime_mod.finishes_in_store(handling)
+
+    def action() -> progress.Recorded:
+        with store.transaction():
+            done = fn(store, *args, **kw)
+            messages = [*done.messages, *(more(done) if more else [])]
+            store.owe([m for m in messages
+                       if not (m.purpose == "ack" and runtime_mod.capture_for(handling, m.chat_id, m.text))])
+            if finish:
+                store.finish_update(handling.update_id)
+        return done
+
+    action.__name__ = fn.__name__
+    done = await store.run(action)
+    if finish:
+        runtime_mod.finished_in_store(handling)
+    return done
+
+
+class _Decision:
+    """A decision's result for :func:`_act`: its messages but the first (the card, edited in place)."""
+
+    def __init__(self, result) -> None:
+        self.result = result
+        self.messages = result.messages[1:] if result is not None else []
+
+
+def _decided(fn):
+    def decide(store, *args, **kw) -> _Decision:
+        return _Decision(fn(store, *args, **kw))
+
+    decide.__name__ = fn.__name__
+    return decide
+
+
 def _codes_in(text: str | None) -> list[str]:
     """Task codes ("NV12") named in one of the bot's messages."""
     return list(dict.fromkeys(workflow.normalise_code(m) for m in re.findall(r"\bNV\s?\d{1,6}\b", text or "")))
@@ -144,14 +197,12 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
     report = _new_report(a, chat_id=message.chat.id, message_id=message.message_id, user=message.from_user,
                          now=svc.now(), text=text, files=_files(message), status=status, source="reply")
-    done = await svc.store.run(progress.record, svc.store, report, source=_message_source(message), now=svc.now(),
-                               settings=_settings(context), directory=svc.directory,
-                               reply_to=message.message_id, hint=hint)
+    done = await _act(context, progress.record, report, source=_message_source(message), now=svc.now(),
+                      settings=_settings(context), directory=svc.directory, reply_to=message.message_id, hint=hint)
     if done.created:
         log.info("report %s stored for assignment %s (%s)", done.report.id, a.id, done.report.status.value)
     else:  # stored before a crash, the update never recorded as handled: its answer may be missing
         log.info("report %s was stored before; acknowledging it again", done.report.id)
-    await _send(context, done.messages)
 
 
 def _message_source(message: Message) -> progress.Source:
@@ -170,17 +221,20 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if new_status == Progress.EXTENSION:
         new_status = Progress.NONE
     source = progress.Source(chat_id=message.chat.id, update_id=update.update_id)
-    done = await svc.store.run(progress.revise, svc.store, report, source=source, now=svc.now(),
-                               settings=_settings(context), directory=svc.directory, text=text,
-                               files=_files(message), status=new_status)
-    if not done.created:
-        return
-    task = svc.store.notices.task(done.assignment.task_id)
-    log.info("report %s updated from an edit", report.id)
-    await _send(context, [progress.Outgoing(message.chat.id, texts.t("progress.ack_edit", code=task.code,
-                                                                     status=progress_label(done.assignment.progress)),
-                                            reply_to=message.message_id, key=f"{source.key()}:ack", purpose="ack"),
-                          *done.messages])
+
+    def ack_edit(done: progress.Recorded) -> list[progress.Outgoing]:
+        if not done.created:
+            return []
+        task = svc.store.notices.task(done.assignment.task_id)
+        return [progress.Outgoing(message.chat.id, texts.t("progress.ack_edit", code=task.code,
+                                                           status=progress_label(done.assignment.progress)),
+                                  reply_to=message.message_id, key=f"{source.key()}:ack", purpose="ack")]
+
+    done = await _act(context, progress.revise, report, source=source, now=svc.now(), settings=_settings(context),
+                      directory=svc.directory, text=text, files=_files(message), status=new_status,
+                      more=ack_edit)
+    if done.created:
+        log.info("report %s updated from an edit", report.id)
 
 
 async def _refuse_button(context: ContextTypes.DEFAULT_TYPE, query, error: str, a: Assignment | None) -> None:
@@ -214,16 +268,16 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     report = _new_report(a, chat_id=query.message.chat.id, message_id=None, user=query.from_user, now=svc.now(),
                          status=status, source="button")
-    done = await svc.store.run(progress.record, svc.store, report, source=_query_source(query), now=svc.now(),
-                               settings=_settings(context), directory=svc.directory,
-                               reply_to=query.message.message_id)
+    # The press, its acknowledgement owed and "done" in one write; the query's answer (a toast, not a
+    # message) follows it: a crash between the two leaves the client's spinner to time out.
+    done = await _act(context, progress.record, report, source=_query_source(query), now=svc.now(),
+                      settings=_settings(context), directory=svc.directory, reply_to=query.message.message_id)
     try:
         await query.answer(done.answer)
     except BadRequest as exc:  # answered before a crash: the query is gone, the acknowledgement is not
         log.info("button answer for assignment %s not given: %s", a.id, exc.message)
     if done.created:  # else a double tap, the same news twice, or the same press handled before a crash
         log.info("status %s set by button for assignment %s", status.value, a.id)
-    await _send(context, done.messages)  # handled before a crash: its acknowledgement again
 
 
 def _query_source(query) -> progress.Source:
@@ -248,14 +302,13 @@ async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     status = BUTTON_STATUS[data.status]
     task = svc.store.notices.task(a.task_id)
     await query.answer()
-    done = await svc.store.run(progress.revise, svc.store, report, source=_query_source(query), now=svc.now(),
-                               settings=_settings(context), directory=svc.directory, status=status,
-                               by=query.from_user.id)
+    done = await _act(context, progress.revise, report, source=_query_source(query), now=svc.now(),
+                      settings=_settings(context), directory=svc.directory, status=status, by=query.from_user.id,
+                      finish=False)  # the acknowledgement is edited after the write: done once it is
     if not done.created:
         return
     label = progress_label(status) if status != Progress.NONE else texts.t("progress.status_unchanged")
     await query.edit_message_text(texts.t("progress.corrected", code=task.code, status=label))
-    await _send(context, done.messages)
 
 
 async def _request_extension(update: Update, context: ContextTypes.DEFAULT_TYPE, a: Assignment,
@@ -267,17 +320,15 @@ async def _request_extension(update: Update, context: ContextTypes.DEFAULT_TYPE,
     report = _new_report(a, chat_id=message.chat.id, message_id=message.message_id, user=message.from_user,
                          now=svc.now(), text=message.text or "", status=Progress.EXTENSION, source="extension")
     try:
-        done = await svc.store.run(progress.request_extension, svc.store, report, source=_message_source(message),
-                                   new_date=new_date, reason=reason, now=svc.now(), settings=_settings(context),
-                                   directory=svc.directory, author=display_name(message.from_user),
-                                   reply_to=message.message_id)
+        done = await _act(context, progress.request_extension, report, source=_message_source(message),
+                          new_date=new_date, reason=reason, now=svc.now(), settings=_settings(context),
+                          directory=svc.directory, author=display_name(message.from_user),
+                          reply_to=message.message_id)
     except workflow.ExtensionRefused as exc:
         await reply(update, texts.t(exc.key, code=task.code))
         return
-    if not done.created:
-        return  # the same message handled before
-    log.info("extension requested for assignment %s", a.id)
-    await _send(context, done.messages)
+    if done.created:
+        log.info("extension requested for assignment %s", a.id)
 
 
 async def _office_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -307,18 +358,17 @@ async def on_confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.edit_message_reply_markup(None)
         return
     approve = data.decision == "ok"
-    done = await svc.store.run(progress.decide_done, svc.store, a.id, approve=approve, source=_query_source(query),
-                               now=svc.now(), by=query.from_user.id, by_name=display_name(query.from_user),
-                               directory=svc.directory)
+    done = await _act(context, _decided(progress.decide_done), a.id, approve=approve, source=_query_source(query),
+                      now=svc.now(), by=query.from_user.id, by_name=display_name(query.from_user),
+                      directory=svc.directory, finish=False)  # the office's card is edited after the write
+    done = done.result
     if done is None:  # decided meanwhile
         await query.answer(texts.t("progress.already_decided"), show_alert=True)
         await query.edit_message_reply_markup(None)
         return
     log.info("assignment %s %s by user %s", a.id, "confirmed" if approve else "returned", query.from_user.id)
     await query.answer()
-    card, *rest = done.messages
-    await query.edit_message_text(card.text)
-    await _send(context, rest)
+    await query.edit_message_text(done.messages[0].text)
 
 
 async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -337,9 +387,9 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         return
     approve = data.decision == "ok"
     try:
-        done = await svc.store.run(progress.decide_extension, svc.store, a.id, index, approve=approve,
-                                   source=_query_source(query), now=svc.now(), by=query.from_user.id,
-                                   by_name=display_name(query.from_user), directory=svc.directory)
+        done = (await _act(context, _decided(progress.decide_extension), a.id, index, approve=approve,
+                           source=_query_source(query), now=svc.now(), by=query.from_user.id,
+                           by_name=display_name(query.from_user), directory=svc.directory, finish=False)).result
     except workflow.EditError as exc:  # decided already, replaced by a newer request, or the work is done
         key = exc.key if isinstance(exc, workflow.ExtensionRefused) else "progress.already_decided"
         await query.answer(texts.t(key, code=svc.store.notices.task(a.task_id).code), show_alert=True)
@@ -347,9 +397,7 @@ async def on_extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         return
     log.info("extension %s of assignment %s %s", index, a.id, "approved" if approve else "refused")
     await query.answer()
-    card, *rest = done.messages
-    await query.edit_message_text(card.text)
-    await _send(context, rest)
+    await query.edit_message_text(done.messages[0].text)
 
 
 async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -383,6 +431,6 @@ async def cmd_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         status = Progress.NONE
     report = _new_report(a, chat_id=message.chat.id, message_id=message.message_id, user=message.from_user,
                          now=svc.now(), text=text, files=_files(message), status=status, source="command")
-    done = await svc.store.run(progress.record, svc.store, report, source=_message_source(message), now=svc.now(),
-                               settings=_settings(context), directory=svc.directory, reply_to=message.message_id)
-    await _send(context, done.messages)  # handled before a crash (not created): its acknowledgement again
+    # handled before a crash (not created): its acknowledgement again (the outbox's key: sent once)
+    await _act(context, progress.record, report, source=_message_source(message), now=svc.now(),
+               settings=_settings(context), directory=svc.directory, reply_to=message.message_id)

@@ -13,6 +13,15 @@ ops ``["put", file, table, doc_id, doc]``, ``["del", file, table, doc_id]`` and
 data files gives the current content; replaying them again gives the same (a crash during
 compaction is harmless).
 
+Two more ops belong to the same write without being data files (:data:`SIDE_OPS`):
+``["ob", entry]`` a message the action owes, for the outbox (``storage/outbox.py``), and
+``["ud", [update ids]]`` the Telegram updates the action finished (``storage/updates.py``). So a
+progress reply — the report, the assignment, the office request, the acknowledgement and the
+office message owed, and "this update is done" — is ONE append and ONE fsync. Those two files
+learn of such a line only in memory when it is durable; they are written (and fsynced) before
+the journal is emptied — at compaction, at close, and at open (:func:`recover` hands the side
+ops of a journal left by a crash to ``adopt``).
+
 *Compaction* writes each changed data file atomically (temp file, fsync, rename) and then
 empties the journal: at open, before a backup, at close, and in the writer thread when the
 journal passes :data:`COMPACT_BYTES`.
@@ -42,6 +51,7 @@ JOURNAL_NAME = "journal.jsonl"
 COMPACT_BYTES = 4 * 1024 * 1024  # compact when the journal passes this size
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 FULL = ("*", "*")  # a mark meaning "the whole file"
+SIDE_OPS = frozenset({"ob", "ud"})  # ops for the outbox and the update journal, not for data files
 
 Op = list[Any]
 
@@ -94,6 +104,8 @@ def apply_ops(files: dict[str, dict[str, Any]], ops: list[Op]) -> None:
     """Apply one transaction's ops to ``{file: tinydb data}`` (missing files start empty)."""
     for op in ops:
         kind, name = op[0], op[1]
+        if kind in SIDE_OPS:
+            continue
         if kind == "file":
             files[name] = op[2]
             continue
@@ -175,6 +187,13 @@ class TxState:
         self.defer_sync = False  # the writer thread is running a batch: it fsyncs once at its end
         self.on_abort: Callable[[], None] | None = None  # memory no longer matches the disk: reload
         self.on_large: Callable[[], None] | None = None  # the journal passed COMPACT_BYTES
+        self.before_reset: Callable[[], None] | None = None  # write the side ops' files before emptying
+        # side ops of the open transaction, and what to do once its line is durable / if it is not
+        self.side: list[Op] = []
+        self.durable: list[Callable[[], None]] = []
+        self.undo: list[Callable[[], None]] = []
+        # lines appended but not fsynced yet (a batch of the writer thread): their callbacks
+        self.waiting: list[tuple[list[Callable[[], None]], list[Callable[[], None]]]] = []
 
     # -- transactions
     @contextlib.contextmanager
@@ -196,6 +215,23 @@ class TxState:
                     self._commit()
                 elif self.pending:
                     self._abort()
+                else:
+                    self._drop_side()
+
+    def stage(self, ops: list[Op], *, durable: Callable[[], None] | None = None,
+              undo: Callable[[], None] | None = None) -> None:
+        """Side ops (:data:`SIDE_OPS`) in the open transaction's line. ``durable()`` runs once the
+        line is on disk (before the caller of the transaction is answered), ``undo()`` if it never
+        will be (the transaction raised, or its write failed)."""
+        if self.depth <= 0:
+            raise RuntimeError("stage() outside a transaction")
+        if self.journal is None:
+            raise RuntimeError("stage() needs the store's journal")
+        self.side += ops
+        if durable is not None:
+            self.durable.append(durable)
+        if undo is not None:
+            self.undo.append(undo)
 
     def mark(self, storage: "JournalStorage", table: str, doc_id: Any) -> None:
         entry = self.pending.get(id(storage))
@@ -204,7 +240,10 @@ class TxState:
         entry[1].add(FULL if table == "*" else (table, str(doc_id)))
 
     def _commit(self) -> None:
-        if not self.pending:
+        side, durable, undo = self.side, self.durable, self.undo
+        self.side, self.durable, self.undo = [], [], []
+        if not self.pending and not side:
+            _run_all(durable)
             return
         pending, self.pending = self.pending, {}
         if self.journal is None:  # a storage used on its own (no store): rewrite its files
@@ -219,20 +258,49 @@ class TxState:
         ops: list[Op] = []
         for storage, marks in pending.values():
             ops += storage.ops(marks)
+        ops += side
         try:
             self.journal.append(ops, sync=not self.defer_sync)
         except BaseException:
+            _run_all(undo)
             self._abort()
             raise
         for storage, _ in pending.values():
             storage.unsaved = True
             storage.on_disk = True
         self.commits += 1
+        if self.defer_sync:
+            if durable or undo:
+                self.waiting.append((durable, undo))
+        else:
+            _run_all(durable)
         if self.journal.size > COMPACT_BYTES and self.on_large is not None:
             self.on_large()
 
+    def sync(self) -> None:
+        """Make the lines appended by a batch durable (ONE fsync), then run their ``durable``
+        callbacks. If the fsync fails, their lines are cut off, their ``undo`` callbacks run,
+        memory is reloaded, and the error propagates."""
+        waiting, self.waiting = self.waiting, []
+        try:
+            if self.journal is not None:
+                self.journal.sync()
+        except BaseException:
+            for _, undo in waiting:
+                _run_all(undo)
+            with contextlib.suppress(Exception):
+                self._abort()
+            raise
+        for durable, _ in waiting:
+            _run_all(durable)
+
+    def _drop_side(self) -> None:
+        undo, self.side, self.durable, self.undo = self.undo, [], [], []
+        _run_all(undo)
+
     def _abort(self) -> None:
         self.pending = {}
+        self._drop_side()
         if self.on_abort is not None:
             self.on_abort()
         else:
@@ -243,12 +311,16 @@ class TxState:
     # -- compaction
     def compact(self) -> int:
         """Rewrite the files the journal changed, then empty it. Returns the number of files written."""
+        if self.waiting:  # lines of a batch still to fsync: durable first, so their side ops are known
+            self.sync()
         written = 0
         for storage in self.storages:
             if storage.unsaved:
                 storage.rewrite()
                 written += 1
         if self.journal is not None and self.journal.size:
+            if self.before_reset is not None:
+                self.before_reset()  # the outbox and the update journal hold the side ops durably
             self.journal.reset()
         return written
 
@@ -312,6 +384,11 @@ class JournalStorage:  # a TinyDB Storage (duck-typed; see :func:`make_storage_c
             yield
 
 
+def _run_all(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        callback()
+
+
 def make_storage_class() -> type:
     """JournalStorage as a subclass of TinyDB's Storage (kept apart so this module imports fast)."""
     from tinydb.storages import Storage
@@ -319,17 +396,20 @@ def make_storage_class() -> type:
     return type("JournalStorage", (JournalStorage, Storage), {})
 
 
-def recover(folder: Path, load: Callable[[Path], dict[str, Any] | None]) -> tuple[int, bool]:
+def recover(folder: Path, load: Callable[[Path], dict[str, Any] | None],
+            adopt: Callable[[list[Op]], None] | None = None) -> tuple[int, bool]:
     """At open: replay the journal into the data files and empty it.
 
-    ``load(path)`` parses a data file (raising StoreCorrupt). Returns (transactions replayed,
-    whether a torn tail was dropped).
+    ``load(path)`` parses a data file (raising StoreCorrupt). ``adopt(side_ops)`` receives the
+    journal's side ops (:data:`SIDE_OPS`, in order) once the data files are written and must make
+    them durable where they belong before the journal is emptied (replaying twice is harmless).
+    Returns (transactions replayed, whether a torn tail was dropped).
     """
     path = folder / JOURNAL_NAME
     txs, _, torn = read_journal(path)
     if txs:
         files: dict[str, dict[str, Any]] = {}
-        names = {op[1] for ops in txs for op in ops}
+        names = {op[1] for ops in txs for op in ops if op[0] not in SIDE_OPS}
         root = folder.resolve()
         for name in names:
             if not isinstance(name, str) or not (folder / name).resolve().is_relative_to(root) or \
@@ -345,6 +425,9 @@ def recover(folder: Path, load: Callable[[Path], dict[str, Any] | None]) -> tupl
             target = folder / name
             target.parent.mkdir(mode=atomic.DIR_MODE, parents=True, exist_ok=True)
             atomic_write_bytes(target, dumps(files[name]).encode("utf-8"))
+        side = [op for ops in txs for op in ops if op[0] in SIDE_OPS]
+        if side and adopt is not None:
+            adopt(side)
     if txs or torn:
         fd = os.open(path, os.O_RDWR)
         try:

@@ -23,6 +23,15 @@ never confirmed to anyone and is dropped), then compacted into a new file that s
 ``{"op": "snapshot"}`` and holds the pending entries plus the settled ones of the last
 ``keep_days`` (their keys keep a logical message from being sent twice); older journals are
 deleted. The journal is compacted again whenever it grows by ``compact_every`` lines.
+
+Messages a user action owes (a report's acknowledgement, the office's request) are instead
+*staged* in the store's transaction (:meth:`Outbox.stage`, ``DataStore.owe``): their entries ride
+in the store journal's line, with the report, as ``["ob", entry]`` — one write for the whole
+action. Once that line is durable they are live here (:meth:`commit_staged`, handed to the
+sender); their line reaches this journal later (:meth:`flush_deferred`, fsynced) before the store
+empties its journal, or with this journal's next snapshot; at open the store hands the entries
+of a journal a crash left (:meth:`adopt`). Their line is then an ``entry`` record (the entry as
+it is when written), so a ``sent`` that went before it is not undone.
 """
 
 from __future__ import annotations
@@ -94,6 +103,10 @@ class Outbox:
         self._lines_since_snapshot = 0
         self._listeners: list[Callable[[list[OutboxEntry]], None]] = []
         self._fd: int | None = None  # the journal, open for appends (under self._lock)
+        self._staged: dict[str, OutboxEntry] = {}  # key -> entry staged in an open store transaction
+        self._deferred: set[int] = set()  # live entries whose line is only in the store's journal
+        # replay: sent/failed/hooked lines of entries whose line is in the store's journal (adopted)
+        self._orphans: dict[int, list[dict[str, Any]]] = {}
         self.writes = 0  # journal writes (fsyncs) done, for tests and benchmarks
         self.folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self.files.mkdir(mode=DIR_MODE, exist_ok=True)
@@ -161,6 +174,9 @@ class Outbox:
                 if msg.key is not None and msg.key in self._by_key:
                     entries.append(self._entries[self._by_key[msg.key]])
                     continue
+                if msg.key is not None and msg.key in self._staged:
+                    entries.append(self._staged[msg.key])
+                    continue
                 eid = self._next_id
                 self._next_id += 1
                 key = msg.key if msg.key is not None else f"#{eid}"
@@ -201,6 +217,122 @@ class Outbox:
                 callback(new)
             except Exception:  # a listener's bug must not undo a durable enqueue
                 log.exception("outbox listener failed")
+
+    # ------------------------------------------------------------------ staged in the store's write
+    def stage(self, messages: Iterable[Outgoing] | Outgoing) -> tuple[list[OutboxEntry], list[OutboxEntry],
+                                                                     list[dict[str, Any]]]:
+        """Reserve entries for messages a store transaction owes: (entries, the new ones, their
+        records for the store journal). Keys dedupe as in :meth:`enqueue`. Not live (not sent, not
+        counted) until :meth:`commit_staged`; :meth:`unstage` if the transaction fails. Documents
+        cannot be staged (their bytes are a file of their own: use :meth:`enqueue`)."""
+        if isinstance(messages, Outgoing) or hasattr(messages, "chat_id"):
+            messages = [messages]
+        messages = [coerce(m) for m in messages]
+        if any(m.file_data is not None or m.is_document for m in messages):
+            raise ValueError("documents cannot be staged in a store transaction")
+        now = self.clock()
+        entries: list[OutboxEntry] = []
+        new: list[OutboxEntry] = []
+        with self._lock:
+            self._check_open()
+            for msg in messages:
+                known = self._by_key.get(msg.key) if msg.key is not None else None
+                if known is not None:
+                    entries.append(self._entries[known])
+                    continue
+                if msg.key is not None and msg.key in self._staged:
+                    entries.append(self._staged[msg.key])
+                    continue
+                eid = self._next_id
+                self._next_id += 1
+                key = msg.key if msg.key is not None else f"#{eid}"
+                entry = OutboxEntry(id=eid, key=key, chat_id=msg.chat_id, kind=msg.kind, ref=msg.ref,
+                                    created=now, message=msg)
+                self._staged[key] = entry
+                entries.append(entry)
+                new.append(entry)
+            records = [self._entry_record(e) for e in new]
+        return entries, new, records
+
+    def commit_staged(self, new: list[OutboxEntry]) -> None:
+        """The store's line holding these entries is durable: they are live (sent, counted)."""
+        with self._lock:
+            for e in new:
+                if self._staged.get(e.key) is e:
+                    del self._staged[e.key]
+                self._entries[e.id] = e
+                self._by_key[e.key] = e.id
+                self._deferred.add(e.id)
+        self._publish(new)
+
+    def unstage(self, new: list[OutboxEntry]) -> None:
+        with self._lock:
+            for e in new:
+                if self._staged.get(e.key) is e:
+                    del self._staged[e.key]
+
+    def flush_deferred(self) -> int:
+        """Write the entries known only from the store's journal into this journal (durable on
+        return): the store calls it before it empties its journal. Returns how many."""
+        with self._lock:
+            ids = sorted(i for i in self._deferred if i in self._entries)
+            if not ids:
+                self._deferred.clear()
+                return 0
+            # written at once under the lock, like a "sent" mark: the entry as it is now, never after
+            # a later mark of it
+            self._check_open()
+            self._write_fd(b"".join(_line(self._entry_record(self._entries[i])) for i in ids))
+            future = self._write_later([], [], sync=True)
+            self._deferred.difference_update(ids)
+        try:
+            future.result()
+        except BaseException:
+            with self._lock:
+                self._deferred.update(ids)
+            raise
+        return len(ids)
+
+    def adopt(self, records: list[dict[str, Any]]) -> int:
+        """Entries a store journal left by a crash holds (its ``ob`` ops): those this outbox does
+        not know yet are recorded here (durable on return). Entries older than the settled ones
+        kept (``keep_days``) are not taken again. Returns how many were new."""
+        cutoff = self.clock() - self.keep_seconds
+        lines: list[bytes] = []
+        with self._lock:
+            for rec in records:
+                if not isinstance(rec, dict) or not isinstance(rec.get("id"), int):
+                    continue
+                key = (rec.get("msg") or {}).get("key") or f"#{rec['id']}"
+                if key in self._by_key or rec["id"] in self._entries or float(rec.get("at", 0)) < cutoff:
+                    continue
+                later = self._orphans.pop(rec["id"], [])  # sent (hooked...) before the crash
+                self._apply(rec)
+                entry = self._entries.get(rec["id"])
+                if entry is not None:
+                    for settle in later:
+                        self._apply(settle)
+                    lines.append(_line(self._entry_record(entry)))
+            self._orphans.clear()
+        if lines:
+            self._write_later(lines, []).result()
+        return len(lines)
+
+    def _entry_record(self, e: OutboxEntry) -> dict[str, Any]:
+        """The entry as it is now, as one journal record (a snapshot's line)."""
+        rec: dict[str, Any] = {"op": "entry", "id": e.id, "at": round(e.created, 3), "state": e.state,
+                               "chat": e.chat_id}
+        if e.message is not None and e.state == PENDING:
+            rec["msg"] = self._msg_dict(e)
+        else:
+            rec["msg"] = {"key": e.key, "kind": e.kind, "ref": e.ref, "chat_id": e.chat_id}
+        for name, value in (("mid", e.message_id), ("settled", e.settled), ("error", e.error),
+                            ("file", e.file if e.state == PENDING else None)):
+            if value is not None:
+                rec[name] = value
+        if e.hooked:
+            rec["hooked"] = True
+        return rec
 
     # ------------------------------------------------------------------ settling
     async def mark_sent(self, entry: OutboxEntry, message_id: int | None, chat_id: int | None = None, *,
@@ -435,6 +567,9 @@ class Outbox:
         if op == "snapshot":
             self._entries.clear()
             self._by_key.clear()
+            self._orphans.clear()  # the snapshot holds what they did
+            if isinstance(rec.get("next"), int):
+                self._next_id = max(self._next_id, rec["next"])
             return
         eid = rec.get("id")
         if not isinstance(eid, int):
@@ -458,9 +593,12 @@ class Outbox:
                                 hooked=bool(rec.get("hooked")), file=rec.get("file"))
             self._entries[eid] = entry
             self._by_key[key] = eid
+            self._orphans.pop(eid, None)  # the entry as it was when written: newer than those
             return
         entry = self._entries.get(eid)
         if entry is None:
+            if op in ("sent", "failed", "hooked"):  # its entry may be in the store's journal (adopt)
+                self._orphans.setdefault(eid, []).append(rec)
             return
         if op == "sent":
             entry.state, entry.message_id, entry.settled = SENT, rec.get("mid"), rec.get("at")
@@ -486,20 +624,10 @@ class Outbox:
                     continue
                 keep.append(e)
             lines = [_line({"op": "snapshot", "next": self._next_id})]
-            for e in keep:
-                rec: dict[str, Any] = {"op": "entry", "id": e.id, "at": round(e.created, 3), "state": e.state,
-                                       "chat": e.chat_id}
-                if e.message is not None and e.state == PENDING:
-                    rec["msg"] = self._msg_dict(e)
-                else:
-                    rec["msg"] = {"key": e.key, "kind": e.kind, "ref": e.ref, "chat_id": e.chat_id}
-                for name, value in (("mid", e.message_id), ("settled", e.settled), ("error", e.error),
-                                    ("file", e.file if e.state == PENDING else None)):
-                    if value is not None:
-                        rec[name] = value
-                if e.hooked:
-                    rec["hooked"] = True
-                lines.append(_line(rec))
+            lines += [_line(self._entry_record(e)) for e in keep]
+            # settles of entries the store's journal still holds (at open, before adopt): kept
+            lines += [_line(r) for recs in self._orphans.values() for r in recs]
+            deferred = set(self._deferred)  # in this snapshot (or dropped): no line of their own needed
             live_files = {e.file for e in keep if e.file and e.state == PENDING}
             old = self._journals()
             if self._fd is not None:  # what was written at once is in the snapshot: the old journal goes
@@ -508,6 +636,7 @@ class Outbox:
             self._journal_no += 1
             atomic_write_bytes(self._journal(), b"".join(lines))
             self._lines_since_snapshot = 0
+            self._deferred.difference_update(deferred)
         for p in old:
             with contextlib.suppress(OSError):
                 p.unlink()

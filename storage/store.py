@@ -179,11 +179,8 @@ class _Writer:
             finally:
                 g.defer_sync = False
             try:
-                if g.journal is not None:
-                    g.journal.sync()
+                g.sync()  # ONE fsync for the batch; then what each job staged (outbox, updates) is live
             except BaseException as exc:  # noqa: BLE001 - nothing of the batch is durable: all fail
-                with contextlib.suppress(Exception):
-                    g._abort()
                 results = [(f, False, exc) for f, _, _ in results]
         for future, ok, value in results:
             if ok:
@@ -243,19 +240,31 @@ class DataStore:
         try:
             store._load(now)
         except OSError as exc:
+            store._close_side()
             store._release()
             raise StoreError(f"cannot use data folder {folder}: {exc.strerror or exc}"
                              + (f" ({exc.filename})" if exc.filename else "")) from None
         except BaseException:
+            store._close_side()
             store._release()
             raise
         return store
+
+    def _close_side(self) -> None:
+        for name in ("outbox", "updates"):
+            part = getattr(self, name, None)
+            if part is not None:
+                with contextlib.suppress(Exception):
+                    part.close()
 
     def _load(self, now: dt.datetime | None) -> None:
         folder = self.folder
         self.cleaned = self._clean_temp()
         for sub in _SUBFOLDERS:
             (folder / sub).mkdir(mode=DIR_MODE, exist_ok=True)
+        # The update journal and the outbox first: the store's journal may hold their side of a write.
+        self.updates = UpdateJournal(folder / "updates.log")
+        self.outbox = Outbox(self.folder / "outbox")
         # 0. what the journal holds goes into the data files (a kill or crash since the last compaction)
         self.replayed = self._recover()
         # 1. every file must parse, and be of a schema we can read, before anything is written
@@ -281,7 +290,7 @@ class DataStore:
             os.chmod(journal_path, FILE_MODE)
         g.on_abort = self._reload
         g.on_large = self._queue_compaction
-        self.outbox = Outbox(self.folder / "outbox")
+        g.before_reset = self._flush_side
         self._executor = _Writer(self._guard)
 
     def _recover(self) -> int:
@@ -292,10 +301,22 @@ class DataStore:
                 raise self._corrupt(exc) from None
 
         try:
-            replayed, _torn = journal_mod.recover(self.folder, load)
+            replayed, _torn = journal_mod.recover(self.folder, load, self._adopt)
         except StoreCorrupt as exc:
             raise self._corrupt(exc) from None
         return replayed
+
+    def _adopt(self, side: list[list[Any]]) -> None:
+        """The side ops of a journal a crash left: into the outbox and the update journal, durably."""
+        self.outbox.adopt([op[1] for op in side if op[0] == "ob"])
+        done = [uid for op in side if op[0] == "ud" for uid in op[1] if isinstance(uid, int)]
+        if done:
+            self.updates.record(done, sync=True)
+
+    def _flush_side(self) -> None:
+        """Before the journal is emptied: what only it held for the outbox and the update journal."""
+        self.outbox.flush_deferred()
+        self.updates.flush()
 
     def _build(self, parsed: dict[Path, dict[str, Any] | None]) -> None:
         g = self._guard
@@ -306,7 +327,6 @@ class DataStore:
         self.registry = Registry(g, folder / registry_mod.FILE_NAME, parsed.get(folder / registry_mod.FILE_NAME))
         self.notices = NoticesRepo(g, nd, {p: d for p, d in parsed.items() if p.parent == nd}, self.counters)
         self.sentlog = SentLog(g, sd, {p: d for p, d in parsed.items() if p.parent == sd})
-        self.updates = UpdateJournal(folder / "updates.log")
         for prefix, n in self.notices.max_code_numbers().items():
             self.counters.raise_floor(prefix, n)
 
@@ -343,6 +363,23 @@ class DataStore:
         """``with store.transaction():`` — every store call inside is ONE durable write at the end
         (or, if the block raises, none: memory is reloaded from the disk)."""
         return self._guard.atomic()
+
+    def owe(self, messages: Any) -> list[Any]:
+        """Inside a transaction: the messages the action owes are recorded in the SAME durable
+        write (the outbox learns of them, and the sender sends them, once it is on disk). Keys
+        dedupe as with ``outbox.enqueue``. Returns their outbox entries."""
+        entries, new, records = self.outbox.stage(messages)
+        if new:
+            outbox = self.outbox
+            self._guard.stage([["ob", r] for r in records], durable=lambda: outbox.commit_staged(new),
+                              undo=lambda: outbox.unstage(new))
+        return entries
+
+    def finish_update(self, update_id: int) -> None:
+        """Inside a transaction: the Telegram update is done once this write is on disk (the same
+        write as its effects)."""
+        updates = self.updates
+        self._guard.stage([["ud", [int(update_id)]]], durable=lambda: updates.note_done([int(update_id)]))
 
     @property
     def commits(self) -> int:
@@ -456,12 +493,12 @@ class DataStore:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
-        if getattr(self, "outbox", None) is not None:
-            self.outbox.close()
         with self._guard.lock:
             if not self._guard.closed and self._guard.journal is not None:
                 with contextlib.suppress(OSError):  # the journal keeps everything if this fails
-                    self._guard.compact()
+                    self._guard.compact()  # (writes what only the journal held into the outbox first)
+            if getattr(self, "outbox", None) is not None:
+                self.outbox.close()
             self._guard.closed = True
             if self._guard.journal is not None:
                 self._guard.journal.close()

@@ -6,6 +6,11 @@ a torn last line, which is ignored: that update is simply handled again). Each l
     {"done": [ids], "offset": n}    these updates were handled, their effects durable
     {"hold": {...update...}}        an update taken in before it was handled (replayed at start)
 
+An update whose whole action was one store transaction (a progress reply: the report, the
+messages owed and "done" in one line of the store's journal, ``["ud", [ids]]``) is only noted
+here in memory (:meth:`note_done`); its line is written by :meth:`flush` (fsynced), which the store
+calls before it empties its journal, or with the next :meth:`record`.
+
 The journal remembers the latest ``KEEP`` handled ids (Telegram keeps an update 24 hours; far fewer
 are ever redelivered) and rewrites itself compactly (temp file, fsync, rename) when it grows.
 Thread-safe (one lock); each ``record`` is durable when it returns.
@@ -38,6 +43,7 @@ class UpdateJournal:
         self.writes = 0
         self._lock = threading.Lock()
         self._dirty = False  # appended lines not fsynced yet
+        self._unwritten: list[int] = []  # done, durable in the store's journal, not in this file yet
         self._load()
 
     # ------------------------------------------------------------------ reading
@@ -99,6 +105,22 @@ class UpdateJournal:
         with self._lock:
             self._record(done, offset, hold, sync or bool(hold))
 
+    def note_done(self, done: list[int]) -> None:
+        """These updates are done, durably so in the store's journal: remembered, written later."""
+        with self._lock:
+            for uid in done:
+                self._apply({"done": [uid]})
+                self._unwritten.append(uid)
+
+    def flush(self) -> None:
+        """Every update known as done is in this file, fsynced (before the store empties its journal)."""
+        with self._lock:
+            if self._unwritten:
+                self._record((), None, (), True)
+            elif self._fd is not None and self._dirty:
+                _fsync(self._fd)
+                self._dirty = False
+
     def sync(self) -> None:
         with self._lock:
             if self._fd is not None and self._dirty:
@@ -106,6 +128,14 @@ class UpdateJournal:
                 self._dirty = False
 
     def _record(self, done, offset, hold, sync=True) -> None:
+        unwritten, self._unwritten = self._unwritten, []
+        try:
+            self._write(([*unwritten, *done] if unwritten else done), offset, hold, sync)
+        except BaseException:
+            self._unwritten = unwritten + self._unwritten
+            raise
+
+    def _write(self, done, offset, hold, sync) -> None:
         lines = []
         for update in hold:
             lines.append({"hold": update})
@@ -147,6 +177,7 @@ class UpdateJournal:
         return self._fd
 
     def _compact(self) -> None:
+        self._unwritten = []  # every done id is in the compacted file
         self.close()
         entries = [{"hold": u} for u in self.held.values()]
         entries.append({"done": list(self._done), "offset": self.offset})
@@ -156,6 +187,8 @@ class UpdateJournal:
         self.writes += 1
 
     def close(self) -> None:
+        if self._unwritten:
+            self._record((), None, (), True)
         if self._fd is not None:
             if self._dirty:
                 _fsync(self._fd)

@@ -96,6 +96,52 @@ def progress_main(folder: str, prefix: str) -> None:
         out.flush()
 
 
+def onewrite_main(folder: str, prefix: str) -> None:
+    """A progress reply as the bot handles it: the report, its assignment, the messages owed and
+    "update done" in ONE store transaction (``DataStore.owe`` / ``finish_update``); every other
+    acknowledgement is then marked sent in the outbox, as the sender would. Prints
+    ``<report id> <update id>`` once the write returned."""
+    import asyncio
+
+    from bot import progress
+    from storage import DataStore
+
+    store = DataStore.open(folder, backups_kept=2)
+    if store.notices.notice("n1") is None:
+        store.notices.create_notice(make_notice("n1"), [make_task("t1"), make_task("t2", ref="2")])
+        store.notices.add_assignments([make_assignment("a1", "t1", chat_id=-100, message_id=1),
+                                       make_assignment("a2", "t2", chat_id=-100, message_id=2)])
+    statuses = [Progress.IN_PROGRESS, Progress.DONE, Progress.BLOCKED]
+    settings = progress.Settings(office_chat_id=-1)
+    n = len(store.notices.reports())
+    out = sys.stdout
+    loop = asyncio.new_event_loop()
+    i = 0
+    while True:
+        i += 1
+        n += 1
+        aid = "a1" if n % 2 else "a2"
+        at = T0 + dt.timedelta(seconds=n)
+        r = make_report(f"{prefix}-{i}", aid, message_id=1000 + n, at=at)
+        r.status = statuses[n % 3]
+        update_id = 10_000 + n
+
+        def action(r=r, n=n, at=at, update_id=update_id):
+            with store.transaction():
+                done = progress.record(store, r, source=progress.Source(-100, message_id=1000 + n), now=at,
+                                       settings=settings, directory=NoDirectory())
+                store.owe(done.messages)
+                store.finish_update(update_id)
+            return done
+
+        done = store._executor.submit(action).result()
+        if i % 2:
+            entry = store.outbox.get(done.messages[0].key)
+            loop.run_until_complete(store.outbox.mark_sent(entry, 5000 + n))
+        out.write(f"{prefix}-{i} {update_id}\n")
+        out.flush()
+
+
 def main(folder: str, prefix: str) -> None:
     from storage import DataStore
 
@@ -118,5 +164,7 @@ def main(folder: str, prefix: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 3 and sys.argv[3] == "progress":
         progress_main(sys.argv[1], sys.argv[2])
+    elif len(sys.argv) > 3 and sys.argv[3] == "onewrite":
+        onewrite_main(sys.argv[1], sys.argv[2])
     else:
         main(sys.argv[1], sys.argv[2])
