@@ -63,6 +63,9 @@ class Handling:
     runtime: "Runtime | None" = None
     recorded: bool = False  # already recorded as done in the journal
     in_store: bool = False  # recorded as done in the same store write as its effects (nothing more to write)
+    # lets the chat's next update start (callable from any thread): its action is in the store's
+    # memory and journal, in order, and only waits for the batch's fsync (which the next one may share)
+    next_turn: Callable[[], Any] | None = None
 
     @property
     def stored(self) -> bool:
@@ -94,6 +97,20 @@ def finishes_in_store(handling: Handling | None) -> bool:
     """True when ``handling``'s "done" may be written in the store's transaction of its action
     (``store.finish_update``): an update handled by the runtime."""
     return handling is not None and handling.runtime is not None and not handling.recorded
+
+
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def applied_in_store(handling: Handling | None) -> None:
+    """Called by the store's writer thread once the update's action is applied (in memory, its line
+    appended): the chat's next update may start now, while this one waits for its fsync. Its own
+    reads then see this action, its write comes after this one's in the journal (a crash that loses
+    this one loses that one too), and its messages are owed after this one's."""
+    if handling is not None and handling.next_turn is not None:
+        handling.next_turn()
 
 
 def finished_in_store(handling: Handling) -> None:
@@ -186,6 +203,7 @@ class Runtime:
         self._running: set[int] = set()  # being handled (outstanding or held)
         self._finishing: dict[int, asyncio.Future] = {}  # being handled or recorded → resolved when done
         self._held: set[int] = set()
+        self._raw: dict[int, dict[str, Any]] = {}  # update id -> its JSON from getUpdates, while handled
         self._max_seen = self.journal.offset - 1
         self._pending_done: list[int] = []
         self._done_futures: dict[int, asyncio.Future] = {}
@@ -230,7 +248,7 @@ class Runtime:
             if self._sem is None:
                 self._sem = asyncio.Semaphore(self.concurrency)
             async with self._sem:
-                handling = await self._process(update)
+                handling = await self._process(update, mine)
         finally:
             if not mine.done():
                 mine.set_result(None)
@@ -238,6 +256,7 @@ class Runtime:
                 del self._tails[key]
             self._outstanding.pop(uid, None)
             self._running.discard(uid)
+            self._raw.pop(uid, None)
             self._progress.set()
         try:
             if not handling.in_store:  # else its action's write said it is done
@@ -252,10 +271,13 @@ class Runtime:
     def stopping(self) -> bool:
         return self._stopping
 
-    async def _process(self, update: Update) -> Handling:
+    async def _process(self, update: Update, turn: asyncio.Future | None = None) -> Handling:
         chat = update.effective_chat
         user = update.effective_user
         handling = Handling(update.update_id, chat.id if chat else None, user.id if user else None, runtime=self)
+        if turn is not None:
+            loop = asyncio.get_running_loop()
+            handling.next_turn = lambda: loop.call_soon_threadsafe(_resolve, turn)
         from storage.store import WRITES
 
         token, wtoken = _CURRENT.set(handling), WRITES.set(handling.writes)
@@ -418,8 +440,7 @@ class Runtime:
         await self.replay_held()
         while not self._stopping:
             try:
-                updates = await bot.get_updates(offset=self.offset() or None, timeout=timeout,
-                                                allowed_updates=Update.ALL_TYPES)
+                updates = await self._get_updates(bot, timeout)
             except asyncio.CancelledError:
                 raise
             except (InvalidToken, Forbidden) as exc:
@@ -439,6 +460,8 @@ class Runtime:
                 uid = update.update_id
                 self._max_seen = max(self._max_seen, uid)
                 if self.journal.is_done(uid) or uid in self._finishing or uid in self._outstanding:
+                    if uid not in self._finishing:
+                        self._raw.pop(uid, None)
                     continue
                 self._outstanding[uid] = (time.monotonic(), update)
                 self._spawn(update)
@@ -446,6 +469,33 @@ class Runtime:
                 # The next getUpdates confirms everything before its offset: wait until this batch is
                 # handled; what still runs after ``hold_after`` is written down (held) instead.
                 await self._wait_for_batch()
+
+    async def _get_updates(self, bot, timeout: float) -> list[Update]:
+        """``bot.get_updates``, keeping each update's JSON as Telegram sent it: holding an update
+        writes that (PTB's ``to_dict`` of a reply costs more than reading it did)."""
+        post = getattr(bot, "_post", None)
+        request = getattr(bot, "_request", None)
+        if post is None or not request:
+            return list(await bot.get_updates(offset=self.offset() or None, timeout=timeout,
+                                              allowed_updates=Update.ALL_TYPES))
+        # as Bot.get_updates: the long poll's timeout on top of the request's read timeout
+        read_timeout = (request[0].read_timeout or 0) + timeout
+        raw = await post("getUpdates", {"timeout": timeout, "offset": self.offset() or None, "limit": None,
+                                        "allowed_updates": list(Update.ALL_TYPES)}, read_timeout=read_timeout)
+        updates = []
+        for item in raw or ():
+            update = Update.de_json(item, bot)
+            if update is None:
+                continue
+            if hasattr(bot, "insert_callback_data"):
+                bot.insert_callback_data(update)
+            self._raw[update.update_id] = item
+            updates.append(update)
+        return updates
+
+    def _as_json(self, update: Update) -> dict[str, Any]:
+        raw = self._raw.get(update.update_id)
+        return raw if raw is not None else update.to_dict()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
@@ -472,7 +522,7 @@ class Runtime:
         """Updates still running keep the offset back: write them down, so that polling goes on."""
         try:
             await asyncio.get_running_loop().run_in_executor(
-                self._journal_thread, self._record, (), None, [u.to_dict() for _, (_, u) in slow])
+                self._journal_thread, self._record, (), None, [self._as_json(u) for _, (_, u) in slow])
         except Exception as exc:
             log.error("update journal: cannot hold the updates still running (%s)", exc)
             return

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -287,13 +288,26 @@ def _word_matches(word: str, folded: str, target: str, target_folded: str) -> bo
 
 
 _COMPILED = [(kind, phrase.split(), [_fold(w) for w in phrase.split()]) for kind, phrase in _PHRASES]
+# The phrases by their first word, folded (a word matches only a word of the same folded form), in
+# _COMPILED's order: each reply word is checked against the few phrases it can start.
+_BY_FIRST: dict[str, list[tuple[Progress, list[str], list[str]]]] = {}
+for _entry in _COMPILED:
+    _BY_FIRST.setdefault(_entry[2][0], []).append(_entry)
+_fold_cached = functools.lru_cache(maxsize=4096)(_fold)
 _NEG_FOLDED = {(w, _fold(w)) for w in _NEGATIONS}
 _QUESTION = {("chưa", "chua")}
 _NOT_YET_FOLDED = {(w, _fold(w)) for w in _NOT_YET}
 
 
+_TABLES: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+
+
 def _is_one_of(word: str, folded: str, table: set[tuple[str, str]]) -> bool:
-    return any(_word_matches(word, folded, w, f) for w, f in table)
+    """``_word_matches`` against any (word, folded) of ``table``, by two set lookups."""
+    sets = _TABLES.get(id(table))
+    if sets is None:
+        sets = _TABLES[id(table)] = (frozenset(w for w, _ in table), frozenset(f for _, f in table))
+    return word in sets[0] or (word == folded and folded in sets[1])
 
 
 def _percent(token: str) -> float | None:
@@ -320,10 +334,10 @@ def detect_progress(text: str | None) -> Progress | None:
     denied_done = False
     for clause in _CLAUSE.split(text):
         words = [m.group(0).lower() for m in _TOKEN.finditer(clause)]
-        folded = [_fold(w) for w in words]
+        folded = [_fold_cached(w) for w in words]
         i = 0
         while i < len(words):
-            for kind, phrase, phrase_folded in _COMPILED:
+            for kind, phrase, phrase_folded in _BY_FIRST.get(folded[i], ()):
                 n = len(phrase)
                 if i + n > len(words):
                     continue

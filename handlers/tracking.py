@@ -100,6 +100,8 @@ async def _act(context: ContextTypes.DEFAULT_TYPE, fn, *args, finish: bool = Tru
                        if not (m.purpose == "ack" and runtime_mod.capture_for(handling, m.chat_id, m.text))])
             if finish:
                 store.finish_update(handling.update_id)
+        if finish:  # the rest of the handler needs nothing the next update of the chat may change
+            runtime_mod.applied_in_store(handling)
         return done
 
     action.__name__ = fn.__name__

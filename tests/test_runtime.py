@@ -4,6 +4,7 @@ control, Telegram unreachable for 10 minutes told to the office once, the update
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from bot.emulator.world import ApiError
 from bot.runtime import FloodGuard
@@ -119,3 +120,88 @@ def test_update_journal_survives_a_torn_line_and_compacts(tmp_path):
     assert len(path.read_bytes().splitlines()) < 2100  # compacted
     j = UpdateJournal(path)
     assert j.is_done(2499) and j.offset == 2500 and not j.is_done(8)
+
+
+async def test_a_reply_through_the_emulator_is_one_durable_write(emulator, tmp_path):
+    """The report, its assignment, the acknowledgement owed and "update done": one line of the
+    store's journal, one fsync; the outbox's journal and updates.log are not written for it (the
+    sender's own "sent" mark comes after Telegram's answer, apart)."""
+    from storage import atomic
+    from storage import updates as updates_mod
+    from storage.journal import read_journal
+
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        await published_env(env)
+        await emu.wait_idle()
+        card = next(m for m in cards(emu, SNV_GROUP) if "mục 8.2\n" in m["text"])
+        store = env.store
+        folder = store.folder
+        env.app.updater.runtime.hold_after = 60.0  # a slow machine must not make it hold the update
+        outbox_journals = {p: p.stat().st_size for p in (folder / "outbox").glob("journal-*.jsonl")}
+        updates_size = (folder / "updates.log").stat().st_size if (folder / "updates.log").exists() else 0
+        fsyncs: list[int] = []
+        real = atomic._fsync
+        journal_fd = store._guard.journal.fd
+
+        def counting(fd):
+            fsyncs.append(fd)
+            real(fd)
+
+        atomic._fsync = counting
+        updates_mod._fsync = counting
+        try:
+            commits = store.commits
+            lines = len(read_journal(folder / "journal.jsonl")[0])
+            emu.send(SNV_USER, SNV_GROUP, "Đang thực hiện, đạt 50%", reply_to=card["message_id"])
+            await emu.wait_until(lambda: store.commits > commits, timeout=20)
+            store_fsyncs = [fd for fd in fsyncs if fd == journal_fd]
+            assert store.commits == commits + 1
+            txs = read_journal(folder / "journal.jsonl")[0]
+            assert len(txs) == lines + 1
+            kinds = [op[0] for op in txs[-1]]
+            assert "put" in kinds and "ob" in kinds and kinds[-1] == "ud"
+            assert len(store_fsyncs) == 1
+            ack = await emu.wait_for_bot_message(SNV_GROUP, lambda m: "Đã ghi nhận" in m["text"], timeout=20)
+            assert ack["reply_to_message"]["text"] == "Đang thực hiện, đạt 50%"
+            await emu.wait_idle()
+            # the outbox's journal got the sender's "sent" mark at most, not the entry (it is in the store's)
+            appended = b"".join(p.read_bytes()[outbox_journals.get(p, 0):]
+                                for p in (folder / "outbox").glob("journal-*.jsonl"))
+            ops = [json.loads(line)["op"] for line in appended.splitlines() if line.strip()]
+            assert "add" not in ops and "entry" not in ops and "snapshot" not in ops, ops
+            now = (folder / "updates.log").stat().st_size if (folder / "updates.log").exists() else 0
+            assert now == updates_size
+        finally:
+            atomic._fsync = real
+            updates_mod._fsync = real
+
+
+async def test_a_held_update_is_kept_as_telegram_sent_it(emulator, tmp_path):
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        await published_env(env)
+        runtime = env.app.updater.runtime
+        runtime.hold_after = 0.0  # hold whatever is not finished at once
+        card = next(m for m in cards(emu, SNV_GROUP) if "mục 8.2\n" in m["text"])
+        for k in range(1, 6):
+            emu.add_user(52000 + k, f"Cán bộ {k}")
+            emu.add_member(SNV_GROUP, 52000 + k)
+        held: list[dict] = []
+        record = env.store.updates.record
+
+        def spy(done=(), offset=None, hold=(), *, sync=True):
+            held.extend(hold)
+            return record(done, offset, hold, sync=sync)
+
+        env.store.updates.record = spy
+        sent = [emu.send(52000 + i % 5 + 1, SNV_GROUP, f"Tiến độ {i}: đang thực hiện", reply_to=card["message_id"])
+                for i in range(10)]
+        await emu.wait_until(lambda: len(acks(emu, SNV_GROUP)) >= 10, timeout=30)
+        assert held, "nothing was held"
+        by_id = {u["update_id"]: u for u in held}
+        for u in by_id.values():
+            message = u["message"]
+            assert message["message_id"] in {m["message_id"] for m in sent}
+            assert message["reply_to_message"]["message_id"] == card["message_id"]  # the JSON, whole
+            assert "date" in message and isinstance(message["date"], int)  # as Telegram sends it, not PTB's
