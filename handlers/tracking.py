@@ -73,14 +73,15 @@ async def _send(context: ContextTypes.DEFAULT_TYPE, messages: list[progress.Outg
 
 
 async def _act(context: ContextTypes.DEFAULT_TYPE, fn, *args, finish: bool = True, more=None,
-               **kw) -> progress.Recorded:
+               release: bool | None = None, **kw) -> progress.Recorded:
     """One user action, ONE durable write: the use case ``fn(store, *args, **kw)`` (bot/progress:
     the report, the assignment, the office request), the messages it owes (the outbox) and, with
     ``finish``, "this update is done" (the update journal), in one transaction of the store's
     writer thread (one journal line, one fsync shared with the other chats' actions of the
     moment). ``finish`` only when nothing else the handler does after it needs redoing after a
-    crash (every message it owes is in ``messages``). ``more(done)`` adds messages built from the
-    result."""
+    crash (every message it owes is in ``messages``; a callback query's answer, given after the
+    write, does need it). ``release`` (default: ``finish``): the chat's next update may start once
+    this action is applied, before its fsync. ``more(done)`` adds messages built from the result."""
     from bot import runtime as runtime_mod
     from bot import sender as sender_mod
 
@@ -90,6 +91,7 @@ async def _act(context: ContextTypes.DEFAULT_TYPE, fn, *args, finish: bool = Tru
         await _send(context, [*done.messages, *(more(done) if more else [])])
         return done
     handling = runtime_mod.current()
+    release = finish if release is None else release
     finish = finish and runtime_mod.finishes_in_store(handling)
 
     def action() -> progress.Recorded:
@@ -100,7 +102,7 @@ async def _act(context: ContextTypes.DEFAULT_TYPE, fn, *args, finish: bool = Tru
                        if not (m.purpose == "ack" and runtime_mod.capture_for(handling, m.chat_id, m.text))])
             if finish:
                 store.finish_update(handling.update_id)
-        if finish:  # the rest of the handler needs nothing the next update of the chat may change
+        if release:  # the rest of the handler needs nothing the next update of the chat may change
             runtime_mod.applied_in_store(handling)
         return done
 
@@ -270,10 +272,12 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     report = _new_report(a, chat_id=query.message.chat.id, message_id=None, user=query.from_user, now=svc.now(),
                          status=status, source="button")
-    # The press, its acknowledgement owed and "done" in one write; the query's answer (a toast, not a
-    # message) follows it: a crash between the two leaves the client's spinner to time out.
+    # The press and its acknowledgement owed in one write; the query is answered after it (the toast
+    # says it is recorded), so the update is done only then: a crash in between brings the press
+    # again, stored already, and it is answered.
     done = await _act(context, progress.record, report, source=_query_source(query), now=svc.now(),
-                      settings=_settings(context), directory=svc.directory, reply_to=query.message.message_id)
+                      settings=_settings(context), directory=svc.directory, reply_to=query.message.message_id,
+                      finish=False, release=True)
     try:
         await query.answer(done.answer)
     except BadRequest as exc:  # answered before a crash: the query is gone, the acknowledgement is not
