@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
 from telegram import ForceReply, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import callbacks, progress, texts, workflow
@@ -111,6 +112,23 @@ async def _act(context: ContextTypes.DEFAULT_TYPE, fn, *args, finish: bool = Tru
     if finish:
         runtime_mod.finished_in_store(handling)
     return done
+
+
+async def _answer(query, text: str | None = None, *, tries: int = 3) -> None:
+    """``query.answer(text)`` after the press was stored, tried again on a network error (a dropped
+    connection, a timeout): the update is done once this returns, and a press never answered leaves
+    the presser's client spinning. BadRequest (the query is too old) is the caller's."""
+    for attempt in range(tries):
+        try:
+            await query.answer(text)
+            return
+        except BadRequest:  # a NetworkError to PTB, but Telegram's answer: not worth another try
+            raise
+        except NetworkError as exc:
+            if attempt == tries - 1:
+                raise
+            log.info("button answer not given (%s), trying again", exc.message)
+            await asyncio.sleep(0.2 * (attempt + 1))
 
 
 class _Decision:
@@ -279,7 +297,7 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                       settings=_settings(context), directory=svc.directory, reply_to=query.message.message_id,
                       finish=False, release=True)
     try:
-        await query.answer(done.answer)
+        await _answer(query, done.answer)
     except BadRequest as exc:  # answered before a crash: the query is gone, the acknowledgement is not
         log.info("button answer for assignment %s not given: %s", a.id, exc.message)
     if done.created:  # else a double tap, the same news twice, or the same press handled before a crash
