@@ -86,9 +86,9 @@ def _number(ref: Any) -> tuple[str | None, int] | None:
     if not isinstance(ref, str):
         return None
     parts = [p for p in ref.strip().split(".") if p]
-    if len(parts) >= 2 and _ROMAN.match(parts[0]) and parts[1].isdigit():
+    if len(parts) >= 2 and _ROMAN.match(parts[0]) and parts[1].isdecimal():
         return parts[0], int(parts[1])
-    if parts and parts[0].isdigit():
+    if parts and parts[0].isdecimal():
         return None, int(parts[0])
     return None
 
