@@ -16,7 +16,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterable, Sequence
 
-Buttons = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback_data), as bot/cards.py builds them
+# Rows of buttons: (label, callback_data) as bot/cards.py builds them, or (label, "url", address) /
+# (label, "web_app", address) for a link or a Mini App (the dashboard's button).
+Buttons = Sequence[Sequence[tuple[str, ...]]]
+LINK_KINDS = ("url", "web_app")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,7 +29,7 @@ class Outgoing:
     key: str | None = None  # dedupe key of the logical message; None: always a new message
     kind: str = "message"  # card, ack, office, reminder, digest, reply, ...: for hooks, logs and counts
     ref: str = ""  # what the message is about (assignment id, report id, ...), given to the hook
-    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    buttons: tuple[tuple[tuple[str, ...], ...], ...] = ()
     force_reply: bool = False  # ask the client to reply to this message (instead of buttons)
     reply_to: int | None = None  # message id in the same chat; sent anyway if that message is gone
     parse_mode: str | None = "HTML"
@@ -79,10 +82,21 @@ def coerce(msg: Any) -> Outgoing:
                     reply_to=getattr(msg, "reply_to", None))
 
 
-def normalise_buttons(buttons: Buttons | None) -> tuple[tuple[tuple[str, str], ...], ...]:
+def normalise_buttons(buttons: Buttons | None) -> tuple[tuple[tuple[str, ...], ...], ...]:
     if not buttons:
         return ()
-    return tuple(tuple((str(label), str(data)) for label, data in row) for row in buttons if row)
+    out = []
+    for row in buttons:
+        if not row:
+            continue
+        cells = []
+        for button in row:
+            button = tuple(str(v) for v in button)
+            if len(button) != 2 and not (len(button) == 3 and button[1] in LINK_KINDS):
+                raise ValueError(f"Outgoing: a button is (label, data) or (label, url|web_app, address): {button!r}")
+            cells.append(button)
+        out.append(tuple(cells))
+    return tuple(out)
 
 
 def parts(chat_id: int, texts: Iterable[str], *, key: str | None = None, **fields: Any) -> list[Outgoing]:

@@ -323,12 +323,8 @@ class Runtime:
         handling.flooded = True
         if first:
             log.info("user %s floods chat %s: answers held for one summary", user.id, message.chat.id)
-            try:
-                await self.app.bot.send_message(message.chat.id, texts.t("runtime.slow_down", name=burst.name),
-                                                reply_to_message_id=message.message_id,
-                                                allow_sending_without_reply=True)
-            except TelegramError as exc:
-                log.warning("slow-down notice to chat %s not sent: %s", message.chat.id, exc.message)
+            await self._owe(message.chat.id, texts.t("runtime.slow_down", name=burst.name),
+                            key=f"u{handling.update_id}:slow", reply_to=message.message_id)
             burst.task = asyncio.create_task(self._summarise_later(user.id))
         return burst
 
@@ -346,10 +342,7 @@ class Runtime:
         codes = ", ".join(dict.fromkeys(burst.codes))
         text = texts.t("runtime.flood_summary", name=burst.name, count=burst.count, stored=burst.stored,
                        codes=codes or "—")
-        try:
-            await self.app.bot.send_message(burst.chat_id, text)
-        except TelegramError as exc:
-            log.warning("flood summary to chat %s not sent: %s", burst.chat_id, exc.message)
+        await self._owe(burst.chat_id, text)
         log.info("flood of user %s over: %s messages, %s stored", user_id, burst.count, burst.stored)
 
     # ------------------------------------------------------------------ durable "done" (group commit)
@@ -559,11 +552,20 @@ class Runtime:
     async def _tell_office(self, text: str) -> bool:
         if self.office_chat_id is None:
             return True
+        return await self._owe(self.office_chat_id, text, kind="office")
+
+    async def _owe(self, chat_id: int, text: str, *, key: str | None = None, reply_to: int | None = None,
+                   kind: str = "runtime") -> bool:
+        """A message the runtime owes (slow down, a flood's summary, the office told about the
+        connection): through the outbox like every other; False if it could not be recorded."""
+        from bot.outgoing import Outgoing
+        from handlers.common import enqueue
+
         try:
-            await self.app.bot.send_message(self.office_chat_id, text)
+            await enqueue(self.app.bot, Outgoing(chat_id, text, key=key, kind=kind, reply_to=reply_to))
             return True
-        except TelegramError as exc:
-            log.warning("office not told about the connection: %s", exc.message)
+        except Exception as exc:  # noqa: BLE001 - a full disk, a closed store: logged, the bot goes on
+            log.warning("%s message to chat %s not recorded: %s", kind, chat_id, type(exc).__name__)
             return False
 
     # ------------------------------------------------------------------ webhook

@@ -40,7 +40,7 @@ import time
 from collections import deque
 from typing import Any, Awaitable, Callable
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters, WebAppInfo
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -143,10 +143,19 @@ def requests(tg: Any) -> tuple[HTTPXRequest, HTTPXRequest]:
     return main, updates
 
 
+def _button(cell: tuple[str, ...]) -> InlineKeyboardButton:
+    if len(cell) == 3:
+        label, kind, address = cell
+        if kind == "web_app":
+            return InlineKeyboardButton(label, web_app=WebAppInfo(url=address))
+        return InlineKeyboardButton(label, url=address)
+    label, data = cell
+    return InlineKeyboardButton(label, callback_data=data)
+
+
 def keyboard_of(msg: Outgoing):
     if msg.buttons:
-        return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                                     for row in msg.buttons])
+        return InlineKeyboardMarkup([[_button(cell) for cell in row] for row in msg.buttons])
     if msg.force_reply:
         return ForceReply(selective=False)
     return None

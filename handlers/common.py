@@ -62,9 +62,19 @@ def answer_key(update: Update | None) -> str | None:
     return None if update is None else _reply_key(update)
 
 
+def _cell(b) -> tuple[str, ...]:
+    if b.callback_data is not None:
+        return (b.text, b.callback_data)
+    if b.web_app is not None:
+        return (b.text, "web_app", b.web_app.url)
+    if b.url is not None:
+        return (b.text, "url", b.url)
+    raise ValueError(f"a button the outbox does not keep: {b.text!r}")
+
+
 def _markup_fields(reply_markup) -> dict:
     if isinstance(reply_markup, InlineKeyboardMarkup):
-        return {"buttons": [[(b.text, b.callback_data) for b in row] for row in reply_markup.inline_keyboard]}
+        return {"buttons": [[_cell(b) for b in row] for row in reply_markup.inline_keyboard]}
     if isinstance(reply_markup, ForceReply):
         return {"force_reply": True}
     return {}
@@ -89,10 +99,6 @@ async def send(context, chat_id: int, text: str, *, reply_markup=None, reply_to_
                key: str | None = None, kind: str = "message", ref: str = "", **_ignored) -> None:
     """``context.bot.send_message`` through the outbox: returns once recorded, never waits for
     Telegram or for a chat's sending budget."""
-    if isinstance(reply_markup, InlineKeyboardMarkup) and any(
-            b.callback_data is None for row in reply_markup.inline_keyboard for b in row):
-        await context.bot.send_message(chat_id, text, reply_markup=reply_markup, reply_to_message_id=reply_to_message_id)
-        return
     await enqueue(context, Outgoing(chat_id, text, key=key, kind=kind, ref=ref, reply_to=reply_to_message_id,
                                     **_markup_fields(reply_markup)))
 
@@ -130,12 +136,6 @@ async def reply(update: Update, text: str, *, reply_markup=None, key: str | None
 
     if capture_reply(message.chat.id, text):  # the sender floods: one summary answers them all
         return None
-    if isinstance(reply_markup, InlineKeyboardMarkup) and any(
-            b.callback_data is None for row in reply_markup.inline_keyboard for b in row):
-        # web_app / url buttons are not kept by the outbox: an interactive answer, sent (paced) at once
-        sent = await message.reply_text(text, do_quote=message.chat.type != Chat.PRIVATE, reply_markup=reply_markup)
-        answered()
-        return sent
     key = key or _reply_key(update)
     quote = message.message_id if message.chat.type != Chat.PRIVATE else None
     await enqueue(message.get_bot(), Outgoing(message.chat.id, text, key=key, kind=kind, ref=ref, reply_to=quote,

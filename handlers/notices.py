@@ -48,7 +48,9 @@ async def on_document(update: Update, context: DondocContext) -> None:
     if size and size > MAX_DOWNLOAD:
         await reply(update, texts.t("notice.too_big_to_download"))
         return
-    status = await message.reply_text(texts.t("notice.reading", name=name))  # edited with OCR progress
+    # "Reading…", through the outbox like every answer; edited with the OCR's progress once it is out.
+    status = await enqueue(context, Outgoing(message.chat.id, texts.t("notice.reading", name=name),
+                                             key=answer_key(update), kind="status"))
     tg_file = await context.bot.get_file(file_id)
     data = bytes(await tg_file.download_as_bytearray())
     loop = asyncio.get_running_loop()
@@ -58,7 +60,7 @@ async def on_document(update: Update, context: DondocContext) -> None:
         if total > 1 and time.monotonic() - last[0] > 1.0:
             last[0] = time.monotonic()
             asyncio.run_coroutine_threadsafe(
-                status.edit_text(texts.t("notice.ocr_progress", page=page, total=total)), loop)
+                _edit_status(context, status, texts.t("notice.ocr_progress", page=page, total=total)), loop)
 
     from bot.notices import NoticeFileError
 
@@ -82,6 +84,17 @@ async def on_document(update: Update, context: DondocContext) -> None:
         await reply(update, texts.t("notice.duplicate", number=imported.notice.number or "?", state=state))
     context.user_data["draft"] = imported.notice.id
     await send_preview(update, context, imported.notice.id)
+
+
+async def _edit_status(context: DondocContext, entries: list, text: str) -> None:
+    """Edit a status message the outbox delivered (not yet out: this progress step is skipped)."""
+    entry = entries[0] if entries else None
+    if entry is None or entry.state != "sent" or entry.message_id is None:
+        return
+    try:
+        await context.bot.edit_message_text(text, chat_id=entry.chat_id, message_id=entry.message_id)
+    except TelegramError as exc:
+        log.info("reading progress not shown: %s", exc.message)
 
 
 async def send_preview(update: Update, context: DondocContext, notice_id: str) -> None:

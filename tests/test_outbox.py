@@ -137,3 +137,25 @@ async def test_a_sent_mark_is_written_at_once_so_a_kill_right_after_the_answer_k
         await asyncio.wrap_future(synced)
     finally:
         box.close()
+
+
+async def test_link_and_mini_app_buttons_are_kept_across_a_restart(folder):
+    from bot.sender import keyboard_of
+
+    buttons = [[("📊 Mở bảng theo dõi", "web_app", "https://example.invalid/app")], [("Hướng dẫn", "url", "https://example.invalid/")]]
+    box = Outbox(folder)
+    try:
+        await box.enqueue(Outgoing(42, "Bảng theo dõi", key="dash", buttons=buttons))
+    finally:
+        box.close()
+    box = Outbox(folder)
+    try:
+        [e] = box.pending()
+        markup = keyboard_of(box.message_of(e))
+        first, second = markup.inline_keyboard[0][0], markup.inline_keyboard[1][0]
+        assert first.web_app.url == "https://example.invalid/app" and first.callback_data is None
+        assert second.url == "https://example.invalid/" and second.callback_data is None
+    finally:
+        box.close()
+    with pytest.raises(ValueError):
+        Outgoing(42, "x", buttons=[[("a", "mailto", "x")]])
