@@ -33,8 +33,8 @@ async def one_run() -> tuple[int, int, str]:
             verdict = "ok"
             try:
                 await kt.test_sigkill_three_times_during_300_replies_loses_nothing_and_doubles_nothing(emu, Path(tmp))
-            except AssertionError as exc:
-                verdict = "FAILED: " + str(exc).splitlines()[0][:120]
+            except (AssertionError, TimeoutError) as exc:
+                verdict = f"FAILED ({type(exc).__name__}): " + (str(exc).splitlines() or [""])[0][:300]
             # Answers to the members' replies (a button press is answered in reply to its card: not counted).
             per_reply = [n for c in (SNV_GROUP, CA_GROUP) for target, n in kt.acks_of(emu, c).items()
                          if target not in {m["message_id"] for m in emu.bot_messages(c)}]
