@@ -1,7 +1,7 @@
 """Progress replies end to end through the emulator: dondoc at a year of data, on an empty store,
 and a bare python-telegram-bot bot, in one run, side by side.
 
-    .venv/bin/python bench/bench_replies.py [--latency 120] [--burst 300] [--skip-year]
+    .venv/bin/python bench/bench_replies.py [--latency 120] [--burst 300] [--rounds 1] [--skip-year]
 
 * latency: replies sent one at a time (the next after the previous acknowledgement), each timed
   from the emulator receiving the user's message to the bot's acknowledgement arriving; p50/p95.
@@ -193,24 +193,42 @@ async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--latency", type=int, default=120, help="replies timed one at a time")
     ap.add_argument("--burst", type=int, default=300, help="replies queued at once")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the three one after the other this many times; ratios of each round, and "
+                         "their median (a shared machine's load moves between runs)")
     ap.add_argument("--skip-year", action="store_true")
     args = ap.parse_args()
-    results = {"bare PTB": await run_bare(args.latency, args.burst),
-               "dondoc, empty": await run_dondoc(False, args.latency, args.burst)}
-    if not args.skip_year:
-        results["dondoc, a year"] = await run_dondoc(True, args.latency, args.burst)
     print(f"progress replies through the emulator ({args.latency} timed one by one, {args.burst} at once):")
-    for name, (lat, rate, cpu, note) in results.items():
-        print(line(name, lat, rate, cpu, note))
-    bare, empty = results["bare PTB"], results["dondoc, empty"]
-    print(f"dondoc / bare PTB replies/s: {empty[1] / bare[1]:.2f} (target >= 0.8); "
-          f"CPU per reply, bare PTB / dondoc: {bare[2] / empty[2]:.2f} (what the ratio of replies/s tends to "
-          f"when the CPU, not the wait for the disk, bounds both)")
-    if "dondoc, a year" in results:
-        year = results["dondoc, a year"]
-        print(f"p95 a year / p95 empty: {pct(year[0], 95) / pct(empty[0], 95):.2f} (target <= 1.25; "
-              f"and p95 at a year {pct(year[0], 95):.1f} ms, target <= 30 ms); "
-              f"a year / bare PTB replies/s: {year[1] / bare[1]:.2f}")
+    speed, cpu_ratio, year_ratio, year_p95 = [], [], [], []
+    for round_no in range(args.rounds):
+        results = {"bare PTB": await run_bare(args.latency, args.burst),
+                   "dondoc, empty": await run_dondoc(False, args.latency, args.burst)}
+        if not args.skip_year:
+            results["dondoc, a year"] = await run_dondoc(True, args.latency, args.burst)
+        if args.rounds > 1:
+            print(f"round {round_no + 1}:")
+        for name, (lat, rate, cpu, note) in results.items():
+            print(line(name, lat, rate, cpu, note))
+        bare, empty = results["bare PTB"], results["dondoc, empty"]
+        speed.append(empty[1] / bare[1])
+        cpu_ratio.append(bare[2] / empty[2])
+        print(f"dondoc / bare PTB replies/s: {speed[-1]:.2f} (target >= 0.8); "
+              f"CPU per reply, bare PTB / dondoc: {cpu_ratio[-1]:.2f} (what the ratio of replies/s tends to "
+              f"when the CPU, not the wait for the disk, bounds both)")
+        if "dondoc, a year" in results:
+            year = results["dondoc, a year"]
+            year_ratio.append(pct(year[0], 95) / pct(empty[0], 95))
+            year_p95.append(pct(year[0], 95))
+            print(f"p95 a year / p95 empty: {year_ratio[-1]:.2f} (target <= 1.25; "
+                  f"and p95 at a year {year_p95[-1]:.1f} ms, target <= 30 ms); "
+                  f"a year / bare PTB replies/s: {year[1] / bare[1]:.2f}")
+        sys.stdout.flush()
+    if args.rounds > 1:
+        med = statistics.median
+        print(f"median of {args.rounds} rounds: dondoc / bare PTB replies/s {med(speed):.2f} "
+              f"(each: {', '.join(f'{v:.2f}' for v in speed)}); CPU per reply bare / dondoc {med(cpu_ratio):.2f}"
+              + (f"; p95 a year / empty {med(year_ratio):.2f}, p95 at a year {med(year_p95):.1f} ms"
+                 if year_ratio else ""))
 
 
 if __name__ == "__main__":
