@@ -271,12 +271,6 @@ class _NoticeState:
             self.day, self.day_key = _Day(self, today, cal, directory), key
         return self.day
 
-    def load_report_times(self, store: Any, since: dt.datetime) -> None:
-        times: list[tuple[dt.datetime, str]] = []
-        for a in self.live:
-            times.extend((r.at, r.assignment_id) for r in store.notices.reports(assignment_id=a.id, since=since))
-        self.report_times, self.reports_from = times, since
-
 
 def _directory_key(directory: Any) -> tuple:
     """Agency names come from the directory, which gains outside parties as notices name them."""
@@ -360,17 +354,14 @@ class Cache:
         """Each notice's report times from before ``week_start`` on (read once per version)."""
         since = week_start - self.REPORT_MARGIN
         stale = [s for s in states if s.reports_from is None or s.reports_from > week_start]
-        if len(stale) > max(3, len(states) // 2):  # most of them (the first request): one pass over the index
-            times: dict[str, list[tuple[dt.datetime, str]]] = {s.notice.id: [] for s in stale}
-            for r in self._store.notices.reports(since=since):
-                found = times.get(r.notice_id)
-                if found is not None:
-                    found.append((r.at, r.assignment_id))
-            for s in stale:
-                s.report_times, s.reports_from = times[s.notice.id], since
-        else:
-            for s in stale:
-                s.load_report_times(self._store, since)
+        if not stale:
+            return
+        # Who reported when, from the store's indexes (no report decoded), for these notices at once.
+        times: dict[str, list[tuple[dt.datetime, str]]] = {s.notice.id: [] for s in stale}
+        for head in self._store.notices.report_heads(since=since, notice_ids=list(times)):
+            times[head.notice_id].append((head.at, head.assignment_id))
+        for s in stale:
+            s.report_times, s.reports_from = times[s.notice.id], since
 
     def latest(self, state: _NoticeState, aids: list[str], now: dt.datetime) -> dict[str, Any]:
         """The latest report (``at <= now``) of each assignment, read once per version."""
