@@ -123,10 +123,11 @@ class World:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(op, min_size=1, max_size=8))
-def test_kept_views_equal_views_rebuilt_from_scratch(steps):
+@given(st.lists(op, min_size=1, max_size=8), st.sampled_from([0, 4]))
+def test_kept_views_equal_views_rebuilt_from_scratch(steps, few):
     with tempfile.TemporaryDirectory() as tmp:
         world = World(Path(tmp) / "data")
+        world.cache.FEW = few  # report times read notice by notice, or all at once from the store's index
         try:
             world.check()
             for step in steps:

@@ -285,6 +285,7 @@ class Cache:
 
     VIEWS = 64
     REPORT_MARGIN = dt.timedelta(days=1)  # report times read a day before the week asked for
+    FEW = 4  # notices whose report times are read one by one (more: one pass over the store's index)
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -356,12 +357,20 @@ class Cache:
         stale = [s for s in states if s.reports_from is None or s.reports_from > week_start]
         if not stale:
             return
-        # Who reported when, from the store's indexes (no report decoded), for these notices at once.
-        times: dict[str, list[tuple[dt.datetime, str]]] = {s.notice.id: [] for s in stale}
-        for head in self._store.notices.report_heads(since=since, notice_ids=list(times)):
-            times[head.notice_id].append((head.at, head.assignment_id))
+        if len(stale) <= self.FEW:  # a notice or two changed: their own reports of the week
+            for s in stale:
+                times = []
+                for a in s.live:
+                    times.extend((r.at, a.id) for r in self._store.notices.reports(assignment_id=a.id, since=since))
+                s.report_times, s.reports_from = times, since
+            return
+        # Many (the first request): who reported when, from the store's index (nothing decoded), at once;
+        # it walks the index of every report, which costs more than reading a notice or two.
+        by_notice: dict[str, list[tuple[dt.datetime, str]]] = {s.notice.id: [] for s in stale}
+        for head in self._store.notices.report_heads(since=since, notice_ids=list(by_notice)):
+            by_notice[head.notice_id].append((head.at, head.assignment_id))
         for s in stale:
-            s.report_times, s.reports_from = times[s.notice.id], since
+            s.report_times, s.reports_from = by_notice[s.notice.id], since
 
     def latest(self, state: _NoticeState, aids: list[str], now: dt.datetime) -> dict[str, Any]:
         """The latest report (``at <= now``) of each assignment, read once per version."""
