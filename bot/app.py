@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import logging
 import signal
 import sys
@@ -315,6 +316,10 @@ def run_bot(cfg: Config) -> int:
         return 2
     try:
         application = build_application(cfg, store, directory)
+        # The store's records (a year: ~430,000 objects) live as long as the process: keep them out of
+        # the cyclic collector's full passes, which otherwise add ~200 ms to whatever runs then.
+        gc.collect()
+        gc.freeze()
         tg = cfg.telegram
         if tg.mode == "webhook":
             log.info("starting (webhook %s on %s:%s, data in %s)", tg.webhook_url, tg.listen, tg.port,
