@@ -169,3 +169,10 @@ def test_a_later_clause_giving_a_fallback_to_another_body_keeps_the_headings_par
 def test_a_years_target_is_no_deadline_unless_it_finishes_something(text, deadline):
     got = dl.pick_deadline(dl.find_deadlines(text, issued_on=ISSUED))
     assert (got.date.isoformat() if got and got.date else None) == deadline
+
+
+def test_a_subject_line_left_in_the_body_does_not_stop_a_directive_being_read_by_paragraphs():
+    """OCR garbled a Công văn's header: its "V/v ..." line stays in the body; it is no Roman "V."."""
+    out = outline_body(["V/v triển khai Kế hoạch số 77/KH-BYT", "Chủ tịch UBND tỉnh có ý kiến chỉ đạo như sau:",
+                        "    Giao Sở Y tế chủ trì lập kế hoạch.", "    Đề nghị Sở Tài chính bố trí kinh phí."])
+    assert [c.kind for c in out.root.children] == ["para", "para"]

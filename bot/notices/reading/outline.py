@@ -456,4 +456,11 @@ def outline_body(lines: list[str]) -> OutlineResult:
     body with no marker at all (a directive) is read paragraph by paragraph."""
     has_numbers = any(_NUM_RE.match(ln) for ln in lines)
     return build_outline(lines, allow_top_dashes=not has_numbers, paragraphs=not has_numbers and not any(
-        _LETTER_RE.match(ln) or _ROMAN_RE.match(ln) for ln in lines))
+        _LETTER_RE.match(ln) or _is_roman(ln) for ln in lines))
+
+
+def _is_roman(line: str) -> bool:
+    """A Roman section's marker, not "V/v ..." (a Công văn's subject line, left in the body when OCR
+    garbled the header around it)."""
+    m = _ROMAN_RE.match(line)
+    return bool(m) and not (m.group("rest") or "").startswith("/") and not re.match(r"\s*V\s*/", line)
