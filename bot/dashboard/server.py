@@ -168,6 +168,10 @@ class DashboardServer:
         self.warmed: asyncio.Future | None = None  # the state read once at start (see :func:`api.warm`)
 
     async def start(self) -> None:
+        # The state is read before the port opens: every request that reaches the dashboard finds it
+        # kept (at a year, the read takes ~0.3-0.6 s; a request during it would have waited for it).
+        self.warmed = asyncio.ensure_future(self._warm())
+        await asyncio.wait([self.warmed])
         self._runner = web.AppRunner(self.web_app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.listen, self.port)
@@ -176,7 +180,6 @@ class DashboardServer:
         if sockets:
             self.port = sockets[0].getsockname()[1]
         log.info("dashboard: serving on http://%s:%s/", self.listen, self.port)
-        self.warmed = asyncio.ensure_future(self._warm())
 
     async def _warm(self) -> None:
         """Read the store once now, in a worker thread, so that the first leader is not the one who waits."""
