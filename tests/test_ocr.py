@@ -3,7 +3,7 @@
 The scans are made here (tests/scanmaker.py): the test notices are typed into a PDF, rasterised,
 degraded like an office scan (≈1° skew, blur, noise, JPEG) or photographed like a phone would
 (perspective, uneven light, 1600 px, EXIF rotation), then read back. Each document is OCR'd once
-per session (module fixtures): about 10 s of Tesseract on a small machine.
+per session (module fixtures), two at a time: about 17 s of making and reading scans on 2 cores.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 import stat
 import threading
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -72,24 +73,34 @@ def cer(reference: str, hypothesis: str) -> float:
 def scans() -> dict[str, bytes]:
     if _tools:
         pytest.skip(f"OCR tools missing: {_tools}")
-    one = scanmaker.rasterise(scanmaker.render_pdf(notice_text(ONE_PAGE)), 200)
-    assert len(one) == 1, "the one-page notice must stay on one page (the photo shows one page)"
-    return {
-        f"{ONE_PAGE}.pdf": scanmaker.office_scan_pdf(notice_text(ONE_PAGE), dpi=300, seed=3, angle=1.0),
-        f"{TWO_PAGES}.pdf": scanmaker.office_scan_pdf(notice_text(TWO_PAGES), dpi=300, seed=5, angle=-1.2),
-        f"{ONE_PAGE}.jpg": scanmaker.phone_photo(one[0], seed=7, width=1600),
+
+    def photo() -> bytes:
+        one = scanmaker.rasterise(scanmaker.render_pdf(notice_text(ONE_PAGE)), 200)
+        assert len(one) == 1, "the one-page notice must stay on one page (the photo shows one page)"
+        return scanmaker.phone_photo(one[0], seed=7, width=1600)
+
+    makers = {
+        f"{TWO_PAGES}.pdf": lambda: scanmaker.office_scan_pdf(notice_text(TWO_PAGES), dpi=300, seed=5, angle=-1.2),
+        f"{ONE_PAGE}.pdf": lambda: scanmaker.office_scan_pdf(notice_text(ONE_PAGE), dpi=300, seed=3, angle=1.0),
+        f"{ONE_PAGE}.jpg": photo,
     }
+    with ThreadPoolExecutor(max_workers=2) as pool:  # poppler and PIL work outside the GIL: both cores
+        futures = {name: pool.submit(make) for name, make in makers.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 @pytest.fixture(scope="module")
 def read_back(scans) -> dict[str, tuple[str, bool, list[tuple[int, int]]]]:
-    """filename → (text, used_ocr, progress calls), through extract_or_ocr."""
-    out = {}
-    for filename, data in scans.items():
+    """filename → (text, used_ocr, progress calls), through extract_or_ocr (two documents at a time:
+    each Tesseract runs on one core)."""
+    def read(filename: str, data: bytes):
         calls: list[tuple[int, int]] = []
         text, used = extract_or_ocr(data, filename, OcrSettings(), progress=lambda p, n: calls.append((p, n)))
-        out[filename] = (text, used, calls)
-    return out
+        return text, used, calls
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {filename: pool.submit(read, filename, data) for filename, data in scans.items()}
+        return {filename: future.result() for filename, future in futures.items()}
 
 
 @needs_ocr
