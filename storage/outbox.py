@@ -160,6 +160,22 @@ class Outbox:
                 self._listeners.remove(callback)
         return stop
 
+    def _known(self, msg: Outgoing) -> OutboxEntry | None:
+        """The entry already owed under ``msg``'s key (live or staged); the caller holds the lock."""
+        if msg.key is None:
+            return None
+        if msg.key in self._by_key:
+            return self._entries[self._by_key[msg.key]]
+        return self._staged.get(msg.key)
+
+    def _new_entry(self, msg: Outgoing, now: float) -> OutboxEntry:
+        """A new entry for ``msg`` with the next id (its key, or ``#<id>``); the caller holds the lock."""
+        eid = self._next_id
+        self._next_id += 1
+        key = msg.key if msg.key is not None else f"#{eid}"
+        return OutboxEntry(id=eid, key=key, chat_id=msg.chat_id, kind=msg.kind, ref=msg.ref, created=now,
+                           message=msg)
+
     def _reserve(self, messages) -> tuple[list[OutboxEntry], list[OutboxEntry], list[tuple[str, bytes]]]:
         if isinstance(messages, Outgoing) or hasattr(messages, "chat_id"):
             messages = [messages]
@@ -171,17 +187,12 @@ class Outbox:
         with self._lock:
             self._check_open()
             for msg in messages:
-                if msg.key is not None and msg.key in self._by_key:
-                    entries.append(self._entries[self._by_key[msg.key]])
+                known = self._known(msg)
+                if known is not None:
+                    entries.append(known)
                     continue
-                if msg.key is not None and msg.key in self._staged:
-                    entries.append(self._staged[msg.key])
-                    continue
-                eid = self._next_id
-                self._next_id += 1
-                key = msg.key if msg.key is not None else f"#{eid}"
-                entry = OutboxEntry(id=eid, key=key, chat_id=msg.chat_id, kind=msg.kind, ref=msg.ref,
-                                    created=now, message=msg)
+                entry = self._new_entry(msg, now)
+                eid, key = entry.id, entry.key
                 if msg.file_data is not None:
                     entry.file = f"{eid}-{_safe_name(msg.file_name or 'file')}"
                     files.append((entry.file, msg.file_data))
@@ -236,19 +247,12 @@ class Outbox:
         with self._lock:
             self._check_open()
             for msg in messages:
-                known = self._by_key.get(msg.key) if msg.key is not None else None
+                known = self._known(msg)
                 if known is not None:
-                    entries.append(self._entries[known])
+                    entries.append(known)
                     continue
-                if msg.key is not None and msg.key in self._staged:
-                    entries.append(self._staged[msg.key])
-                    continue
-                eid = self._next_id
-                self._next_id += 1
-                key = msg.key if msg.key is not None else f"#{eid}"
-                entry = OutboxEntry(id=eid, key=key, chat_id=msg.chat_id, kind=msg.kind, ref=msg.ref,
-                                    created=now, message=msg)
-                self._staged[key] = entry
+                entry = self._new_entry(msg, now)
+                self._staged[entry.key] = entry
                 entries.append(entry)
                 new.append(entry)
             records = [self._entry_record(e) for e in new]

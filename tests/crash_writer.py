@@ -68,9 +68,8 @@ class NoDirectory:
         return None
 
 
-def progress_main(folder: str, prefix: str) -> None:
-    """Progress reports through ``bot.progress.record``: each one a report AND its assignment's status."""
-    from bot import progress
+def _open_with_two_assignments(folder: str):
+    """The store at ``folder``, holding notice n1 with tasks t1, t2 and their assignments a1, a2."""
     from storage import DataStore
 
     store = DataStore.open(folder, backups_kept=2)
@@ -78,6 +77,14 @@ def progress_main(folder: str, prefix: str) -> None:
         store.notices.create_notice(make_notice("n1"), [make_task("t1"), make_task("t2", ref="2")])
         store.notices.add_assignments([make_assignment("a1", "t1", chat_id=-100, message_id=1),
                                        make_assignment("a2", "t2", chat_id=-100, message_id=2)])
+    return store
+
+
+def progress_main(folder: str, prefix: str) -> None:
+    """Progress reports through ``bot.progress.record``: each one a report AND its assignment's status."""
+    from bot import progress
+
+    store = _open_with_two_assignments(folder)
     statuses = [Progress.IN_PROGRESS, Progress.DONE, Progress.BLOCKED]
     settings = progress.Settings(office_chat_id=-1)
     n = len(store.notices.reports())
@@ -104,13 +111,8 @@ def onewrite_main(folder: str, prefix: str) -> None:
     import asyncio
 
     from bot import progress
-    from storage import DataStore
 
-    store = DataStore.open(folder, backups_kept=2)
-    if store.notices.notice("n1") is None:
-        store.notices.create_notice(make_notice("n1"), [make_task("t1"), make_task("t2", ref="2")])
-        store.notices.add_assignments([make_assignment("a1", "t1", chat_id=-100, message_id=1),
-                                       make_assignment("a2", "t2", chat_id=-100, message_id=2)])
+    store = _open_with_two_assignments(folder)
     statuses = [Progress.IN_PROGRESS, Progress.DONE, Progress.BLOCKED]
     settings = progress.Settings(office_chat_id=-1)
     n = len(store.notices.reports())

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import io
 import resource
-import zipfile
 
 from pypdf import PdfWriter
 
 from tests.harness import ADMIN, OFFICE_CHAT, STRANGER, bot_env
+from tests.test_bad_input import _zip
 from tests.test_e2e_tracking import CA_GROUP, CA_USER, card_for, published_env
 
 ERROR_WORDS = ("Đã có lỗi", "Traceback", "Exception")
@@ -28,14 +28,6 @@ def _pdf(*, encrypt: str | None = None) -> bytes:
         writer.encrypt(encrypt)
     buf = io.BytesIO()
     writer.write(buf)
-    return buf.getvalue()
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
     return buf.getvalue()
 
 
