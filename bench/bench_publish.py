@@ -27,29 +27,7 @@ from bot.emulator import BotAPIEmulator, FloodLimits  # noqa: E402
 from bot.importing import store_draft  # noqa: E402
 from bot.models import ChatBinding  # noqa: E402
 from tests.harness import ADMIN, bot_env  # noqa: E402
-
-
-def directory_file(folder: Path, agencies: int) -> Path:
-    lines = ['province = "Tỉnh Thử"\n']
-    for i in range(agencies):
-        lines.append(f'[[agency]]\nid = "so-{i:02d}"\nname = "Sở Thử Nghiệm Số {i:02d}"\nkind = "department"\n'
-                     f'groups = ["so-ban-nganh"]\n')
-    path = folder / "agencies.toml"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
-
-
-def reading(tasks: int) -> dict:
-    return {
-        "notice": {"number": "7/TB-UBND", "issued_on": "2024-03-01", "issuer": "UBND tỉnh", "kind": "Thông báo",
-                   "title": "Thử tải"},
-        "items": [{"ref": str(i + 1), "text": f"Nhiệm vụ số {i + 1}: triển khai, báo cáo kết quả.",
-                   "lead": [{"name": "Các sở, ban, ngành", "agency_id": None, "group": "so-ban-nganh",
-                             "as_written": "các sở, ban, ngành"}],
-                   "coordinate": [], "deadline": "2024-06-30", "deadline_text": "trước ngày 30/6/2024",
-                   "recurring": None, "warnings": []} for i in range(tasks)],
-        "warnings": [],
-    }
+from tests.test_e2e_publish_load import directory_file, reading  # noqa: E402
 
 
 def chat(i: int) -> int:

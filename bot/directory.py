@@ -31,6 +31,7 @@ A name read across "," or ";" is unsure unless the name itself has a break there
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import tomllib
 import unicodedata
@@ -181,8 +182,10 @@ def _fold_token(tok: str) -> str:
     return "".join(out)
 
 
-def _word_tokens(word: str, ocr: bool) -> list[str]:
-    """Normalised tokens of one written word (a word may give 0..n tokens)."""
+@functools.lru_cache(maxsize=1 << 16)
+def _word_tokens(word: str, ocr: bool) -> tuple[str, ...]:
+    """Normalised tokens of one written word (a word may give 0..n tokens). Cached: the same words
+    recur in every name of a directory and every sentence the reader resolves."""
     w = strip_diacritics(word, lower=False).translate(_OCR_CHARS)
     if "&" in w:
         if ocr:  # "S&" = "Sở", "P&" = "Đề", "Nh&n" = "Nhơn"; "KH&ĐT": & means "và"
@@ -204,7 +207,7 @@ def _word_tokens(word: str, ocr: bool) -> list[str]:
                     out.append(t2)
             else:
                 out.append(tok)
-    return [t for t in out if t != "va"]
+    return tuple(t for t in out if t != "va")
 
 
 def _tokens(text: str, ocr: bool = False) -> tuple[list[str], list[int]]:

@@ -10,32 +10,19 @@ import time
 from bot.importing import store_draft
 from bot.models import ChatBinding
 from tests.harness import ADMIN, bot_env
+from tests.test_e2e_publish_load import directory_file as load_directory_file
+from tests.test_e2e_publish_load import reading as load_reading
 
 GROUPS = 8
 TASKS = 5
 
 
 def directory_file(tmp_path, agencies: int = GROUPS):
-    lines = ['province = "Tỉnh Thử"\n']
-    for i in range(agencies):
-        lines.append(f'[[agency]]\nid = "so-{i:02d}"\nname = "Sở Thử Nghiệm Số {i:02d}"\nkind = "department"\n'
-                     f'groups = ["so-ban-nganh"]\n')
-    path = tmp_path / "agencies.toml"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return load_directory_file(tmp_path, agencies)
 
 
 def reading(tasks: int = TASKS):
-    return {
-        "notice": {"number": "9/TB-UBND", "issued_on": "2024-03-01", "issuer": "UBND tỉnh", "kind": "Thông báo",
-                   "title": "Thử lỗi mạng"},
-        "items": [{"ref": str(i + 1), "text": f"Nhiệm vụ số {i + 1}: triển khai, báo cáo kết quả.",
-                   "lead": [{"name": "Các sở, ban, ngành", "agency_id": None, "group": "so-ban-nganh",
-                             "as_written": "các sở, ban, ngành"}],
-                   "coordinate": [], "deadline": "2024-06-30", "deadline_text": "trước ngày 30/6/2024",
-                   "recurring": None, "warnings": []} for i in range(tasks)],
-        "warnings": [],
-    }
+    return load_reading(tasks, number="9/TB-UBND", title="Thử lỗi mạng")
 
 
 def chat_of(i: int) -> int:

@@ -17,25 +17,27 @@ AGENCIES = 15
 TASKS = 10
 
 
-def directory_file(tmp_path):
+def directory_file(folder, agencies: int = AGENCIES):
+    """A directory of ``agencies`` test departments, all in the group "so-ban-nganh"."""
     lines = ['province = "Tỉnh Thử"\n']
-    for i in range(AGENCIES):
+    for i in range(agencies):
         lines.append(f'[[agency]]\nid = "so-{i:02d}"\nname = "Sở Thử Nghiệm Số {i:02d}"\nkind = "department"\n'
                      f'groups = ["so-ban-nganh"]\n')
-    path = tmp_path / "agencies.toml"
+    path = folder / "agencies.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
 
-def reading():
+def reading(tasks: int = TASKS, *, number: str = "7/TB-UBND", title: str = "Thử tải"):
+    """A reading of ``tasks`` items, each led by the whole group "so-ban-nganh"."""
     return {
-        "notice": {"number": "7/TB-UBND", "issued_on": "2024-03-01", "issuer": "UBND tỉnh", "kind": "Thông báo",
-                   "title": "Thử tải"},
+        "notice": {"number": number, "issued_on": "2024-03-01", "issuer": "UBND tỉnh", "kind": "Thông báo",
+                   "title": title},
         "items": [{"ref": str(i + 1), "text": f"Nhiệm vụ số {i + 1}: triển khai, báo cáo kết quả.",
                    "lead": [{"name": "Các sở, ban, ngành", "agency_id": None, "group": "so-ban-nganh",
                              "as_written": "các sở, ban, ngành"}],
                    "coordinate": [], "deadline": "2024-06-30", "deadline_text": "trước ngày 30/6/2024",
-                   "recurring": None, "warnings": []} for i in range(TASKS)],
+                   "recurring": None, "warnings": []} for i in range(tasks)],
         "warnings": [],
     }
 
