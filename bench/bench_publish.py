@@ -28,6 +28,7 @@ from bot.importing import store_draft  # noqa: E402
 from bot.models import ChatBinding  # noqa: E402
 from tests.harness import ADMIN, bot_env  # noqa: E402
 from tests.test_e2e_publish_load import directory_file, reading  # noqa: E402
+from tests.test_pacer import max_in_window  # noqa: E402
 
 
 def chat(i: int) -> int:
@@ -39,16 +40,6 @@ def world(emu: BotAPIEmulator, groups: int) -> None:
         emu.add_user(5000 + i, f"Cán bộ {i}")
         emu.add_group(chat(i), f"Sở {i:02d}", members=[5000 + i])
         emu.add_bot_to_group(chat(i), by_user=5000 + i)
-
-
-def max_in_window(times: list[float], seconds: float) -> int:
-    times = sorted(times)
-    best, j = 0, 0
-    for i, t in enumerate(times):
-        while times[j] <= t - seconds:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
 
 
 def windows(emu: BotAPIEmulator, since: float) -> tuple[int, int]:

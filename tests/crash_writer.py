@@ -68,6 +68,26 @@ class NoDirectory:
         return None
 
 
+def kill_after_first_line(proc, rng, most: float) -> list[str]:
+    """Wait for ``proc``'s first acknowledged line, SIGKILL it up to ``most`` s later, and return every
+    line it acknowledged (a line is acknowledged once its newline is out; the last piece is not)."""
+    import os
+    import signal
+    import time
+
+    try:
+        first = proc.stdout.readline()
+        assert first.endswith(b"\n"), proc.stderr.read().decode(errors="replace")
+        time.sleep(rng.uniform(0.0, most))
+        os.kill(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return [line for line in [first.decode().strip()] + out.decode().split("\n")[:-1] if line.strip()]
+
+
 def _open_with_two_assignments(folder: str):
     """The store at ``folder``, holding notice n1 with tasks t1, t2 and their assignments a1, a2."""
     from storage import DataStore

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ import pytest
 from bot import progress
 from bot.models import ChatBinding, Progress
 from storage import DataStore
-from tests.crash_writer import T0, NoDirectory, make_assignment, make_notice, make_report, make_task
+from tests.crash_writer import T0, NoDirectory, kill_after_first_line, make_assignment, make_notice, make_report, make_task
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITER = Path(__file__).resolve().parent / "crash_writer.py"
@@ -139,18 +136,7 @@ def test_sigkill_never_leaves_half_an_action(tmp_path: Path) -> None:
     for round_no in range(8):
         proc = subprocess.Popen([sys.executable, str(WRITER), str(folder), f"p{round_no}", "progress"], cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            first = proc.stdout.readline()
-            assert first.endswith(b"\n"), proc.stderr.read().decode(errors="replace")
-            acked.append(first.decode().strip())
-            time.sleep(rng.uniform(0.0, 0.15))
-            os.kill(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        acked += [line for line in out.decode().split("\n")[:-1] if line]
+        acked += kill_after_first_line(proc, rng, 0.15)
         with DataStore.open(folder, backups_kept=2) as store:
             stored = {r.id for r in store.notices.reports()}
             assert not [rid for rid in acked if rid not in stored]

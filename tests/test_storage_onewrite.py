@@ -8,7 +8,6 @@ import asyncio
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,8 @@ from bot.outgoing import Outgoing
 from storage import DataStore, atomic
 from storage import updates as updates_mod
 from storage.journal import JOURNAL_NAME, read_journal
-from tests.crash_writer import T0, NoDirectory, make_assignment, make_notice, make_report, make_task
+from tests.crash_writer import (T0, NoDirectory, kill_after_first_line, make_assignment, make_notice, make_report,
+                                make_task)
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITER = Path(__file__).resolve().parent / "crash_writer.py"
@@ -221,19 +221,8 @@ def test_sigkill_during_single_write_replies(tmp_path: Path) -> None:
     for round_no in range(6):
         proc = subprocess.Popen([sys.executable, str(WRITER), str(folder), f"w{round_no}", "onewrite"], cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            first = proc.stdout.readline()
-            assert first.endswith(b"\n"), proc.stderr.read().decode(errors="replace")
-            lines = [first.decode()]
-            time.sleep(rng.uniform(0.0, 0.12))
-            os.kill(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        lines += out.decode().split("\n")[:-1]  # the last piece has no newline: not acknowledged
-        acked += [(rid, int(uid)) for rid, uid in (line.split() for line in lines if line.strip())]
+        lines = kill_after_first_line(proc, rng, 0.12)
+        acked += [(rid, int(uid)) for rid, uid in (line.split() for line in lines)]
         with DataStore.open(folder, backups_kept=2) as store:
             reports = store.notices.reports()
             ids = [r.id for r in reports]
