@@ -159,3 +159,19 @@ async def test_link_and_mini_app_buttons_are_kept_across_a_restart(folder):
         box.close()
     with pytest.raises(ValueError):
         Outgoing(42, "x", buttons=[[("a", "mailto", "x")]])
+
+
+def test_the_senders_json_keyboard_is_what_ptbs_objects_serialise_to():
+    """The sender posts a text's keyboard as JSON (no PTB objects): the same JSON that PTB's
+    InlineKeyboardMarkup / ForceReply would send."""
+    from bot.sender import keyboard_of, markup_json
+
+    cases = [
+        Outgoing(1, "a", buttons=[[("✅ Xong", "st:abc:done"), ("⏳ Đang", "st:abc:wip")], [("Mở", "url", "https://example.invalid/")]]),
+        Outgoing(1, "b", buttons=[[("📊 Bảng", "web_app", "https://example.invalid/app")]]),
+        Outgoing(1, "c", force_reply=True),
+        Outgoing(1, "d"),
+    ]
+    for msg in cases:
+        obj = keyboard_of(msg)
+        assert markup_json(msg) == (None if obj is None else obj.to_dict()), msg.text
