@@ -20,13 +20,16 @@ Outcomes of one send:
 * A group that became a supergroup (ChatMigrated): sent again to the new chat id.
 
 Doubles. Neither Telegram nor a Bot API server knows idempotency keys: a request whose answer is
-lost may have been carried out. The request timeouts are therefore generous (a read timeout of
-30 s by default, far above an answer that is merely slow), so a slow answer is waited for and
-counted as delivered. When no answer comes at all (a read timeout, a connection dropped after
-the request was written), the message is sent again: a card or an acknowledgement twice is a
-nuisance, a card never received is a task nobody does. A kill after Telegram took a message but
-before its answer was read and marked (the answer's way back plus one ``write``) resends that one
-message at the next start: at most one per chat that was sending at the moment of the kill.
+lost may have been carried out (a kill after Telegram took the message but before its "sent" mark
+was written, a read timeout, a connection dropped after the request was written). The request
+timeouts are generous (a read timeout of 30 s by default), so a slow answer is waited for. Before
+each send the outbox writes down above which message id of the chat this message will be (the last
+one marked sent there); a message sent again after a lost answer is first looked for above that id
+(:meth:`Sender._find_sent`: a few ``editMessageReplyMarkup`` calls with its own buttons, which
+Telegram answers "message is not modified" for this very message) and marked sent instead of
+going twice. Only when no id is known (the first message to a chat that is not a reply) can a
+lost answer still mean a double: a card twice is a nuisance, a card never received is a task
+nobody does.
 """
 
 from __future__ import annotations
@@ -184,8 +187,9 @@ class Sender:
 
     def __init__(self, bot, outbox, pacer: Pacer | None = None, *, max_in_flight: int = 32,
                  backoff_base: float = 0.5, backoff_cap: float = 300.0, give_up_after: float = 3 * 86400,
-                 media_write_timeout: float | None = None) -> None:
+                 media_write_timeout: float | None = None, probe_limit: int = 60) -> None:
         self.bot = bot
+        self.probe_limit = probe_limit  # message ids looked at for a message that may have arrived
         self.outbox = outbox
         self.pacer = pacer or Pacer()
         self.max_in_flight = max_in_flight
@@ -374,7 +378,10 @@ class Sender:
         entry.attempts += 1
         try:
             try:
-                sent = await self._call(msg, entry.chat_id)
+                sent = await self._find_sent(entry, msg) if entry.after is not None else None
+                if sent is None:
+                    self.outbox.mark_trying(entry, msg.reply_to)
+                    sent = await self._call(msg, entry.chat_id)
             finally:
                 self.pacer.done(chat)  # dated by the answer (or the failure)
                 self._sending -= 1
@@ -387,11 +394,13 @@ class Sender:
             wait = _seconds(exc.retry_after) + random.uniform(0.05, 0.25)
             self.stats["429"] += 1
             log.info("outbox: 429 for chat %s, waiting %.1f s", entry.chat_id, wait)
+            self.outbox.forget_try(entry)  # refused: it did not arrive
             self._requeue(entry, wait)
             return False
         except ChatMigrated as exc:
             log.info("outbox: chat %s is now %s", entry.chat_id, exc.new_chat_id)
             entry.chat_id = int(exc.new_chat_id)
+            self.outbox.forget_try(entry)
             self._requeue(entry, 0.0)
             return False
         except (Forbidden, BadRequest, InvalidToken) as exc:
@@ -414,6 +423,50 @@ class Sender:
         self.stats["sent"] += 1
         await asyncio.wrap_future(synced)  # the chat's next message goes once this one's mark is on disk
         return hook is not None
+
+    async def _find_sent(self, entry, msg: Outgoing) -> int | None:
+        """The id of ``entry``'s message if an earlier attempt did arrive (its answer was lost: a
+        kill, a timeout, a dropped connection), else None (send it).
+
+        Every bot message in the chat above ``entry.after`` can only be this one (see
+        storage/outbox.py), so the ids above it are looked at in turn by asking Telegram to set
+        the entry's own buttons on them: "message is not modified" is this message (same
+        buttons, the bot's own); "can't be edited" is someone else's; "not found" three times
+        running is past the chat's last message. A network error is raised (the entry waits for
+        its retry and is looked for again)."""
+        markup = keyboard_of(msg) if msg.buttons else None
+        message_id, misses = entry.after, 0
+        for _ in range(self.probe_limit):
+            message_id += 1
+            try:
+                await self.bot.edit_message_reply_markup(chat_id=entry.chat_id, message_id=message_id,
+                                                         reply_markup=markup)
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
+                message_id -= 1
+                continue
+            except BadRequest as exc:
+                text = (exc.message or "").lower()
+                if "not modified" in text:
+                    log.info("outbox: %s %s to chat %s had arrived before (message %s): not sent again",
+                             entry.kind, entry.id, entry.chat_id, message_id)
+                    return message_id
+                if "not found" in text:
+                    misses += 1
+                    if misses >= 3:
+                        return None
+                    continue
+                if "can't be edited" in text:
+                    misses = 0
+                    continue
+                return None  # an answer that tells nothing: send
+            else:
+                # A bot message above ``after`` with other buttons: the outbox's record says it can
+                # only be this entry's (sent, then its buttons changed): taken as this one.
+                log.warning("outbox: message %s in chat %s was the bot's but had other buttons; taken as %s %s",
+                            message_id, entry.chat_id, entry.kind, entry.id)
+                return message_id
+        return None
 
     def _backoff(self, attempts: int) -> float:
         base = min(self.backoff_cap, self.backoff_base * 2 ** max(0, attempts - 1))

@@ -17,6 +17,16 @@ which a kill makes a delivered message be sent again is the answer's way back pl
     {"op": "sent", "id", "at", "mid", "chat"}                             Telegram answered ok
     {"op": "failed", "id", "at", "error"}                                 given up (permanent error)
     {"op": "hooked", "id"}                                                the after-send hook ran
+    {"op": "try", "id", "after"}                                          about to be sent (see below)
+
+A kill (or a lost answer) after Telegram took a message but before its "sent" mark leaves the
+entry pending though it arrived. No Bot API call says whether a request was carried out, but a
+chat numbers its messages in order, and a chat has one message of ours on its way at a time: every
+message of the bot in that chat with an id above the last one marked sent there (``after``,
+written in the ``try`` line just before the request) can only be this one. Before sending such an
+entry again the sender looks for it there (:meth:`Sender._find_sent`); the last id marked sent in
+each chat is kept in the snapshot line (``last``), so it outlives the entries pruned after
+``keep_days``.
 
 At open the journal is replayed (a torn last line, from a crash in the middle of a write, was
 never confirmed to anyone and is dropped), then compacted into a new file that starts with
@@ -79,6 +89,8 @@ class OutboxEntry:
     hooked: bool = False
     file: str | None = None  # name under outbox/files/
     attempts: int = 0  # sending attempts in this run (not persisted)
+    # A send was tried and not settled: a bot message in the chat above this id is this entry's.
+    after: int | None = None
 
     @property
     def pending(self) -> bool:
@@ -107,6 +119,7 @@ class Outbox:
         self._deferred: set[int] = set()  # live entries whose line is only in the store's journal
         # replay: sent/failed/hooked lines of entries whose line is in the store's journal (adopted)
         self._orphans: dict[int, list[dict[str, Any]]] = {}
+        self._last_mid: dict[int, int] = {}  # chat -> the highest message id marked sent there
         self.writes = 0  # journal writes (fsyncs) done, for tests and benchmarks
         self.folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self.files.mkdir(mode=DIR_MODE, exist_ok=True)
@@ -331,7 +344,8 @@ class Outbox:
         else:
             rec["msg"] = {"key": e.key, "kind": e.kind, "ref": e.ref, "chat_id": e.chat_id}
         for name, value in (("mid", e.message_id), ("settled", e.settled), ("error", e.error),
-                            ("file", e.file if e.state == PENDING else None)):
+                            ("file", e.file if e.state == PENDING else None),
+                            ("after", e.after if e.state == PENDING else None)):
             if value is not None:
                 rec[name] = value
         if e.hooked:
@@ -352,6 +366,37 @@ class Outbox:
         """Write the "sent" mark now (a kill cannot lose it once this returns); the returned future
         is done once it is fsynced too (batched with whatever else is being written)."""
         return self._settle(entry, SENT, message_id=message_id, chat_id=chat_id, hooked=hooked, now=True)
+
+    def mark_trying(self, entry: OutboxEntry, reply_to: int | None = None) -> None:
+        """About to send ``entry``: write down (at once, no fsync: a kill cannot lose a write the
+        kernel has) above which message id of its chat it will be, if it arrives. That is the last
+        id marked sent there, or else the message it replies to; neither known: nothing written
+        (a lost answer then means sending it again)."""
+        with self._lock:
+            after = self._last_mid.get(entry.chat_id)
+            if after is None and reply_to:
+                after = int(reply_to)
+            if after is None or entry.state != PENDING:
+                return
+            if entry.after == after:
+                return
+            entry.after = after
+            self._check_open()
+            self._write_fd(_line({"op": "try", "id": entry.id, "after": after}))
+
+    def forget_try(self, entry: OutboxEntry) -> None:
+        """Telegram refused the last attempt outright (a 429): it did not arrive (in memory only:
+        a look after a restart is harmless)."""
+        with self._lock:
+            entry.after = None
+
+    def last_message_id(self, chat_id: int) -> int | None:
+        with self._lock:
+            return self._last_mid.get(chat_id)
+
+    def _note_mid(self, chat_id: int, message_id: Any) -> None:
+        if isinstance(message_id, int) and message_id > self._last_mid.get(chat_id, 0):
+            self._last_mid[chat_id] = message_id
 
     async def mark_failed(self, entry: OutboxEntry, error: str) -> None:
         import asyncio
@@ -375,6 +420,8 @@ class Outbox:
                 entry.chat_id = chat_id
             if state == SENT:
                 entry.message_id = message_id
+                entry.after = None
+                self._note_mid(entry.chat_id, message_id)
                 line = {"op": "sent", "id": entry.id, "at": round(at, 3), "mid": message_id, "chat": entry.chat_id}
                 if hooked:
                     entry.hooked = True
@@ -574,6 +621,9 @@ class Outbox:
             self._orphans.clear()  # the snapshot holds what they did
             if isinstance(rec.get("next"), int):
                 self._next_id = max(self._next_id, rec["next"])
+            for chat, mid in (rec.get("last") or {}).items():
+                with contextlib.suppress(ValueError):
+                    self._note_mid(int(chat), mid)
             return
         eid = rec.get("id")
         if not isinstance(eid, int):
@@ -594,14 +644,17 @@ class Outbox:
                                 kind=msg.get("kind", "message"), ref=msg.get("ref", ""),
                                 created=float(rec.get("at", 0)), message=message, state=state,
                                 message_id=rec.get("mid"), settled=rec.get("settled"), error=rec.get("error"),
-                                hooked=bool(rec.get("hooked")), file=rec.get("file"))
+                                hooked=bool(rec.get("hooked")), file=rec.get("file"),
+                                after=rec.get("after") if state == PENDING else None)
+            if state == SENT:
+                self._note_mid(entry.chat_id, entry.message_id)
             self._entries[eid] = entry
             self._by_key[key] = eid
             self._orphans.pop(eid, None)  # the entry as it was when written: newer than those
             return
         entry = self._entries.get(eid)
         if entry is None:
-            if op in ("sent", "failed", "hooked"):  # its entry may be in the store's journal (adopt)
+            if op in ("sent", "failed", "hooked", "try"):  # its entry may be in the store's journal (adopt)
                 self._orphans.setdefault(eid, []).append(rec)
             return
         if op == "sent":
@@ -609,6 +662,11 @@ class Outbox:
             entry.chat_id = int(rec.get("chat", entry.chat_id))
             entry.hooked = bool(rec.get("hooked"))
             entry.message = None
+            entry.after = None
+            self._note_mid(entry.chat_id, entry.message_id)
+        elif op == "try":
+            if entry.state == PENDING and isinstance(rec.get("after"), int):
+                entry.after = rec["after"]
         elif op == "failed":
             entry.state, entry.error, entry.settled = FAILED, rec.get("error"), rec.get("at")
             entry.message = None
@@ -627,7 +685,8 @@ class Outbox:
                         del self._by_key[e.key]
                     continue
                 keep.append(e)
-            lines = [_line({"op": "snapshot", "next": self._next_id})]
+            lines = [_line({"op": "snapshot", "next": self._next_id,
+                            "last": {str(chat): mid for chat, mid in self._last_mid.items()}})]
             lines += [_line(self._entry_record(e)) for e in keep]
             # settles of entries the store's journal still holds (at open, before adopt): kept
             lines += [_line(r) for recs in self._orphans.values() for r in recs]

@@ -86,6 +86,27 @@ async def test_faults_during_a_publish_every_card_arrives_exactly_once(emulator,
         assert not env.store.outbox.pending()
 
 
+async def test_a_card_whose_answer_was_lost_is_found_not_sent_again(emulator, tmp_path):
+    """Connections dropped after the emulator made the message (the bot cannot know it arrived), and
+    dropped before (nothing made): each card is in its group once. The bot looks for a message
+    whose answer was lost above the chat's last id before sending it again."""
+    path = directory_file(tmp_path, 3)
+    async with bot_env(emulator, tmp_path, directory={"file": str(path)}) as env:
+        setup_world(env, 3, 4)
+        emu = env.emu
+        emu.inject("drop_after", method="sendMessage", chat_id=chat_of(0), times=2, skip=1)
+        emu.inject("drop_after", method="sendMessage", chat_id=chat_of(2), times=1, skip=3)
+        emu.inject("drop", method="sendMessage", chat_id=chat_of(1), times=2, skip=1)
+        await publish(env)
+        done = await emu.wait_for_bot_message(ADMIN, lambda m: "Đã công bố" in m["text"], include_edits=True,
+                                              timeout=60)
+        kinds = [k for k, _, _ in emu.fault_log]
+        assert kinds.count("drop_after") == 3 and kinds.count("drop") == 2
+        assert "Đã gửi: 12" in done["text"] and "Lỗi: 0" in done["text"], done["text"]
+        assert_each_card_once(env, 3, 4)
+        assert not env.store.outbox.pending()
+
+
 async def test_restart_with_pending_messages_resumes_without_doubles(emulator, tmp_path):
     path = directory_file(tmp_path)
     half = [chat_of(i) for i in range(GROUPS // 2)]

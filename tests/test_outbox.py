@@ -175,3 +175,44 @@ def test_the_senders_json_keyboard_is_what_ptbs_objects_serialise_to():
     for msg in cases:
         obj = keyboard_of(msg)
         assert markup_json(msg) == (None if obj is None else obj.to_dict()), msg.text
+
+
+async def test_a_try_says_above_which_id_the_message_will_be_and_outlives_kills_and_pruning(folder):
+    """Before a send the outbox writes down above which message id of the chat it will be: the last
+    id marked sent there, else the message it replies to. A kill (no close) keeps it; a snapshot
+    keeps the chat's last id after the entries that gave it are pruned."""
+    now = [1_000_000.0]
+    box = Outbox(folder, compact_every=5, clock=lambda: now[0])
+    try:
+        first, second, other = await box.enqueue([Outgoing(-1, "one", key="a"), Outgoing(-1, "two", key="b"),
+                                                  Outgoing(-2, "ack", key="c", reply_to=17)])
+        box.mark_trying(other, 17)  # nothing sent to -2 yet: above the message it answers
+        assert other.after == 17
+        box.mark_trying(first)  # nothing known in -1: no try (a lost answer means sending again)
+        assert first.after is None
+        await box.mark_sent(first, 40, hooked=True)
+        box.mark_trying(second)
+        assert second.after == 40 and box.last_message_id(-1) == 40
+        copy = folder.parent / "after-kill"
+        shutil.copytree(folder, copy)  # a kill now
+        reopened = Outbox(copy, clock=lambda: now[0])
+        try:
+            assert {e.key: e.after for e in reopened.pending()} == {"b": 40, "c": 17}
+        finally:
+            reopened.close()
+        await box.mark_sent(second, 43, hooked=True)
+        assert second.after is None
+        now[0] += 8 * 86400  # "a" and "b" are pruned at the next snapshot
+        await box.enqueue([Outgoing(-3, f"m{i}", key=f"m{i}") for i in range(6)])
+    finally:
+        box.close()
+    box = Outbox(folder, clock=lambda: now[0])
+    try:
+        assert box.get("a") is None and box.get("b") is None
+        assert box.last_message_id(-1) == 43
+        assert box.get("c").after == 17
+        third = (await box.enqueue(Outgoing(-1, "three", key="d")))[0]
+        box.mark_trying(third)
+        assert third.after == 43
+    finally:
+        box.close()
