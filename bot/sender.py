@@ -71,6 +71,11 @@ MESSAGE_METHODS = frozenset({
     "forwardMessages",
 })
 
+# Messages sent in bulk, nobody waiting on each: they yield Telegram's overall budget to answers
+# (acknowledgements, command answers, the office's requests). A chat's own order is kept whatever
+# the kinds.
+BULK_KINDS = frozenset({"card", "reminder", "amendment"})
+
 Hook = Callable[[Any], Awaitable[None]]  # async hook(entry) after Telegram's answer
 
 
@@ -314,9 +319,11 @@ class Sender:
             now = time.monotonic()
             next_at: float | None = None
             if self._sending < self.max_in_flight:
-                ready = sorted((q[0].id, chat) for chat, q in self._queues.items()
+                # Answers to someone waiting go before bulk (a publish's cards, reminders): of the chats
+                # that could go, those whose next message is an answer first, then the oldest.
+                ready = sorted((q[0].kind in BULK_KINDS, q[0].id, chat) for chat, q in self._queues.items()
                                if q and chat not in self._busy)
-                for _, chat in ready:
+                for _, _, chat in ready:
                     if self._sending >= self.max_in_flight:
                         break
                     nb = self._not_before.get(chat, 0.0)

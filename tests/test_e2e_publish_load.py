@@ -60,6 +60,16 @@ async def test_publish_150_messages_under_real_limits(emulator, tmp_path):
         preview = await emu.wait_for_bot_message(ADMIN, lambda m: bool(m.get("reply_markup")))
         started = time.monotonic()
         emu.press(ADMIN, ADMIN, preview["message_id"], button="📢 Công bố")
+        # While the cards go (5 s at least), an answer to someone waiting does not queue behind them.
+        await emu.wait_until(lambda: sum(1 for m in emu.bot_messages(-1003000) if m["text"].startswith("📌")) > 0,
+                             timeout=30, what="the first cards")
+        asked = time.monotonic()
+        emu.send(ADMIN, ADMIN, "/ping")
+        await emu.wait_for_bot_message(ADMIN, lambda m: "dondoc đang chạy" in m["text"], timeout=30)
+        answered = time.monotonic() - asked
+        cards_then = sum(1 for c in range(AGENCIES) for m in emu.bot_messages(-1003000 - c)
+                         if m["text"].startswith("📌"))
+        assert answered < 2.0 and cards_then < AGENCIES * TASKS, (answered, cards_then)
         done = await emu.wait_for_bot_message(ADMIN, lambda m: "Đã công bố" in m["text"], include_edits=True,
                                               timeout=180)
         elapsed = time.monotonic() - started
