@@ -135,7 +135,7 @@ async def main() -> None:
 
                 await emu.wait_until(ready, timeout=60, what="dondoc ready")
                 if os.environ.get("BENCH_PYSPY"):  # profile dondoc's process during the burst (py-spy in the venv)
-                    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--gil", "--nonblocking", "-r", "250", "-d", "4",
+                    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--gil", "--nonblocking", "-r", "1000", "-d", "4",
                                             "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "-p", str(proc.pid)],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 results["dondoc"] = await burst(emu, proc, targets, args.burst, f"Đợt {r}")
