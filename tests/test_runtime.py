@@ -207,3 +207,28 @@ async def test_a_held_update_is_kept_as_telegram_sent_it(emulator, tmp_path):
             assert message["message_id"] in {m["message_id"] for m in sent}
             assert message["reply_to_message"]["message_id"] == card["message_id"]  # the JSON, whole
             assert "date" in message and isinstance(message["date"], int)  # as Telegram sends it, not PTB's
+
+
+async def test_an_answer_made_but_not_confirmed_is_found_past_members_messages(emulator, tmp_path):
+    """An acknowledgement the emulator made while the connection dropped, and members writing in the
+    group meanwhile: before sending it again the bot looks above the group's last marked message,
+    passes over the members' messages ("can't be edited") and finds its own ("not modified")."""
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        await published_env(env)
+        card = next(m for m in cards(emu, SNV_GROUP) if "mục 8.2\n" in m["text"])
+        emu.add_user(50101, "Cán bộ Hà")
+        emu.add_member(SNV_GROUP, 50101)
+        first = emu.send(SNV_USER, SNV_GROUP, "Đang thực hiện, đạt 20%", reply_to=card["message_id"])
+        await emu.wait_until(lambda: len(acks(emu, SNV_GROUP)) == 1, timeout=20)
+        emu.inject("drop_after", chat_id=SNV_GROUP, method="sendMessage", times=1)
+        second = emu.send(SNV_USER, SNV_GROUP, "Đang thực hiện, đạt 40%", reply_to=card["message_id"])
+        await emu.wait_until(lambda: len(acks(emu, SNV_GROUP)) == 2, timeout=20)  # made; its answer lost
+        chatter = [emu.send(50101, SNV_GROUP, f"Chào mọi người {i}") for i in range(3)]  # during the retry's wait
+        third = emu.send(50101, SNV_GROUP, "Đã hoàn thành", reply_to=card["message_id"])
+        await emu.wait_until(lambda: len(acks(emu, SNV_GROUP)) >= 3, timeout=20)
+        await emu.wait_idle(quiet=1.0)
+        answered = [m["reply_to_message"]["message_id"] for m in acks(emu, SNV_GROUP)]
+        assert answered == [first["message_id"], second["message_id"], third["message_id"]], answered
+        assert [k for k, _, _ in emu.fault_log] == ["drop_after"]
+        assert chatter  # the members' messages sit between the lost answer's and the next
