@@ -32,6 +32,9 @@ class Outgoing:
     buttons: tuple[tuple[tuple[str, ...], ...], ...] = ()
     force_reply: bool = False  # ask the client to reply to this message (instead of buttons)
     reply_to: int | None = None  # message id in the same chat; sent anyway if that message is gone
+    # A message of the chat this one comes after, not quoted (the private message it answers): where
+    # the outbox looks for it if an answer is lost and nothing was sent to the chat before.
+    after: int | None = None
     parse_mode: str | None = "HTML"
     file_name: str | None = None  # with file_data: a document (text is its caption)
     file_data: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
@@ -50,7 +53,7 @@ class Outgoing:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form without the file bytes (the outbox stores those apart)."""
         out: dict[str, Any] = {"chat_id": self.chat_id, "text": self.text, "kind": self.kind}
-        for name in ("key", "ref", "reply_to", "file_name"):
+        for name in ("key", "ref", "reply_to", "after", "file_name"):
             value = getattr(self, name)
             if value:
                 out[name] = value
@@ -67,7 +70,7 @@ class Outgoing:
         return cls(chat_id=int(raw["chat_id"]), text=raw.get("text", ""), key=raw.get("key"),
                    kind=raw.get("kind", "message"), ref=raw.get("ref", ""),
                    buttons=raw.get("buttons") or (), force_reply=bool(raw.get("force_reply")),
-                   reply_to=raw.get("reply_to"), parse_mode=raw.get("parse_mode", "HTML"),
+                   reply_to=raw.get("reply_to"), after=raw.get("after"), parse_mode=raw.get("parse_mode", "HTML"),
                    file_name=raw.get("file_name"), file_data=file_data)
 
 

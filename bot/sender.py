@@ -387,7 +387,7 @@ class Sender:
             try:
                 sent = await self._find_sent(entry, msg) if entry.after is not None else None
                 if sent is None:
-                    self.outbox.mark_trying(entry, msg.reply_to)
+                    self.outbox.mark_trying(entry, msg.reply_to or msg.after)
                     sent = await self._call(msg, entry.chat_id)
             finally:
                 self.pacer.done(chat)  # dated by the answer (or the failure)

@@ -139,7 +139,7 @@ async def reply(update: Update, text: str, *, reply_markup=None, key: str | None
     key = key or _reply_key(update)
     quote = message.message_id if message.chat.type != Chat.PRIVATE else None
     await enqueue(message.get_bot(), Outgoing(message.chat.id, text, key=key, kind=kind, ref=ref, reply_to=quote,
-                                              **_markup_fields(reply_markup)))
+                                              after=message.message_id, **_markup_fields(reply_markup)))
     answered()  # the answer is owed durably (the outbox): the update counts as answered
     return None
 

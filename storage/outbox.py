@@ -370,8 +370,8 @@ class Outbox:
     def mark_trying(self, entry: OutboxEntry, reply_to: int | None = None) -> None:
         """About to send ``entry``: write down (at once, no fsync: a kill cannot lose a write the
         kernel has) above which message id of its chat it will be, if it arrives. That is the last
-        id marked sent there, or else the message it replies to; neither known: nothing written
-        (a lost answer then means sending it again)."""
+        id marked sent there, or else ``reply_to`` (the message it replies to or answers); neither
+        known: nothing written (a lost answer then means sending it again)."""
         with self._lock:
             after = self._last_mid.get(entry.chat_id)
             if after is None and reply_to:

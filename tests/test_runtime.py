@@ -232,3 +232,16 @@ async def test_an_answer_made_but_not_confirmed_is_found_past_members_messages(e
         assert answered == [first["message_id"], second["message_id"], third["message_id"]], answered
         assert [k for k, _, _ in emu.fault_log] == ["drop_after"]
         assert chatter  # the members' messages sit between the lost answer's and the next
+
+
+async def test_a_first_private_answer_whose_connection_dropped_is_not_sent_twice(emulator, tmp_path):
+    """Nothing was ever sent to this person: the answer is looked for above the message it answers."""
+    async with bot_env(emulator, tmp_path) as env:
+        emu = env.emu
+        emu.add_user(50202, "Người mới")
+        emu.inject("drop_after", chat_id=50202, method="sendMessage", times=1)
+        emu.send(50202, 50202, "/start")
+        await emu.wait_until(lambda: len(emu.bot_messages(50202)) >= 1, timeout=20)
+        await emu.wait_idle(quiet=1.5)
+        assert [k for k, _, _ in emu.fault_log] == ["drop_after"]
+        assert len(emu.bot_messages(50202)) == 1, [m["text"][:40] for m in emu.bot_messages(50202)]
