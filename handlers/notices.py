@@ -469,7 +469,15 @@ async def cmd_add(update: Update, context: DondocContext) -> None:
         await reply(update, texts.t("amend.add_no_notice"))
         return
     ref, lead_name = head[0].rstrip(").")[:20], head[1]
-    task = Task(id=new_task_id(notice.id), notice_id=notice.id, code="", ref=ref, text=parts[1][:sheet._CELL_MAX])
+    # The task's id comes from the update: the same message handled again (a crash after the task
+    # was stored, before the update was recorded as done) finds its task instead of adding another.
+    task_id = f"{notice.id}-u{update.update_id}"
+    done = next((t for t in svc.store.notices.tasks(notice.id) if t.id == task_id), None)
+    if done is not None:
+        await reply(update, texts.t("amend.added_new", code=done.code, ref=done.ref))
+        await _after_edit(update, context, notice)
+        return
+    task = Task(id=task_id, notice_id=notice.id, code="", ref=ref, text=parts[1][:sheet._CELL_MAX])
     try:
         workflow.set_lead(task, lead_name, svc.directory)
         if len(parts) == 3 and parts[2]:

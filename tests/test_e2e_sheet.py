@@ -203,6 +203,12 @@ async def test_chat_fixes_text_and_add(emulator, tmp_path):
         assert [t.ref for t in stored][8:] == ["8.2", "8.3", "8.4", "9"]
         new = stored[10]
         assert new.code in added["text"] and new.deadline == dt.date(2024, 4, 15) and new.lead[0]["name"] == "Sở Nội vụ"
+        # The same /add handled again (as after a crash between its write and its "done" mark): no second task.
+        from telegram import Update
+
+        raw = next(u for u in reversed(emu.updates) if (u.get("message") or {}).get("text", "").startswith("/add 8.4"))
+        await env.app.process_update(Update.de_json(raw, env.app.bot))
+        assert [t.ref for t in env.store.notices.tasks(notice.id)][8:] == ["8.2", "8.3", "8.4", "9"]
         # Only an admin, only in private.
         emu.send(STRANGER, STRANGER, f"/text {c81} khác")
         await emu.wait_for_bot_message(STRANGER, timeout=10)
