@@ -197,7 +197,8 @@ async def test_chat_fixes_text_and_add(emulator, tmp_path):
             emu.send(ADMIN, ADMIN, bad)
             line = await emu.wait_for_bot_message(ADMIN, timeout=10)
             assert expect in line["text"] and "\n" not in line["text"], (bad, line["text"])
-        emu.send(ADMIN, ADMIN, "/add 8.4 Sở Nội vụ | Tổng hợp báo cáo của các huyện | 15/4")
+        add_update = emu.next_update_id
+        add_message = emu.send(ADMIN, ADMIN, "/add 8.4 Sở Nội vụ | Tổng hợp báo cáo của các huyện | 15/4")
         added = await emu.wait_for_bot_message(ADMIN, lambda m: "Đã thêm" in text_of(m), timeout=10)
         stored = env.store.notices.tasks(notice.id)
         assert [t.ref for t in stored][8:] == ["8.2", "8.3", "8.4", "9"]
@@ -206,8 +207,7 @@ async def test_chat_fixes_text_and_add(emulator, tmp_path):
         # The same /add handled again (as after a crash between its write and its "done" mark): no second task.
         from telegram import Update
 
-        raw = next(u for u in reversed(emu.updates) if (u.get("message") or {}).get("text", "").startswith("/add 8.4"))
-        await env.app.process_update(Update.de_json(raw, env.app.bot))
+        await env.app.process_update(Update.de_json({"update_id": add_update, "message": add_message}, env.app.bot))
         assert [t.ref for t in env.store.notices.tasks(notice.id)][8:] == ["8.2", "8.3", "8.4", "9"]
         # Only an admin, only in private.
         emu.send(STRANGER, STRANGER, f"/text {c81} khác")
