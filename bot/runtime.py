@@ -507,8 +507,9 @@ class Runtime:
                 await self._hold(list(self._outstanding.items()))
                 break
             self._progress.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._progress.wait(), remaining)
+            with contextlib.suppress(TimeoutError):  # asyncio.timeout: no task made for each update
+                async with asyncio.timeout(remaining):
+                    await self._progress.wait()
         await self.flush()
 
     async def _hold(self, slow: list[tuple[int, tuple[float, Update]]]) -> None:

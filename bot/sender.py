@@ -35,6 +35,7 @@ nobody does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -347,10 +348,10 @@ class Sender:
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
             timeout = None if next_at is None else max(0.001, next_at - time.monotonic())
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except asyncio.TimeoutError:
-                pass
+            # asyncio.timeout, not wait_for: no task made for each wake (several a message)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def _send(self, chat: int, entry) -> None:
         """One message of ``chat``: the chat is busy (none of its other messages goes) until this one
