@@ -3,7 +3,10 @@ python-telegram-bot bot (bench/bare_ptb_bot.py) poll the same emulator, which ru
 answers the same burst of replies to the same cards. Prints replies/s of the burst and the bot
 process's CPU per reply, side by side, for each round, and their medians.
 
-    .venv/bin/python bench/bench_replies_apart.py [--burst 300] [--rounds 3]
+    .venv/bin/python bench/bench_replies_apart.py [--burst 300] [--rounds 3] [--groups 1|2]
+
+``--groups 2`` spreads the burst over two groups: a bare PTB bot handles one update at a time,
+dondoc handles chats concurrently (one chat's updates in order).
 
 bench/bench_replies.py runs both bots inside this process, with the emulator (its CPU figures
 include the emulator's); here a bot's CPU is its own process's (utime + stime). Flood limits are
@@ -30,9 +33,11 @@ os.environ["PYTHONPATH"] = str(ROOT)
 from bot.emulator import BotAPIEmulator, FloodLimits  # noqa: E402
 from tests import test_kill_restart as kt  # noqa: E402
 from tests.harness import bot_env  # noqa: E402
-from tests.test_e2e_tracking import SNV_GROUP, SNV_USER, cards, published_env  # noqa: E402
+from tests.test_e2e_tracking import CA_GROUP, CA_USER, SNV_GROUP, SNV_USER, cards, published_env  # noqa: E402
 
-MEMBERS = [SNV_USER] + [40000 + k for k in range(1, 30)]  # 30 members in turn: none floods
+# 30 members in turn in each group: none floods
+MEMBERS = {SNV_GROUP: [SNV_USER] + [40000 + k for k in range(1, 30)],
+           CA_GROUP: [CA_USER] + [41000 + k for k in range(1, 30)]}
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -44,18 +49,20 @@ def cpu_seconds(pid: int) -> float:
 class Acks:
     """Bot messages to the group since the last look (the emulator's own list, no copies)."""
 
-    def __init__(self, emu) -> None:
-        self.emu, self.pos = emu, len(emu.bot_sent)
+    def __init__(self, emu, chats) -> None:
+        self.emu, self.pos, self.chats = emu, len(emu.bot_sent), set(chats)
 
     def count(self) -> int:
         with self.emu.lock:
-            return sum(1 for _, cid, _ in self.emu.bot_sent[self.pos:] if cid == SNV_GROUP)
+            return sum(1 for _, cid, _ in self.emu.bot_sent[self.pos:] if cid in self.chats)
 
 
-async def burst(emu, proc: subprocess.Popen, targets: list[int], n: int, tag: str) -> tuple[float, float]:
-    """(replies/s, CPU ms of the bot's process per reply) for ``n`` replies sent at once."""
-    warm = Acks(emu)
-    emu.send(MEMBERS[0], SNV_GROUP, f"{tag}: khởi động, đang triển khai", reply_to=targets[0])
+async def burst(emu, proc: subprocess.Popen, targets: list[tuple[int, int]], n: int, tag: str) -> tuple[float, float]:
+    """(replies/s, CPU ms of the bot's process per reply) for ``n`` replies sent at once, to the cards
+    ``targets`` ((chat, message id)) in turn."""
+    chats = sorted({chat for chat, _ in targets})
+    warm = Acks(emu, chats)
+    emu.send(MEMBERS[targets[0][0]][0], targets[0][0], f"{tag}: khởi động, đang triển khai", reply_to=targets[0][1])
     await emu.wait_until(lambda: warm.count() >= 1 or proc.poll() is not None, timeout=60, what="warm-up answer")
     assert proc.poll() is None, "the bot died"
     await emu.wait_idle(quiet=0.5)
@@ -65,11 +72,12 @@ async def burst(emu, proc: subprocess.Popen, targets: list[int], n: int, tag: st
         await asyncio.sleep(0.3)
         if cpu_seconds(proc.pid) - before < 0.02:
             break
-    acks = Acks(emu)
+    acks = Acks(emu, chats)
     cpu0, t0 = cpu_seconds(proc.pid), time.perf_counter()
     for i in range(n):
-        emu.send(MEMBERS[i % len(MEMBERS)], SNV_GROUP, f"{tag} {i}: đang triển khai, đã hoàn thành 70% khối lượng.",
-                 reply_to=targets[i % len(targets)])
+        chat, card = targets[i % len(targets)]
+        emu.send(MEMBERS[chat][(i // len(targets)) % 30], chat, f"{tag} {i}: đang triển khai, đã hoàn thành 70% khối lượng.",
+                 reply_to=card)
     while acks.count() < n:
         if proc.poll() is not None:
             raise RuntimeError("the bot died")
@@ -91,6 +99,8 @@ async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--burst", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--groups", type=int, default=1, choices=(1, 2),
+                    help="replies in one group, or spread over two (a bare bot handles one update at a time)")
     args = ap.parse_args()
     from bench.bench_replies import _same_ack
 
@@ -101,10 +111,13 @@ async def main() -> None:
             await published_env(env)
             await emu.wait_idle()
         emu.set_flood_limits(FloodLimits.off())
-        for uid in MEMBERS[1:]:
-            emu.add_user(uid, f"Cán bộ {uid}")
-            emu.add_member(SNV_GROUP, uid)
-        targets = [m["message_id"] for m in cards(emu, SNV_GROUP)]
+        groups = [SNV_GROUP, CA_GROUP][:args.groups]
+        for chat in groups:
+            for uid in MEMBERS[chat][1:]:
+                emu.add_user(uid, f"Cán bộ {uid}")
+                emu.add_member(chat, uid)
+        per_group = [[(chat, m["message_id"]) for m in cards(emu, chat)][:11] for chat in groups]
+        targets = [t for row in zip(*per_group) for t in row]  # the groups in turn
         cfg = kt.write_config(tmp, emu)
         text, buttons = _same_ack()
         bare_env = {**os.environ, "DONDOC_TOKEN": emu.token, "BENCH_BASE_URL": emu.base_url,
@@ -120,7 +133,7 @@ async def main() -> None:
             finally:
                 stop(proc)
         print(f"progress replies, each bot in its own process ({args.burst} at once, to {len(targets)} cards "
-              f"of one group, 30 members in turn):")
+              f"of {len(groups)} group(s), 30 members in turn in each):")
         ratios, cpu_ratios = [], []
         for r in range(args.rounds):
             results = {}
