@@ -44,7 +44,7 @@ import time
 from collections import deque
 from typing import Any, Awaitable, Callable
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters, WebAppInfo
+from telegram import ForceReply, InlineKeyboardMarkup, InputFile, ReplyParameters
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -152,16 +152,6 @@ def requests(tg: Any) -> tuple[HTTPXRequest, HTTPXRequest]:
     return main, updates
 
 
-def _button(cell: tuple[str, ...]) -> InlineKeyboardButton:
-    if len(cell) == 3:
-        label, kind, address = cell
-        if kind == "web_app":
-            return InlineKeyboardButton(label, web_app=WebAppInfo(url=address))
-        return InlineKeyboardButton(label, url=address)
-    label, data = cell
-    return InlineKeyboardButton(label, callback_data=data)
-
-
 def _button_json(cell: tuple[str, ...]) -> dict[str, Any]:
     if len(cell) == 3:
         label, kind, address = cell
@@ -180,11 +170,13 @@ def markup_json(msg: Outgoing) -> dict[str, Any] | None:
 
 
 def keyboard_of(msg: Outgoing):
-    if msg.buttons:
-        return InlineKeyboardMarkup([[_button(cell) for cell in row] for row in msg.buttons])
-    if msg.force_reply:
-        return ForceReply(selective=False)
-    return None
+    """``reply_markup`` of ``msg`` as PTB's object (built from :func:`markup_json`: one definition)."""
+    raw = markup_json(msg)
+    if raw is None:
+        return None
+    if "inline_keyboard" in raw:
+        return InlineKeyboardMarkup.de_json(raw, None)
+    return ForceReply(selective=False)
 
 
 class Sender:

@@ -189,30 +189,38 @@ class Outbox:
         return OutboxEntry(id=eid, key=key, chat_id=msg.chat_id, kind=msg.kind, ref=msg.ref, created=now,
                            message=msg)
 
-    def _reserve(self, messages) -> tuple[list[OutboxEntry], list[OutboxEntry], list[tuple[str, bytes]]]:
-        if isinstance(messages, Outgoing) or hasattr(messages, "chat_id"):
-            messages = [messages]
-        messages = [coerce(m) for m in messages]
-        now = self.clock()
+    def _entries_for(self, messages: list[Outgoing], now: float,
+                     register: Callable[[OutboxEntry], None]) -> tuple[list[OutboxEntry], list[OutboxEntry]]:
+        """(one entry per message, in order: the one already owed under its key, else a new one
+        handed to ``register`` at once, so a key twice in one batch is one entry; the new ones).
+        The caller holds the lock."""
+        self._check_open()
         entries: list[OutboxEntry] = []
         new: list[OutboxEntry] = []
-        files: list[tuple[str, bytes]] = []
-        with self._lock:
-            self._check_open()
-            for msg in messages:
-                known = self._known(msg)
-                if known is not None:
-                    entries.append(known)
-                    continue
+        for msg in messages:
+            entry = self._known(msg)
+            if entry is None:
                 entry = self._new_entry(msg, now)
-                eid, key = entry.id, entry.key
-                if msg.file_data is not None:
-                    entry.file = f"{eid}-{_safe_name(msg.file_name or 'file')}"
-                    files.append((entry.file, msg.file_data))
-                self._by_key[key] = eid
-                self._entries[eid] = entry
-                entries.append(entry)
+                register(entry)
                 new.append(entry)
+            entries.append(entry)
+        return entries, new
+
+    def _reserve(self, messages) -> tuple[list[OutboxEntry], list[OutboxEntry], list[tuple[str, bytes]]]:
+        messages = _as_list(messages)
+        now = self.clock()
+        files: list[tuple[str, bytes]] = []
+
+        def register(entry: OutboxEntry) -> None:
+            msg = entry.message
+            if msg.file_data is not None:
+                entry.file = f"{entry.id}-{_safe_name(msg.file_name or 'file')}"
+                files.append((entry.file, msg.file_data))
+            self._by_key[entry.key] = entry.id
+            self._entries[entry.id] = entry
+
+        with self._lock:
+            entries, new = self._entries_for(messages, now, register)
         return entries, new, files
 
     def _unreserve(self, new: list[OutboxEntry]) -> None:
@@ -249,25 +257,12 @@ class Outbox:
         records for the store journal). Keys dedupe as in :meth:`enqueue`. Not live (not sent, not
         counted) until :meth:`commit_staged`; :meth:`unstage` if the transaction fails. Documents
         cannot be staged (their bytes are a file of their own: use :meth:`enqueue`)."""
-        if isinstance(messages, Outgoing) or hasattr(messages, "chat_id"):
-            messages = [messages]
-        messages = [coerce(m) for m in messages]
+        messages = _as_list(messages)
         if any(m.file_data is not None or m.is_document for m in messages):
             raise ValueError("documents cannot be staged in a store transaction")
         now = self.clock()
-        entries: list[OutboxEntry] = []
-        new: list[OutboxEntry] = []
         with self._lock:
-            self._check_open()
-            for msg in messages:
-                known = self._known(msg)
-                if known is not None:
-                    entries.append(known)
-                    continue
-                entry = self._new_entry(msg, now)
-                self._staged[entry.key] = entry
-                entries.append(entry)
-                new.append(entry)
+            entries, new = self._entries_for(messages, now, lambda e: self._staged.__setitem__(e.key, e))
             records = [self._entry_record(e) for e in new]
         return entries, new, records
 
@@ -708,6 +703,13 @@ class Outbox:
                 with contextlib.suppress(OSError):
                     p.unlink()
         fsync_dir(self.folder)
+
+
+def _as_list(messages: Any) -> list[Outgoing]:
+    """One message or many, as a list of Outgoing."""
+    if isinstance(messages, Outgoing) or hasattr(messages, "chat_id"):
+        messages = [messages]
+    return [coerce(m) for m in messages]
 
 
 def _line(rec: dict[str, Any]) -> bytes:

@@ -100,25 +100,32 @@ def _open_with_two_assignments(folder: str):
     return store
 
 
+def _reports(store, prefix: str):
+    """Endless (i, n, report, its source, its time): report ``<prefix>-<i>`` on a1 and a2 in turn,
+    numbered on from the reports the store holds, with statuses in turn."""
+    from bot import progress
+
+    statuses = [Progress.IN_PROGRESS, Progress.DONE, Progress.BLOCKED]
+    n = len(store.notices.reports())
+    i = 0
+    while True:
+        i += 1
+        n += 1
+        at = T0 + dt.timedelta(seconds=n)
+        r = make_report(f"{prefix}-{i}", "a1" if n % 2 else "a2", message_id=1000 + n, at=at)
+        r.status = statuses[n % 3]
+        yield i, n, r, progress.Source(-100, message_id=1000 + n), at
+
+
 def progress_main(folder: str, prefix: str) -> None:
     """Progress reports through ``bot.progress.record``: each one a report AND its assignment's status."""
     from bot import progress
 
     store = _open_with_two_assignments(folder)
-    statuses = [Progress.IN_PROGRESS, Progress.DONE, Progress.BLOCKED]
     settings = progress.Settings(office_chat_id=-1)
-    n = len(store.notices.reports())
     out = sys.stdout
-    i = 0
-    while True:
-        i += 1
-        n += 1
-        aid = "a1" if n % 2 else "a2"
-        at = T0 + dt.timedelta(seconds=n)
-        r = make_report(f"{prefix}-{i}", aid, message_id=1000 + n, at=at)
-        r.status = statuses[n % 3]
-        progress.record(store, r, source=progress.Source(-100, message_id=1000 + n), now=at, settings=settings,
-                        directory=NoDirectory())
+    for i, _, r, source, at in _reports(store, prefix):
+        progress.record(store, r, source=source, now=at, settings=settings, directory=NoDirectory())
         out.write(f"{prefix}-{i}\n")
         out.flush()
 
@@ -133,25 +140,15 @@ def onewrite_main(folder: str, prefix: str) -> None:
     from bot import progress
 
     store = _open_with_two_assignments(folder)
-    statuses = [Progress.IN_PROGRESS, Progress.DONE, Progress.BLOCKED]
     settings = progress.Settings(office_chat_id=-1)
-    n = len(store.notices.reports())
     out = sys.stdout
     loop = asyncio.new_event_loop()
-    i = 0
-    while True:
-        i += 1
-        n += 1
-        aid = "a1" if n % 2 else "a2"
-        at = T0 + dt.timedelta(seconds=n)
-        r = make_report(f"{prefix}-{i}", aid, message_id=1000 + n, at=at)
-        r.status = statuses[n % 3]
+    for i, n, r, source, at in _reports(store, prefix):
         update_id = 10_000 + n
 
-        def action(r=r, n=n, at=at, update_id=update_id):
+        def action(r=r, source=source, at=at, update_id=update_id):
             with store.transaction():
-                done = progress.record(store, r, source=progress.Source(-100, message_id=1000 + n), now=at,
-                                       settings=settings, directory=NoDirectory())
+                done = progress.record(store, r, source=source, now=at, settings=settings, directory=NoDirectory())
                 store.owe(done.messages)
                 store.finish_update(update_id)
             return done

@@ -216,3 +216,15 @@ async def test_a_try_says_above_which_id_the_message_will_be_and_outlives_kills_
         assert third.after == 43
     finally:
         box.close()
+
+
+async def test_a_key_twice_in_one_batch_is_one_entry(folder):
+    box = Outbox(folder)
+    try:
+        a, b = await box.enqueue([Outgoing(-1, "one", key="k"), Outgoing(-1, "one again", key="k")])
+        assert a is b and len(box.pending()) == 1
+        entries, new, _ = box.stage([Outgoing(-2, "x", key="s"), Outgoing(-2, "x again", key="s")])
+        assert entries[0] is entries[1] and len(new) == 1
+        box.unstage(new)
+    finally:
+        box.close()
