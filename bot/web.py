@@ -19,7 +19,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from telegram import Update
+
+from bot.runtime import parse_update
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -44,7 +45,7 @@ def webhook_routes(runtime: "Runtime", *, url_path: str, secret_token: str) -> l
             return web.Response(status=403, text="wrong secret token")
         try:
             data = json.loads(await request.read())
-            update = Update.de_json(data, runtime.app.bot) if isinstance(data, dict) else None
+            update = parse_update(data, runtime.app.bot) if isinstance(data, dict) else None
         except Exception:  # not JSON, or not an update
             update = None
         if update is None or not isinstance(update.update_id, int):
