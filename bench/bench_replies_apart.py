@@ -11,6 +11,9 @@ dondoc handles chats concurrently (one chat's updates in order).
 bench/bench_replies.py runs both bots inside this process, with the emulator (its CPU figures
 include the emulator's); here a bot's CPU is its own process's (utime + stime). Flood limits are
 off in the emulator and dondoc's own pacing is lifted (both bots unpaced).
+
+``BENCH_PYSPY=file`` / ``BENCH_PYSPY_BARE=file`` profile dondoc's / the bare bot's process during a
+round, its warm-up included (py-spy in the venv; not a dependency of the project).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -86,6 +90,23 @@ async def burst(emu, proc: subprocess.Popen, targets: list[tuple[int, int]], n: 
     return n / wall, 1000 * cpu / n
 
 
+def spy(proc: subprocess.Popen, variable: str) -> subprocess.Popen | None:
+    """With ``variable`` set to a file: py-spy (in the venv) samples the process where it holds the
+    GIL, into that file (raw, one stack per line), until :func:`unspy`."""
+    if not os.environ.get(variable):
+        return None
+    time.sleep(1.0)  # the interpreter up, for py-spy to attach
+    return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--gil", "--nonblocking", "-r", "1000",
+                             "-f", "raw", "-o", os.environ[variable], "-p", str(proc.pid)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def unspy(profiler: subprocess.Popen | None) -> None:
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its file and ends
+        profiler.wait(timeout=30)
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
@@ -147,18 +168,18 @@ async def main() -> None:
                             and " ready" in text.rsplit("INFO dondoc: starting", 1)[-1])
 
                 await emu.wait_until(ready, timeout=60, what="dondoc ready")
-                if os.environ.get("BENCH_PYSPY"):  # profile dondoc's process during the burst (py-spy in the venv)
-                    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--gil", "--nonblocking", "-r", "1000", "-d", "4",
-                                            "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "-p", str(proc.pid)],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                profiler = spy(proc, "BENCH_PYSPY")
                 results["dondoc"] = await burst(emu, proc, targets, args.burst, f"Đợt {r}")
+                unspy(profiler)
             finally:
                 stop(proc)
                 log.close()
             bare = subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare_ptb_bot.py")], env=bare_env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
+                profiler = spy(bare, "BENCH_PYSPY_BARE")
                 results["bare PTB"] = await burst(emu, bare, targets, args.burst, f"Lần {r}")
+                unspy(profiler)
             finally:
                 stop(bare)
             (d_rate, d_cpu), (b_rate, b_cpu) = results["dondoc"], results["bare PTB"]
