@@ -314,6 +314,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # the client went away between requests (a killed bot's kept-alive connection)
+
     def do_GET(self) -> None:
         self._dispatch()
 
