@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 from bot.emulator.world import ApiError
-from bot.runtime import FloodGuard
+from bot.runtime import FloodGuard, parse_update
 from storage.updates import UpdateJournal
 from tests.harness import OFFICE_CHAT, bot_env
 from tests.test_e2e_tracking import CA_GROUP, CA_USER, SNV_GROUP, SNV_USER, cards, published_env
@@ -245,3 +245,25 @@ async def test_a_first_private_answer_whose_connection_dropped_is_not_sent_twice
         await emu.wait_idle(quiet=1.5)
         assert [k for k, _, _ in emu.fault_log] == ["drop_after"]
         assert len(emu.bot_messages(50202)) == 1, [m["text"][:40] for m in emu.bot_messages(50202)]
+
+
+def test_a_reply_is_parsed_without_what_no_handler_reads_of_the_message_it_quotes():
+    from telegram import Bot
+
+    card = {"message_id": 7, "date": 1796196605, "chat": {"id": -1002001, "type": "supergroup", "title": "Sở Thử"},
+            "from": {"id": 123, "is_bot": True, "first_name": "Đôn đốc", "username": "dondoc_test_bot"},
+            "text": "📌 NV0 · Thông báo 0/TB-UBND", "entities": [{"type": "bold", "offset": 3, "length": 3}],
+            "reply_markup": {"inline_keyboard": [[{"text": "✅ Hoàn thành", "callback_data": "st:a0:done"}]]}}
+    raw = {"update_id": 41, "message": {"message_id": 9, "date": 1796196700, "chat": card["chat"],
+                                        "from": {"id": 5, "is_bot": False, "first_name": "Lan"},
+                                        "text": "xong", "entities": [{"type": "bold", "offset": 0, "length": 4}],
+                                        "reply_to_message": card}}
+    kept = json.dumps(raw, sort_keys=True)
+    update = parse_update(raw, Bot("123:abc"))
+    quoted = update.message.reply_to_message
+    assert (quoted.message_id, quoted.from_user.id, quoted.text, quoted.chat.id) == (7, 123, card["text"], -1002001)
+    assert quoted.entities == () and quoted.reply_markup is None
+    assert update.message.entities[0].type == "bold"  # the reply's own formatting is kept
+    assert json.dumps(raw, sort_keys=True) == kept  # what is written down when held stays whole
+    assert parse_update({"update_id": 42, "message": {k: v for k, v in raw["message"].items()
+                                                      if k != "reply_to_message"}}, Bot("123:abc")).message.text == "xong"
