@@ -69,7 +69,7 @@ async def test_telegrams_answers_become_ptbs_errors(world):
 
 
 async def test_a_dropped_connection_is_a_network_error_and_a_slow_answer_a_timeout(world):
-    async with bot_on(world, read_timeout=0.5) as bot:
+    async with bot_on(world, read_timeout=0.3) as bot:
         before = len(world.bot_messages(GROUP))
         world.inject("drop")
         with pytest.raises(NetworkError) as dropped:
@@ -78,7 +78,7 @@ async def test_a_dropped_connection_is_a_network_error_and_a_slow_answer_a_timeo
         world.inject("drop_after")
         with pytest.raises(NetworkError):
             await bot.send_message(GROUP, "mất kết nối sau")
-        world.inject("slow", delay=1.5)
+        world.inject("slow", delay=0.6)
         with pytest.raises(TimedOut):
             await bot.send_message(GROUP, "chậm")
         # the connection pool is still good afterwards
